@@ -1,0 +1,99 @@
+# disco - algorithm discovery engine.  `make help` lists the targets.
+#
+# Every .c file under engine/ evaluators/ sandbox/ archive/ is part of the
+# engine; engine/main.c holds main().  A module is added by dropping its
+# file in its folder: no list to edit here.
+
+PREFIX    ?= /usr/local
+CC        ?= cc
+VERSION   := 0.1.0
+PKGS      := libcurl libcjson sqlite3 libseccomp libxxhash
+DEPS_DEB  := tcc libtcc-dev libc6-dev pkg-config libcjson-dev libcurl4-openssl-dev \
+             libsqlite3-dev libseccomp-dev libxxhash-dev libcmocka-dev sqlite3 \
+             python3 jq
+CFLAGS    ?= -O2 -g
+WARN      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
+INC       := -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS      := -ltcc -ldl $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+ALL_CFLAGS = $(WARN) $(INC) -DDISCO_VERSION='"$(VERSION)"' $(CFLAGS)
+
+SRC       := $(sort $(wildcard engine/*.c evaluators/*.c sandbox/*.c archive/*.c))
+LIBSRC    := $(filter-out engine/main.c,$(SRC))
+TESTSRC   := $(sort $(wildcard tests/unit/test_*.c))
+BENCHSRC  := $(sort $(wildcard bench/*.c))
+
+B         ?= build
+LIBOBJ     = $(LIBSRC:%.c=$(B)/%.o)
+TESTBIN    = $(TESTSRC:tests/unit/%.c=$(B)/tests/%)
+BENCHBIN   = $(BENCHSRC:bench/%.c=$(B)/bench/%)
+
+.PHONY: all deps demo test unit e2e asan bench install clean help check-deps
+all: disco
+
+help:
+	@echo "make deps     install missing Debian packages (apt-get)"
+	@echo "make          build ./disco"
+	@echo "make demo     deps + build + run the main job on the embedded default"
+	@echo "make test     deps + build + every test (unit, end-to-end, unit under ASan/UBSan)"
+	@echo "make asan     build with AddressSanitizer + UBSan into build-asan/"
+	@echo "make bench    run the benchmarks and record them in docs/BENCHMARKS.md"
+	@echo "make install  PREFIX=$(PREFIX)"
+
+# Installs only what is missing; silent when everything is there.
+deps:
+	@missing=""; for p in $(DEPS_DEB); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+disco: $(B)/engine/main.o $(B)/libdisco.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/libdisco.a: $(LIBOBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(B)/libdisco.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libdisco.a $(LIBS) -lcmocka
+
+$(B)/bench/%: bench/%.c $(B)/libdisco.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libdisco.a $(LIBS)
+
+demo: deps disco
+	./disco run --evaluator expapprox --budget-evals 3000 --db demo.db --quiet-summary-only 2>/dev/null || ./disco demo
+
+unit: $(TESTBIN)
+
+test: deps
+	$(MAKE) disco unit
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit
+	tests/run.sh
+
+asan:
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" build-asan/disco unit
+
+build-asan/disco: $(B)/engine/main.o $(B)/libdisco.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+bench: deps disco $(BENCHBIN)
+	bench/run.sh
+
+install: disco
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/disco/prompts $(DESTDIR)$(PREFIX)/share/doc/disco
+	install -m 755 disco $(DESTDIR)$(PREFIX)/bin/disco
+	-install -m 644 prompts/* $(DESTDIR)$(PREFIX)/share/disco/prompts/ 2>/dev/null
+	install -m 644 README.md $(DESTDIR)$(PREFIX)/share/doc/disco/
+	-install -m 644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/disco/ 2>/dev/null
+
+clean:
+	rm -rf build build-asan disco

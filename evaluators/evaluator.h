@@ -1,0 +1,147 @@
+/*
+ * evaluator.h - the one contract every disco evaluator implements.
+ *
+ * An evaluator turns a candidate program into a score.  It declares the
+ * candidate contract (a C prelude and entry symbols), the symbols the
+ * candidate may call, seed programs, probe inputs for functional hashing,
+ * a cascade of stages, MAP-Elites descriptor dimensions, and the trusted
+ * scoring.  Built-in evaluators and C plug-ins fill the same struct; the
+ * `version` field comes first so the struct can grow (like sqlite3_vfs).
+ *
+ * Split of trust:
+ *   run()      executes INSIDE the sandbox child, next to the candidate.  It
+ *              drives the candidate's entry points and writes raw outputs
+ *              (function values, final parameters).  Anything it writes may
+ *              have been corrupted by the candidate.
+ *   score()    executes OUTSIDE, in a process the candidate never touched.
+ *              It recomputes everything that matters from the raw outputs
+ *              and must treat them as hostile (NaN, Inf, garbage, wrong n).
+ *   describe() executes outside too, on the candidate's source text (hostile
+ *              text: never trust lengths or nesting).
+ *
+ * Ownership: evaluators are static, immutable data plus pure functions; the
+ * engine never frees them.  Plug-ins loaded at run time are owned by the
+ * loader (evaluators/plugin.c).
+ */
+#ifndef DISCO_EVALUATOR_H
+#define DISCO_EVALUATOR_H
+
+#include <stddef.h>
+
+#define EV_API_VERSION 1
+
+#define EV_MAX_ENTRIES 4 /* entry symbols per candidate */
+#define EV_MAX_STAGES 4  /* cascade stages */
+#define EV_MAX_DIMS 4    /* descriptor dimensions */
+#define EV_MAX_METRICS 16
+#define EV_NAME_MAX 32
+#define EV_MSG_MAX 256
+
+/* run() task ids: the probe run for functional hashing, or a stage index. */
+#define EV_TASK_PROBE (-1)
+
+enum ev_split { EV_TRAIN = 0, EV_HELDOUT = 1 };
+
+/* A symbol the candidate may call.  addr NULL (plug-ins only) means "take
+ * it from disco's math table" (sandbox/whitelist.c). */
+struct ev_symbol {
+	const char *name;
+	const void *addr;
+};
+
+/* A seed (baseline) program: full C source satisfying the contract. */
+struct ev_seed {
+	const char *name;
+	const char *source;
+};
+
+/* A MAP-Elites descriptor dimension and its default binning. */
+struct ev_dim {
+	const char *name;
+	double lo, hi; /* values outside clamp to the edge bins */
+	int bins;
+};
+
+/* One cascade stage.  A candidate goes on to stage k+1 only when its stage k
+ * score is >= stages[k].threshold. */
+struct ev_stage {
+	const char *name;
+	double threshold;
+};
+
+struct ev_metric {
+	char name[EV_NAME_MAX];
+	double value;
+};
+
+/* Filled by score() and describe(); the engine zeroes it first. */
+struct ev_result {
+	double score;
+	int nmetrics;
+	struct ev_metric metrics[EV_MAX_METRICS];
+	double desc[EV_MAX_DIMS];
+	char message[EV_MSG_MAX]; /* why the output was invalid */
+};
+
+struct ev_evaluator {
+	int version; /* EV_API_VERSION */
+	const char *name;
+	const char *summary; /* one line for `disco evaluators` */
+
+	/* Candidate contract. */
+	const char *prelude;          /* C declarations compiled before the candidate */
+	const char *const *headers;   /* NULL-terminated: names the candidate may #include
+	                                 (their content is the prelude) */
+	const char *const *entries;   /* NULL-terminated: entry symbols; all required */
+	const struct ev_symbol *symbols; /* whitelist, ends with {NULL, NULL} */
+	const struct ev_seed *seeds;     /* ends with {NULL, NULL}; first is the default */
+
+	int nstages;
+	struct ev_stage stages[EV_MAX_STAGES];
+	int ndims;
+	struct ev_dim dims[EV_MAX_DIMS];
+	int noisy;          /* non-zero: results vary between runs of the same program */
+	size_t max_outputs; /* most doubles any one task writes */
+
+	/* Inside the sandbox: drive the candidate.  entry[i] is the address of
+	 * entries[i].  Returns the number of doubles written to out (<= cap), or
+	 * -1 with a message in err (errlen bytes). */
+	long (*run)(const struct ev_evaluator *ev, void *const *entry, int task,
+	            int split, double *out, size_t cap, char *err, size_t errlen);
+
+	/* Outside: score raw outputs of one task.  Returns 0, or -1 when the
+	 * output is invalid (NaN, Inf, wrong length...) with res->message set. */
+	int (*score)(const struct ev_evaluator *ev, int task, int split,
+	             const double *out, size_t n, struct ev_result *res);
+
+	/* Outside: descriptors (and metrics) from the candidate's source.  May
+	 * be NULL.  src is not NUL-terminated. */
+	void (*describe)(const struct ev_evaluator *ev, const char *src,
+	                 size_t len, struct ev_result *res);
+
+	const void *data; /* the evaluator's own parameters */
+};
+
+/* --- shared helpers for evaluators (evaluators/evhelp.c) ----------------- */
+
+/* The registry of built-in evaluators (evaluators/registry.c). */
+const struct ev_evaluator *ev_find(const char *name);
+const struct ev_evaluator *ev_builtin(int i); /* NULL past the end */
+int ev_builtin_index(const struct ev_evaluator *ev); /* -1 if not built-in */
+
+/* Add a metric to res (silently drops past EV_MAX_METRICS). */
+void ev_metric(struct ev_result *res, const char *name, double value);
+
+/* Count arithmetic operators (+ - * / and compound forms, unary minus
+ * excluded) and calls to whitelisted functions in C source, ignoring
+ * comments, string and character literals and preprocessor lines.  The same
+ * count for every evaluator that uses "ops" as a descriptor. */
+int ev_count_ops(const char *src, size_t len);
+
+/* The math symbols every evaluator may offer (sin, cos, sqrt, fabs, ...):
+ * table ends with {NULL, NULL}; ev_math_prelude declares them. */
+extern const struct ev_symbol ev_math_symbols[];
+extern const char ev_math_prelude[];
+const void *ev_math_lookup(const char *name);
+
+#endif
