@@ -206,6 +206,9 @@ int arc_add_event(struct arc *a, const char *kind, const char *detail_json);
 /* Stores the dimensions.  Calling it again with the same dimensions is a
  * no-op (resume); different dimensions once elites exist are ARC_ERR. */
 int arc_set_dims(struct arc *a, const struct arc_dim *dims, int n);
+/* Records the campaign's island count so coverage counts empty islands too
+ * (without it, coverage uses the islands that have elites). */
+int arc_set_islands(struct arc *a, int n);
 /* ARC_OK with *n = 0 when no dimensions were set (one cell). */
 int arc_get_dims(struct arc *a, struct arc_dim *dims, int max, int *n);
 /* Bin of v in d (see the header comment for clamping and NaN). */
