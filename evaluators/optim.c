@@ -1,0 +1,361 @@
+/*
+ * optim.c - the built-in `optim` evaluator: discover first-order optimizers
+ * (after the program search that found Lion).
+ *
+ * Candidate contract (the prelude below): define
+ *     void step(int n, double *w, const double *g, double *s, int t);
+ * which updates the n parameters w in place from their gradient g at step
+ * t = 1, 2, ...; s holds SLOTS * n doubles of per-parameter state (slot k of
+ * parameter i is s[k * n + i]), zero at t = 1.  Hyperparameters are literals
+ * in the candidate's own source.
+ *
+ * run() drives step() on each workload of the task (optim_work.c) and
+ * writes the final parameters, workload after workload, then one count of
+ * state slots used per workload.  score() regenerates the workloads,
+ * recomputes every loss from those parameters and never trusts anything
+ * else the child wrote.  Full definitions: docs/evaluators-optim.md.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evaluators/evaluator.h"
+#include "evaluators/optim.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+typedef void (*optim_step_fn)(int n, double *w, const double *g, double *s, int t);
+
+static const char optim_prelude[] =
+	"#ifndef DISCO_OPTIM_PRELUDE\n"
+	"#define DISCO_OPTIM_PRELUDE 1\n"
+	"#define SLOTS " STR(OPT_SLOTS) "\n"
+	"double sqrt(double);\n"
+	"double fabs(double);\n"
+	"double exp(double);\n"
+	"double log(double);\n"
+	"double tanh(double);\n"
+	"double copysign(double, double);\n"
+	"double fmin(double, double);\n"
+	"double fmax(double, double);\n"
+	"double pow(double, double);\n"
+	"/* -1, 0 or +1 (0 for NaN) */\n"
+	"static inline double sign(double x) { return (double)((x > 0) - (x < 0)); }\n"
+	"/* Update the n parameters w from their gradient g at step t = 1, 2, ...;\n"
+	"   s: SLOTS*n doubles of state, slot k of parameter i at s[k*n+i], zero at t = 1. */\n"
+	"void step(int n, double *w, const double *g, double *s, int t);\n"
+	"#endif\n";
+
+static const char *const optim_headers[] = {"math.h", "optim.h", NULL};
+static const char *const optim_entries[] = {"step", NULL};
+
+static const struct ev_symbol optim_symbols[] = {
+	{"sqrt", (const void *)sqrt},
+	{"fabs", (const void *)fabs},
+	{"exp", (const void *)exp},
+	{"log", (const void *)log},
+	{"tanh", (const void *)tanh},
+	{"copysign", (const void *)copysign},
+	{"fmin", (const void *)fmin},
+	{"fmax", (const void *)fmax},
+	{"pow", (const void *)pow},
+	{NULL, NULL},
+};
+
+/* ---- seeds ------------------------------------------------------------- */
+
+static const char seed_sgd[] =
+	"/* Plain gradient descent. */\n"
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tfor (int i = 0; i < n; i++)\n"
+	"\t\tw[i] -= 0.001 * g[i];\n"
+	"}\n";
+
+static const char seed_momentum[] =
+	"/* Heavy-ball momentum: slot 0 is the velocity. */\n"
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tdouble *m = s;\n"
+	"\tfor (int i = 0; i < n; i++) {\n"
+	"\t\tm[i] = 0.9 * m[i] + g[i];\n"
+	"\t\tw[i] -= 0.0001 * m[i];\n"
+	"\t}\n"
+	"}\n";
+
+static const char seed_nesterov[] =
+	"/* Nesterov momentum (the look-ahead form): slot 0 is the velocity. */\n"
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tdouble *m = s;\n"
+	"\tfor (int i = 0; i < n; i++) {\n"
+	"\t\tm[i] = 0.9 * m[i] + g[i];\n"
+	"\t\tw[i] -= 0.0001 * (g[i] + 0.9 * m[i]);\n"
+	"\t}\n"
+	"}\n";
+
+static const char seed_adagrad[] =
+	"/* AdaGrad: slot 0 accumulates squared gradients. */\n"
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tdouble *v = s;\n"
+	"\tfor (int i = 0; i < n; i++) {\n"
+	"\t\tv[i] += g[i] * g[i];\n"
+	"\t\tw[i] -= 0.1 * g[i] / (sqrt(v[i]) + 1e-8);\n"
+	"\t}\n"
+	"}\n";
+
+static const char seed_rmsprop[] =
+	"/* RMSProp: slot 0 is a running mean of squared gradients. */\n"
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tdouble *v = s;\n"
+	"\tfor (int i = 0; i < n; i++) {\n"
+	"\t\tv[i] = 0.99 * v[i] + 0.01 * g[i] * g[i];\n"
+	"\t\tw[i] -= 0.01 * g[i] / (sqrt(v[i]) + 1e-8);\n"
+	"\t}\n"
+	"}\n";
+
+static const char seed_adam[] =
+	"/* Adam with bias correction: slot 0 first moment, slot 1 second moment. */\n"
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tdouble *m = s, *v = s + n;\n"
+	"\tdouble c1 = 1.0 - pow(0.9, t), c2 = 1.0 - pow(0.999, t);\n"
+	"\tfor (int i = 0; i < n; i++) {\n"
+	"\t\tm[i] = 0.9 * m[i] + 0.1 * g[i];\n"
+	"\t\tv[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];\n"
+	"\t\tw[i] -= 0.03 * (m[i] / c1) / (sqrt(v[i] / c2) + 1e-8);\n"
+	"\t}\n"
+	"}\n";
+
+static const char seed_adamw[] =
+	"/* AdamW: Adam with decoupled weight decay. */\n"
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tdouble *m = s, *v = s + n;\n"
+	"\tdouble lr = 0.03, wd = 0.001;\n"
+	"\tdouble c1 = 1.0 - pow(0.9, t), c2 = 1.0 - pow(0.999, t);\n"
+	"\tfor (int i = 0; i < n; i++) {\n"
+	"\t\tm[i] = 0.9 * m[i] + 0.1 * g[i];\n"
+	"\t\tv[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];\n"
+	"\t\tw[i] -= lr * ((m[i] / c1) / (sqrt(v[i] / c2) + 1e-8) + wd * w[i]);\n"
+	"\t}\n"
+	"}\n";
+
+static const char seed_signsgd[] =
+	"/* signSGD: a fixed step against the sign of the gradient. */\n"
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tfor (int i = 0; i < n; i++)\n"
+	"\t\tw[i] -= 0.003 * sign(g[i]);\n"
+	"}\n";
+
+static const char seed_lion[] =
+	"/* Lion: the sign of an interpolation of momentum and gradient, momentum\n"
+	"   updated with a second interpolation, decoupled weight decay. */\n"
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tdouble *m = s;\n"
+	"\tdouble lr = 0.007, wd = 0.001;\n"
+	"\tfor (int i = 0; i < n; i++) {\n"
+	"\t\tdouble c = 0.9 * m[i] + 0.1 * g[i];\n"
+	"\t\tw[i] -= lr * (sign(c) + wd * w[i]);\n"
+	"\t\tm[i] = 0.99 * m[i] + 0.01 * g[i];\n"
+	"\t}\n"
+	"}\n";
+
+static const struct ev_seed optim_seeds[] = {
+	{"sgd", seed_sgd},
+	{"momentum", seed_momentum},
+	{"nesterov", seed_nesterov},
+	{"adagrad", seed_adagrad},
+	{"rmsprop", seed_rmsprop},
+	{"adam", seed_adam},
+	{"adamw", seed_adamw},
+	{"signsgd", seed_signsgd},
+	{"lion", seed_lion},
+	{NULL, NULL},
+};
+
+/* ---- run (inside the sandbox child) ------------------------------------ */
+
+static int all_finite(int n, const double *w)
+{
+	for (int i = 0; i < n; i++)
+		if (!isfinite(w[i]))
+			return 0;
+	return 1;
+}
+
+/* Drive step() on one workload; final parameters into out[0..n), returns
+ * the number of state slots holding anything but zero.  A parameter that
+ * turns non-finite ends the workload early (it scores the floor anyway). */
+static int run_workload(optim_step_fn step, const struct opt_work *wl, double *out)
+{
+	int n = wl->n;
+	double w[OPT_MAXN], g[OPT_MAXN], s[OPT_SLOTS * OPT_MAXN];
+	struct opt_rng noise;
+	memcpy(w, wl->w0, sizeof(double) * (size_t)n);
+	memset(s, 0, sizeof s);
+	opt_rng_seed(&noise, wl->spec->seed ^ 0x6e6f697365ULL);
+	for (int t = 1; t <= wl->spec->steps; t++) {
+		opt_grad(wl, w, g);
+		if (wl->spec->noise > 0)
+			for (int i = 0; i < n; i++)
+				g[i] += wl->spec->noise * opt_rng_normal(&noise);
+		step(n, w, g, s, t);
+		if (!all_finite(n, w))
+			break;
+	}
+	memcpy(out, w, sizeof(double) * (size_t)n);
+	int used = 0;
+	for (int k = 0; k < OPT_SLOTS; k++)
+		for (int i = 0; i < n; i++)
+			if (s[k * n + i] != 0.0) { /* NaN counts as used */
+				used++;
+				break;
+			}
+	return used;
+}
+
+static long run_probe(optim_step_fn step, double *out, size_t cap, char *err, size_t errlen)
+{
+	double w[OPT_PROBE_N], g[OPT_PROBE_N], s[OPT_SLOTS * OPT_PROBE_N];
+	if (cap < OPT_PROBE_OUT) {
+		snprintf(err, errlen, "optim: probe needs %d output doubles, capacity is %zu",
+		         OPT_PROBE_OUT, cap);
+		return -1;
+	}
+	opt_probe_start(w);
+	memset(s, 0, sizeof s);
+	for (int t = 1; t <= OPT_PROBE_T; t++) {
+		opt_probe_grad(t, g);
+		step(OPT_PROBE_N, w, g, s, t);
+		memcpy(out + (size_t)(t - 1) * OPT_PROBE_N, w, sizeof w);
+	}
+	return OPT_PROBE_OUT;
+}
+
+/* Expected output length of a task's workload list. */
+static size_t task_outputs(int split, const int *idx, int nw)
+{
+	size_t total = (size_t)nw;
+	for (int k = 0; k < nw; k++)
+		total += (size_t)opt_workload(split, idx[k])->n;
+	return total;
+}
+
+static long optim_run(const struct ev_evaluator *ev, void *const *entry, int task,
+                      int split, double *out, size_t cap, char *err, size_t errlen)
+{
+	const int *idx;
+	if (!entry || !entry[0]) {
+		snprintf(err, errlen, "optim: entry point 'step' is missing");
+		return -1;
+	}
+	optim_step_fn step = (optim_step_fn)entry[0];
+	if (task == EV_TASK_PROBE)
+		return run_probe(step, out, cap, err, errlen);
+	int nw = opt_task_list(task, split, &idx);
+	if (nw < 0) {
+		snprintf(err, errlen, "optim: task %d split %d: expected task -1, 0 or 1 and split 0 or 1",
+		         task, split);
+		return -1;
+	}
+	size_t need = task_outputs(split, idx, nw);
+	if (need > cap) {
+		snprintf(err, errlen, "optim: stage %d needs %zu output doubles, capacity is %zu",
+		         task, need, cap);
+		return -1;
+	}
+	size_t pos = 0;
+	int used[OPT_MAXW];
+	for (int k = 0; k < nw; k++) {
+		const struct opt_work *wl = opt_workload(split, idx[k]);
+		used[k] = run_workload(step, wl, out + pos);
+		pos += (size_t)wl->n;
+	}
+	for (int k = 0; k < nw; k++)
+		out[pos++] = used[k];
+	return (long)pos;
+}
+
+/* ---- score and describe (outside, trusted) ------------------------------- */
+
+static int optim_score(const struct ev_evaluator *ev, int task, int split,
+                       const double *out, size_t n, struct ev_result *res)
+{
+	const int *idx;
+	if (task == EV_TASK_PROBE) {
+		if (n != OPT_PROBE_OUT || !out) {
+			snprintf(res->message, sizeof res->message,
+			         "optim: probe output has %zu doubles, expected %d", n, OPT_PROBE_OUT);
+			return -1;
+		}
+		res->score = 0.0;
+		return 0;
+	}
+	int nw = opt_task_list(task, split, &idx);
+	if (nw < 0) {
+		snprintf(res->message, sizeof res->message,
+		         "optim: task %d split %d: expected task -1, 0 or 1 and split 0 or 1", task, split);
+		return -1;
+	}
+	size_t need = task_outputs(split, idx, nw);
+	if (n != need || !out) {
+		snprintf(res->message, sizeof res->message,
+		         "optim: stage %d output has %zu doubles, expected %zu (final parameters of %d workloads + %d slot counts)",
+		         task, n, need, nw, nw);
+		return -1;
+	}
+	double sum = 0;
+	int slots = 0;
+	size_t pos = 0;
+	for (int k = 0; k < nw; k++) {
+		const struct opt_work *wl = opt_workload(split, idx[k]);
+		double imp = opt_improvement(wl, opt_lstar(split, idx[k]), out + pos);
+		ev_metric(res, wl->spec->name, imp);
+		sum += imp;
+		pos += (size_t)wl->n;
+	}
+	/* Slot counts are the child's claim: clamp to 0..SLOTS, keep the most. */
+	for (int k = 0; k < nw; k++) {
+		double v = out[pos + (size_t)k];
+		int c = !(v > 0) ? 0 : v >= OPT_SLOTS ? OPT_SLOTS : (int)lround(v);
+		if (c > slots)
+			slots = c;
+	}
+	res->score = sum / nw;
+	res->desc[0] = slots;
+	ev_metric(res, "slots", slots);
+	return 0;
+}
+
+static void optim_describe(const struct ev_evaluator *ev, const char *src, size_t len,
+                           struct ev_result *res)
+{
+	res->desc[1] = src ? ev_count_ops(src, len) : 0;
+}
+
+const struct ev_evaluator ev_optim = {
+	.version = EV_API_VERSION,
+	.name = "optim",
+	.summary = "first-order optimizer update rules (Lion-style search) on quadratics, Rosenbrock, logistic regression, an MLP",
+	.prelude = optim_prelude,
+	.headers = optim_headers,
+	.entries = optim_entries,
+	.symbols = optim_symbols,
+	.seeds = optim_seeds,
+	.nstages = 2,
+	.stages = {{"quick", 0.2}, {"train", -1.0}},
+	.ndims = 2,
+	.dims = {{"slots", 0, OPT_SLOTS, OPT_SLOTS + 1}, {"ops", 0, 60, 12}},
+	.noisy = 0,
+	.max_outputs = OPT_MAX_OUT,
+	.run = optim_run,
+	.score = optim_score,
+	.describe = optim_describe,
+	.data = NULL,
+};
