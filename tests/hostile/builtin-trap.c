@@ -1,0 +1,10 @@
+/* expect: compile_error
+ * why: tcc 0.9.27 has no __builtin_trap: it is an implicit declaration of an
+ *      undefined symbol, so this is compile_error (ud2 is in trap-ud2.c). */
+double f(double x)
+{
+	if (x > 2.0)
+		return x;
+	__builtin_trap();
+	return x;
+}
