@@ -42,7 +42,7 @@ static void cand_compile(struct cand *c, const struct ev_evaluator *ev, const ch
 	c->s = tcc_new();
 	assert_non_null(c->s);
 	tcc_set_error_func(c->s, c, on_tcc_error);
-	tcc_set_options(c->s, "-nostdlib");
+	tcc_set_options(c->s, "-nostdlib -nostdinc"); /* as sandbox/compile.c */
 	tcc_set_output_type(c->s, TCC_OUTPUT_MEMORY);
 	for (const struct ev_symbol *y = ev->symbols; y->name; y++)
 		tcc_add_symbol(c->s, y->name, y->addr);
