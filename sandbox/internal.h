@@ -1,0 +1,43 @@
+/*
+ * internal.h - pieces shared inside sandbox/ only: the seccomp programs,
+ * the in-child compiler, and the exit codes a child uses to say how it
+ * ended.  Nothing outside sandbox/ includes this.
+ */
+#ifndef DISCO_SBX_INTERNAL_H
+#define DISCO_SBX_INTERNAL_H
+
+#include <linux/filter.h>
+#include <stddef.h>
+
+#include "sandbox/sbx.h"
+
+/* Exit codes of a child.  A candidate can exit_group() with any of them;
+ * that only ever makes its own result worse, never better. */
+enum {
+	SBX_EXIT_DONE = 0,
+	SBX_EXIT_COMPILE = 71,
+	SBX_EXIT_MEMORY = 72,
+	SBX_EXIT_INVALID = 73,
+	SBX_EXIT_SETUP = 74,
+};
+
+/* The two filters, generated once by libseccomp in the fork server and
+ * loaded raw in each child (cheap: no BPF generation per candidate). */
+struct sbx_filters {
+	struct sock_fprog compile; /* memory management; open* fails EACCES */
+	struct sock_fprog run;     /* exit_group, rt_sigreturn, clock_gettime */
+};
+int sbx_filters_build(struct sbx_filters *f, char *err, size_t errlen);
+void sbx_filters_free(struct sbx_filters *f);
+/* Load one program in the calling process (no_new_privs must be set). */
+int sbx_filter_load(const struct sock_fprog *prog);
+
+/* Compile prelude + source with libtcc into memory the caller owns.
+ * Returns 0 and fills entry[] (ev->entries order), or an SBX_EXIT_* code
+ * with messages appended to msg ("LINE: text" lines).  *image and *image_len
+ * give the mapping to munmap (also on failure, if non-NULL). */
+int sbx_compile(const struct ev_evaluator *ev, const char *source,
+                size_t mem_limit, void **entry, void **image, size_t *image_len,
+                char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * sbx.h - compile and run untrusted candidate code in a sandbox.
+ *
+ * A candidate is C source satisfying an evaluator's contract.  It is checked
+ * in the engine (sbx_prescan: size, NUL bytes, #include, _Pragma), then
+ * compiled AND run in a child process: the preprocessor and compiler are
+ * untrusted work too.  Children are forked by a small fork server, started
+ * by sbx_open() before the engine grows, so each fork stays cheap.
+ *
+ * In the child: its own process group, stdin/stdout/stderr on /dev/null,
+ * every other fd closed, the other slots unmapped, rlimits (CPU, address
+ * space, stack, file size 0, no files, no processes, no core), a seccomp
+ * filter while compiling (memory management only; opening files fails with
+ * EACCES) and a stricter one while the candidate runs (exit_group,
+ * rt_sigreturn and clock_gettime only; any other syscall kills the process
+ * with SIGSYS).  Compilation is libtcc with -nostdlib against the
+ * evaluator's prelude and symbol whitelist.  The fork server enforces a
+ * wall-clock deadline by killing the child's process group.
+ *
+ * Results travel through a shared-memory slot per job in flight: the child
+ * writes raw outputs there; the engine validates every field it reads (the
+ * candidate could have written any of it) and scores the outputs itself.
+ *
+ * Ownership: struct sbx is opaque, created by sbx_open() and released by
+ * sbx_close().  A struct sbx_result points into its slot's shared memory;
+ * the pointers stay valid until the next sbx_submit() on that slot.
+ */
+#ifndef DISCO_SBX_H
+#define DISCO_SBX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evaluators/evaluator.h"
+
+enum sbx_status {
+	SBX_OK = 0,
+	SBX_REJECTED,       /* refused before compiling */
+	SBX_COMPILE_ERROR,  /* compiler or linker error, missing entry symbol */
+	SBX_TIMEOUT,        /* wall deadline or CPU limit */
+	SBX_CRASH,          /* killed by a signal (see signal) */
+	SBX_MEMORY,         /* address-space or stack limit */
+	SBX_SYSCALL,        /* blocked system call */
+	SBX_INVALID_OUTPUT, /* NaN, Inf, missing or malformed output */
+	SBX_NSTATUS
+};
+
+const char *sbx_status_name(enum sbx_status s);
+/* Returns the status named s, or -1. */
+int sbx_status_parse(const char *s);
+/* "SIGSEGV" for 11, "signal 99" style text for unknown ones (static buffer
+ * for unknown numbers: not reentrant). */
+const char *sbx_signal_name(int sig);
+
+struct sbx_limits {
+	unsigned wall_ms;   /* deadline per job, enforced by the fork server */
+	unsigned cpu_s;     /* RLIMIT_CPU; 0 = derived from wall_ms */
+	size_t mem_bytes;   /* RLIMIT_AS and the most a candidate's image may take */
+	size_t stack_bytes; /* RLIMIT_STACK */
+	size_t max_source;  /* largest candidate source accepted, bytes */
+};
+
+/* Defaults: 2000 ms, 256 MiB, 8 MiB stack, 64 KiB source. */
+void sbx_limits_default(struct sbx_limits *lim);
+
+/* Check a candidate before any compiling: size, NUL bytes, every #include
+ * must name one of ev->headers (those lines are blanked, since the prelude
+ * provides them), no _Pragma and no #pragma comment.  On success returns 0
+ * and *clean is a malloc'd, NUL-terminated copy to compile (caller frees).
+ * On refusal returns -1 with a message naming the line. */
+int sbx_prescan(const char *src, size_t len, const struct ev_evaluator *ev,
+                size_t max_source, char **clean, char *msg, size_t msglen);
+
+#define SBX_MSG_MAX 4096
+#define SBX_NTASK (EV_MAX_STAGES + 1)   /* probe + stages */
+#define SBX_TASK_PROBE 1u               /* bit for the probe task */
+#define SBX_TASK_STAGE(k) (2u << (k))   /* bit for stage k */
+
+struct sbx_job {
+	const struct ev_evaluator *ev; /* static data that existed when sbx_open()
+	                                  ran (built-ins): the child uses the
+	                                  same address */
+	const char *source;            /* prescanned source, NUL-terminated */
+	unsigned tasks;                /* SBX_TASK_* bits; run in order */
+	int split;                     /* EV_TRAIN or EV_HELDOUT */
+};
+
+struct sbx_result {
+	enum sbx_status status;
+	int signal;                  /* for SBX_CRASH */
+	char message[SBX_MSG_MAX];   /* compiler messages "LINE: text", or why */
+	double t_compile_ms, t_run_ms, t_wall_ms;
+	const double *out[SBX_NTASK]; /* [0] probe, [1 + k] stage k; NULL if not run */
+	size_t nout[SBX_NTASK];
+};
+
+struct sbx;
+
+/* Start the fork server with nslots jobs in flight at most.  Call early,
+ * while the process is small.  Returns NULL with a message on failure. */
+struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err,
+                     size_t errlen);
+void sbx_close(struct sbx **sp);
+
+/* Limits can change between jobs (e.g. `disco eval --timeout-ms`). */
+void sbx_set_limits(struct sbx *s, const struct sbx_limits *lim);
+const struct sbx_limits *sbx_get_limits(const struct sbx *s);
+
+/* Start a job in a free slot (0 <= slot < nslots).  Returns 0, or -1 with a
+ * message (source too large for the slot, server gone). */
+int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err,
+               size_t errlen);
+
+/* A descriptor that becomes readable when a result can be collected. */
+int sbx_fd(const struct sbx *s);
+
+/* Collect one finished job without blocking: 1 and *slot, *res filled, 0 if
+ * none is ready, -1 if the fork server died (err says why). */
+int sbx_collect(struct sbx *s, int *slot, struct sbx_result *res, char *err,
+                size_t errlen);
+
+/* Submit on slot 0 and wait for the result.  Returns 0 or -1 (setup error). */
+int sbx_run(struct sbx *s, const struct sbx_job *job, struct sbx_result *res,
+            char *err, size_t errlen);
+
+#endif

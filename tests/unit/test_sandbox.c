@@ -1,0 +1,263 @@
+/* Unit tests for sandbox/: prescan, compilation, the forked runner and
+ * the classification of every way a candidate can end. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox/sbx.h"
+
+static long run_f(const struct ev_evaluator *ev, void *const *entry, int task, int split,
+                  double *out, size_t cap, char *err, size_t errlen)
+{
+	double (*f)(double) = (double (*)(double))entry[0];
+	int n = task == EV_TASK_PROBE ? 3 : 10;
+	if ((size_t)n > cap)
+		return -1;
+	for (int i = 0; i < n; i++)
+		out[i] = f(i);
+	return n;
+}
+
+static const char *const headers[] = { "math.h", NULL };
+static const char *const entries[] = { "f", NULL };
+static const struct ev_symbol symbols[] = { { "sqrt", NULL }, { "fabs", NULL }, { NULL, NULL } };
+static const struct ev_evaluator tev = {
+	.version = EV_API_VERSION,
+	.name = "test",
+	.prelude = "double sqrt(double); double fabs(double);\n",
+	.headers = headers,
+	.entries = entries,
+	.symbols = symbols,
+	.nstages = 1,
+	.max_outputs = 10,
+	.run = run_f,
+};
+
+static struct sbx *sb;
+
+static struct sbx_result *eval(const char *src, unsigned wall_ms)
+{
+	static struct sbx_result res;
+	struct sbx_limits lim;
+	sbx_limits_default(&lim);
+	lim.wall_ms = wall_ms;
+	sbx_set_limits(sb, &lim);
+	char *clean = NULL, msg[256];
+	memset(&res, 0, sizeof res);
+	if (sbx_prescan(src, strlen(src), &tev, lim.max_source, &clean, msg, sizeof msg)) {
+		res.status = SBX_REJECTED;
+		snprintf(res.message, sizeof res.message, "%s", msg);
+		return &res;
+	}
+	struct sbx_job job = { &tev, clean, SBX_TASK_PROBE | SBX_TASK_STAGE(0), EV_TRAIN };
+	char err[256];
+	assert_int_equal(sbx_run(sb, &job, &res, err, sizeof err), 0);
+	free(clean);
+	return &res;
+}
+
+static void test_ok(void **st)
+{
+	struct sbx_result *r = eval("#include <math.h>\ndouble f(double x) { return sqrt(x) * 2; }\n", 2000);
+	assert_string_equal(sbx_status_name(r->status), "ok");
+	assert_int_equal(r->nout[0], 3);
+	assert_int_equal(r->nout[1], 10);
+	assert_true(fabs(r->out[1][4] - 4.0) < 1e-12);
+	assert_true(fabs(r->out[0][1] - 2.0) < 1e-12);
+}
+
+static void test_compile_error_line(void **st)
+{
+	struct sbx_result *r = eval("double f(double x) {\n  return x +;\n}\n", 2000);
+	assert_int_equal(r->status, SBX_COMPILE_ERROR);
+	if (!strstr(r->message, "2: error"))
+		fail_msg("message: %s", r->message);
+}
+
+static void test_not_whitelisted(void **st)
+{
+	struct sbx_result *r = eval("int system(const char *);\ndouble f(double x) { system(\"touch /tmp/disco-unit-x\"); return x; }\n", 2000);
+	assert_int_equal(r->status, SBX_COMPILE_ERROR);
+	assert_non_null(strstr(r->message, "system"));
+	assert_int_not_equal(access("/tmp/disco-unit-x", F_OK), 0);
+}
+
+static void test_implicit(void **st)
+{
+	struct sbx_result *r = eval("double f(double x) { return cos(x); }\n", 2000);
+	assert_int_equal(r->status, SBX_COMPILE_ERROR);
+	assert_non_null(strstr(r->message, "implicit"));
+}
+
+static void test_missing_entry(void **st)
+{
+	struct sbx_result *r = eval("double g(double x) { return x; }\n", 2000);
+	assert_int_equal(r->status, SBX_COMPILE_ERROR);
+	assert_non_null(strstr(r->message, "'f'"));
+}
+
+static void test_timeout(void **st)
+{
+	struct sbx_result *r = eval("double f(double x) { for (;;) ; return x; }\n", 300);
+	assert_int_equal(r->status, SBX_TIMEOUT);
+}
+
+static void test_null_write(void **st)
+{
+	struct sbx_result *r = eval("double f(double x) { *(volatile int *)0 = 1; return x; }\n", 2000);
+	assert_int_equal(r->status, SBX_CRASH);
+	assert_int_equal(r->signal, SIGSEGV);
+}
+
+static void test_divzero(void **st)
+{
+	struct sbx_result *r = eval("double f(double x) { volatile int a = 1, b = 0; return a / b; }\n", 2000);
+	assert_int_equal(r->status, SBX_CRASH);
+	assert_int_equal(r->signal, SIGFPE);
+}
+
+static void test_recursion(void **st)
+{
+	struct sbx_result *r = eval("double f(double x) { volatile char pad[256]; pad[0] = 1; return f(x + pad[0]) + 1; }\n", 5000);
+	assert_int_equal(r->status, SBX_MEMORY);
+}
+
+static void test_raw_syscall(void **st)
+{
+	struct sbx_result *r = eval("double f(double x) { long r; __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(39L) : \"rcx\", \"r11\", \"memory\"); return x + r; }\n", 2000);
+	assert_int_equal(r->status, SBX_SYSCALL);
+}
+
+static void test_int80(void **st)
+{
+	struct sbx_result *r = eval("double f(double x) { long r; __asm__ volatile(\"int $0x80\" : \"=a\"(r) : \"a\"(20L) : \"memory\"); return x + r; }\n", 2000);
+	assert_int_equal(r->status, SBX_SYSCALL);
+}
+
+static void test_huge_static(void **st)
+{
+	struct sbx_result *r = eval("static double big[1 << 27];\ndouble f(double x) { big[(long)x] = 1; return x; }\n", 2000);
+	if (r->status != SBX_MEMORY)
+		fail_msg("status %s: %s", sbx_status_name(r->status), r->message);
+}
+
+static void test_exit_early(void **st)
+{
+	struct sbx_result *r = eval("double f(double x) { long r; __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(231L), \"D\"(0L) : \"rcx\", \"r11\", \"memory\"); return x; }\n", 2000);
+	assert_int_equal(r->status, SBX_INVALID_OUTPUT);
+}
+
+static void test_prescan(void **st)
+{
+	static const struct { const char *src; int ok; } cases[] = {
+		{ "#include <math.h>\ndouble f(double x){return x;}", 1 },
+		{ "  #  include \"math.h\" // fine\ndouble f(double x){return x;}", 1 },
+		{ "#include \"/etc/passwd\"\n", 0 },
+		{ "#include <stdio.h>\n", 0 },
+		{ "#define P \"/etc/passwd\"\n#include P\n", 0 },
+		{ "#\\\ninclude \"/etc/passwd\"\n", 0 },
+		{ "#inc\\\nlude </etc/passwd>\n", 0 },
+		{ "/* x */ # /* y */ include </etc/shadow>\n", 0 },
+		{ "%:include </etc/passwd>\n", 0 },
+		{ "_Pragma(\"comment(lib, \\\"c\\\")\")\n", 0 },
+		{ "#pragma comment(lib, \"c\")\n", 0 },
+		{ "// #include </etc/passwd>\ndouble f(double x){return x;}", 1 },
+		{ "/* \n#include </etc/passwd>\n*/ double f(double x){return x;}", 1 },
+		{ "const char *s = \"#include <x>\";", 1 },
+		{ "#include <math.h> extra\n", 0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *clean = NULL, msg[256] = "";
+		int rc = sbx_prescan(cases[i].src, strlen(cases[i].src), &tev, 65536, &clean, msg, sizeof msg);
+		if ((rc == 0) != cases[i].ok)
+			fail_msg("case %zu (%s): rc %d msg %s", i, cases[i].src, rc, msg);
+		if (rc == 0) {
+			if (i < 2 && strstr(clean, "include")) /* the allowed includes are blanked */
+				fail_msg("case %zu: include not blanked: %s", i, clean);
+			assert_int_equal(strlen(clean), strlen(cases[i].src));
+			free(clean);
+		} else {
+			assert_non_null(strstr(msg, "line"));
+		}
+	}
+	char big[100], *clean = NULL, msg[256];
+	memset(big, 'a', sizeof big);
+	assert_int_equal(sbx_prescan(big, sizeof big, &tev, 50, &clean, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "limit"));
+	assert_int_equal(sbx_prescan("ab\0cd", 5, &tev, 50, &clean, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "NUL"));
+}
+
+static void test_parallel(void **st)
+{
+	char err[256];
+	struct sbx_limits lim;
+	sbx_limits_default(&lim);
+	sbx_set_limits(sb, &lim);
+	struct sbx *p = sbx_open(4, &lim, err, sizeof err);
+	assert_non_null(p);
+	char src[4][128];
+	int seen[4] = { 0 };
+	for (int i = 0; i < 4; i++) {
+		snprintf(src[i], sizeof src[i], "double f(double x) { return x * %d; }\n", i + 1);
+		struct sbx_job job = { &tev, src[i], SBX_TASK_STAGE(0), EV_TRAIN };
+		assert_int_equal(sbx_submit(p, i, &job, err, sizeof err), 0);
+	}
+	for (int got = 0; got < 4;) {
+		int slot;
+		struct sbx_result r;
+		int rc = sbx_collect(p, &slot, &r, err, sizeof err);
+		assert_true(rc >= 0);
+		if (!rc) { usleep(1000); continue; }
+		assert_int_equal(r.status, SBX_OK);
+		assert_true(fabs(r.out[1][3] - 3.0 * (slot + 1)) < 1e-12);
+		seen[slot]++;
+		got++;
+	}
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(seen[i], 1);
+	sbx_close(&p);
+	assert_null(p);
+}
+
+static void test_names(void **st)
+{
+	assert_string_equal(sbx_signal_name(SIGSEGV), "SIGSEGV");
+	assert_int_equal(sbx_status_parse("syscall"), SBX_SYSCALL);
+	assert_int_equal(sbx_status_parse("nope"), -1);
+	for (int i = 0; i < SBX_NSTATUS; i++)
+		assert_int_equal(sbx_status_parse(sbx_status_name(i)), i);
+}
+
+int main(void)
+{
+	char err[256];
+	struct sbx_limits lim;
+	sbx_limits_default(&lim);
+	sb = sbx_open(1, &lim, err, sizeof err);
+	if (!sb) {
+		fprintf(stderr, "sbx_open: %s\n", err);
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ok), cmocka_unit_test(test_compile_error_line),
+		cmocka_unit_test(test_not_whitelisted), cmocka_unit_test(test_implicit),
+		cmocka_unit_test(test_missing_entry), cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_null_write), cmocka_unit_test(test_divzero),
+		cmocka_unit_test(test_recursion), cmocka_unit_test(test_raw_syscall),
+		cmocka_unit_test(test_int80), cmocka_unit_test(test_huge_static),
+		cmocka_unit_test(test_exit_early), cmocka_unit_test(test_prescan),
+		cmocka_unit_test(test_parallel), cmocka_unit_test(test_names),
+	};
+	int rc = cmocka_run_group_tests_name("sandbox", tests, NULL, NULL);
+	sbx_close(&sb);
+	return rc;
+}
