@@ -18,6 +18,7 @@
 
 #include "evaluators/evaluator.h"
 #include "evaluators/optim.h"
+#include "sandbox/sbx.h"
 
 extern const struct ev_evaluator ev_optim;
 static const struct ev_evaluator *EV = &ev_optim;
@@ -48,7 +49,7 @@ static int cand_compile(struct cand *c, const char *src)
 	c->tcc = tcc_new();
 	assert_non_null(c->tcc);
 	tcc_set_error_func(c->tcc, NULL, tcc_err);
-	tcc_set_options(c->tcc, "-nostdlib");
+	tcc_set_options(c->tcc, "-nostdlib -nostdinc"); /* as sandbox/compile.c */
 	tcc_set_output_type(c->tcc, TCC_OUTPUT_MEMORY);
 	for (const struct ev_symbol *s = EV->symbols; s->name; s++)
 		tcc_add_symbol(c->tcc, s->name, s->addr);
@@ -169,11 +170,13 @@ static void test_output_sizes(void **state)
 	struct cand c = {0};
 	double out[OPT_MAX_OUT];
 	char err[EV_MSG_MAX] = "";
+	/* the lengths documented in docs/evaluators-optim.md: [split][probe, s0, s1] */
+	static const long documented[2][3] = {{72, 36, 199}, {72, 44, 201}};
 	assert_int_equal(cand_compile(&c, do_nothing), 0);
 	for (int split = 0; split < 2; split++)
 		for (int task = EV_TASK_PROBE; task < EV->nstages; task++) {
 			long n = EV->run(EV, c.entry, task, split, out, OPT_MAX_OUT, err, sizeof err);
-			assert_true(n > 0);
+			assert_int_equal(n, documented[split][task + 1]);
 			assert_true((size_t)n <= EV->max_outputs);
 			err[0] = 0;
 			assert_int_equal(EV->run(EV, c.entry, task, split, out, (size_t)n - 1, err,
@@ -490,6 +493,70 @@ static void test_describe(void **state)
 	assert_true(e.desc[1] == 0.0);
 }
 
+/* Through the real sandbox (fork server, seccomp, rlimits): every seed and
+ * a seed that #includes the headers run all tasks, and the outputs are
+ * bit-identical to the in-process run, so the child and score() see the
+ * same workloads.  Prints the sandbox's run time of stages 0 + 1. */
+static int sandbox_open(void **state)
+{
+	char err[256];
+	struct sbx_limits lim;
+	sbx_limits_default(&lim);
+	*state = sbx_open(1, &lim, err, sizeof err);
+	if (!*state)
+		print_error("sbx_open: %s\n", err);
+	return *state ? 0 : -1;
+}
+
+static int sandbox_close(void **state)
+{
+	struct sbx *sb = *state;
+	sbx_close(&sb);
+	return 0;
+}
+
+static void test_sandbox(void **state)
+{
+	struct sbx *sb = *state;
+	char err[256], msg[256];
+	struct sbx_limits lim;
+	sbx_limits_default(&lim);
+	static struct sbx_result res;
+	double local[OPT_MAX_OUT];
+	for (const struct ev_seed *s = EV->seeds; s->name; s++) {
+		char *clean = NULL;
+		assert_int_equal(sbx_prescan(s->source, strlen(s->source), EV, lim.max_source, &clean,
+		                             msg, sizeof msg), 0);
+		struct sbx_job job = {EV, clean,
+		                      SBX_TASK_PROBE | SBX_TASK_STAGE(0) | SBX_TASK_STAGE(1), EV_TRAIN};
+		assert_int_equal(sbx_run(sb, &job, &res, err, sizeof err), 0);
+		free(clean);
+		if (res.status != SBX_OK)
+			fail_msg("seed %s: %s: %s", s->name, sbx_status_name(res.status), res.message);
+		for (int t = 0; t < 3; t++) {
+			long n = outputs_of(s->source, t - 1, EV_TRAIN, local);
+			assert_int_equal(res.nout[t], n);
+			assert_memory_equal(res.out[t], local, sizeof(double) * (size_t)n);
+		}
+		print_message("  %-9s sandbox: compile %.2f ms, probe + stages 0,1 %.2f ms\n", s->name,
+		              res.t_compile_ms, res.t_run_ms);
+	}
+	static const char with_include[] =
+		"#include <math.h>\n#include \"optim.h\"\n"
+		"void step(int n, double *w, const double *g, double *s, int t)\n"
+		"{ for (int i = 0; i < n; i++) w[i] -= 0.001 * sign(g[i]) * fabs(g[i]); }\n";
+	char *clean = NULL;
+	assert_int_equal(sbx_prescan(with_include, strlen(with_include), EV, lim.max_source, &clean,
+	                             msg, sizeof msg), 0);
+	struct sbx_job job = {EV, clean, SBX_TASK_STAGE(0), EV_HELDOUT};
+	assert_int_equal(sbx_run(sb, &job, &res, err, sizeof err), 0);
+	free(clean);
+	assert_int_equal(res.status, SBX_OK);
+	struct ev_result r = {0};
+	assert_int_equal(EV->score(EV, 0, EV_HELDOUT, res.out[1], res.nout[1], &r), 0);
+	assert_true(r.score > 0.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_gradients),
 		cmocka_unit_test(test_lstar_is_optimum),
 		cmocka_unit_test(test_describe),
+		cmocka_unit_test_setup_teardown(test_sandbox, sandbox_open, sandbox_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
