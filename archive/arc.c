@@ -173,6 +173,7 @@ static const char *const migrations[ARC_SCHEMA_VERSION] = {
 	"  updated REAL NOT NULL,"
 	"  replacements INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (island, cell)) WITHOUT ROWID;"
+	"CREATE INDEX elites_program ON elites(program_id);"
 	"CREATE TABLE llm_calls("
 	"  id INTEGER PRIMARY KEY,"
 	"  model TEXT,"

@@ -22,4 +22,9 @@ char *arc_desc_json(char *buf, size_t n, const double *desc, int ndesc);
 /* Parses a JSON array of numbers (null -> NaN); returns the count (<= max). */
 int arc_desc_parse(const char *json, double *desc, int max);
 
+/* Unified diff (context lines around each change) of two texts; malloc'd,
+ * NULL when out of memory.  *identical says whether the texts are equal. */
+char *arc_diff_text(const char *x, const char *y, const char *xname,
+                    const char *yname, int context, int *identical);
+
 #endif
