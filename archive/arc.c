@@ -1242,10 +1242,13 @@ int arc_stats(struct arc *a, int island, struct arc_stats *st)
 	{
 		int64_t nisl = 0;
 		/* The configured island count, when the engine stored it in meta. */
-		if (island < 0 &&
-		    query_int(a, "SELECT coalesce((SELECT value FROM meta WHERE key='islands'), 0)",
-		              &nisl, "reading the island count") == ARC_OK && nisl > st->islands)
-			st->islands = (int)nisl;
+		if (island < 0) {
+			if (query_int(a, "SELECT coalesce((SELECT value FROM meta WHERE"
+			              " key='islands'), 0)", &nisl, "reading the island count"))
+				return ARC_ERR;
+			if (nisl > st->islands)
+				st->islands = (int)nisl;
+		}
 	}
 	if (st->islands < 1)
 		st->islands = 1;

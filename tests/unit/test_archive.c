@@ -1,0 +1,687 @@
+/*
+ * test_archive.c - unit tests for archive/: binning and clamping, the
+ * MAP-Elites rule, counts, transactions, lookups, bad input, and files that
+ * are missing, corrupt, foreign or too new.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "archive/arc.h"
+#include "tests/tools/arc_gen.h"
+
+static char dir[64];
+static char path[128];
+static int counter;
+
+static int setup(void **state)
+{
+	snprintf(path, sizeof path, "%s/t%d.db", dir, counter++);
+	return 0;
+}
+
+static struct arc *fresh(void)
+{
+	char err[512] = "";
+	struct arc *a = arc_open(path, ARC_CREATE, err, sizeof err);
+	if (!a)
+		fprintf(stderr, "%s\n", err);
+	assert_non_null(a);
+	return a;
+}
+
+static int64_t add_prog(struct arc *a, const char *src, int island)
+{
+	struct arc_program p = {0};
+	int64_t id = 0;
+	p.source = (char *)src;
+	p.text_hash = XXH64(src, strlen(src), 0);
+	p.island = island;
+	p.mutator = "seed";
+	assert_int_equal(arc_add_program(a, &p, &id), ARC_OK);
+	assert_true(id > 0);
+	return id;
+}
+
+/* --- binning -------------------------------------------------------------------- */
+
+static void test_bin_clamps_and_nan(void **state)
+{
+	struct arc_dim d = {"x", 0, 10, 5};
+	assert_int_equal(arc_bin_of(&d, 0), 0);
+	assert_int_equal(arc_bin_of(&d, 1.99), 0);
+	assert_int_equal(arc_bin_of(&d, 2), 1);
+	assert_int_equal(arc_bin_of(&d, 9.99), 4);
+	assert_int_equal(arc_bin_of(&d, 10), 4);     /* hi is in the last bin */
+	assert_int_equal(arc_bin_of(&d, 1e300), 4);  /* above: clamps */
+	assert_int_equal(arc_bin_of(&d, -5), 0);     /* below: clamps */
+	assert_int_equal(arc_bin_of(&d, INFINITY), 4);
+	assert_int_equal(arc_bin_of(&d, -INFINITY), 0);
+	assert_int_equal(arc_bin_of(&d, NAN), 0);    /* NaN -> bin 0 */
+	struct arc_dim one = {"y", -1, 1, 1};
+	assert_int_equal(arc_bin_of(&one, 0.5), 0);
+}
+
+static void test_cell_row_major(void **state)
+{
+	struct arc_dim d[3] = {{"a", 0, 4, 4}, {"b", 0, 3, 3}, {"c", 0, 2, 2}};
+	double v[3] = {2.5, 1.5, 1.5}; /* bins 2, 1, 1 */
+	assert_int_equal(arc_cell_of(d, 3, v), (2 * 3 + 1) * 2 + 1);
+	assert_int_equal(arc_cell_count(d, 3), 24);
+	assert_int_equal(arc_cell_of(d, 0, NULL), 0);
+	assert_int_equal(arc_cell_count(d, 0), 1);
+	double out[3] = {99, -99, NAN};
+	assert_int_equal(arc_cell_of(d, 3, out), (3 * 3 + 0) * 2 + 0);
+}
+
+/* --- MAP-Elites rule ------------------------------------------------------------- */
+
+static void test_elite_rules(void **state)
+{
+	struct arc *a = fresh();
+	struct arc_dim d[2] = {{"len", 0, 100, 10}, {"ops", 0, 10, 10}};
+	double desc[2] = {15, 3};
+	int out = -1;
+	int64_t cell, pid, p1, p2, p3, p4, p5;
+	double sc;
+	assert_int_equal(arc_set_dims(a, d, 2), ARC_OK);
+	p1 = add_prog(a, "aaaaaaaaaa", 0);
+	p2 = add_prog(a, "bbbbbbbbbb", 0);
+	p3 = add_prog(a, "cc", 0);
+	p4 = add_prog(a, "dddddddddddddddddddd", 0);
+	p5 = add_prog(a, "e", 0);
+
+	assert_int_equal(arc_insert_elite_cell(a, 0, desc, p1, 1.0, 10, &out, &cell), ARC_OK);
+	assert_int_equal(out, ARC_NEW);
+	assert_int_equal(cell, 1 * 10 + 3);
+	/* equal score, equal length: the incumbent stays */
+	assert_int_equal(arc_insert_elite(a, 0, desc, p2, 1.0, 10, &out), ARC_OK);
+	assert_int_equal(out, ARC_NOT_ADDED);
+	/* equal score, longer: stays */
+	assert_int_equal(arc_insert_elite(a, 0, desc, p4, 1.0, 20, &out), ARC_OK);
+	assert_int_equal(out, ARC_NOT_ADDED);
+	/* equal score, shorter: replaces */
+	assert_int_equal(arc_insert_elite(a, 0, desc, p3, 1.0, 2, &out), ARC_OK);
+	assert_int_equal(out, ARC_IMPROVED);
+	/* worse: not added, even if shorter */
+	assert_int_equal(arc_insert_elite(a, 0, desc, p5, 0.5, 1, &out), ARC_OK);
+	assert_int_equal(out, ARC_NOT_ADDED);
+	/* NaN score: never enters */
+	assert_int_equal(arc_insert_elite(a, 0, desc, p5, NAN, 1, &out), ARC_OK);
+	assert_int_equal(out, ARC_NOT_ADDED);
+	assert_int_equal(arc_elite_at(a, 0, cell, &pid, &sc), ARC_OK);
+	assert_int_equal(pid, p3);
+	/* strictly better, longer: replaces */
+	assert_int_equal(arc_insert_elite(a, 0, desc, p4, 1.5, 20, &out), ARC_OK);
+	assert_int_equal(out, ARC_IMPROVED);
+	assert_int_equal(arc_elite_at(a, 0, cell, &pid, &sc), ARC_OK);
+	assert_int_equal(pid, p4);
+	assert_true(sc == 1.5);
+	/* same descriptors on another island: a new cell there */
+	assert_int_equal(arc_insert_elite(a, 1, desc, p1, -3, 10, &out), ARC_OK);
+	assert_int_equal(out, ARC_NEW);
+	/* out of range descriptors clamp into the corner cell */
+	double far[2] = {1e9, -1e9};
+	assert_int_equal(arc_insert_elite_cell(a, 0, far, p5, 0.1, 1, &out, &cell), ARC_OK);
+	assert_int_equal(out, ARC_NEW);
+	assert_int_equal(cell, 9 * 10 + 0);
+	/* no descriptors although dims are set: an error, not a crash */
+	assert_int_equal(arc_insert_elite(a, 0, NULL, p5, 0.1, 1, &out), ARC_ERR);
+	/* unknown program id: refused by the foreign key */
+	double d3[2] = {55, 5};
+	assert_int_equal(arc_insert_elite(a, 0, d3, 9999, 1, 1, &out), ARC_ERR);
+	assert_non_null(strstr(arc_errmsg(a), path));
+
+	int64_t n;
+	assert_int_equal(arc_elite_count(a, 0, &n), ARC_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(arc_elite_count(a, -1, &n), ARC_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(arc_elite_best(a, -1, &pid, &sc), ARC_OK);
+	assert_int_equal(pid, p4);
+	assert_int_equal(arc_elite_best(a, 1, &pid, &sc), ARC_OK);
+	assert_int_equal(pid, p1);
+	assert_int_equal(arc_elite_best(a, 7, &pid, &sc), ARC_NOTFOUND);
+	arc_close(&a);
+	assert_null(a);
+}
+
+static void test_random_elite_uniform_and_deterministic(void **state)
+{
+	struct arc *a = fresh();
+	struct arc_dim d = {"x", 0, 4, 4};
+	int64_t ids[4], pid;
+	int out;
+	assert_int_equal(arc_set_dims(a, &d, 1), ARC_OK);
+	assert_int_equal(arc_random_elite(a, 0, 5, &pid), ARC_NOTFOUND);
+	for (int i = 0; i < 4; i++) {
+		char src[16];
+		double v = i + 0.5;
+		snprintf(src, sizeof src, "p%d", i);
+		ids[i] = add_prog(a, src, 0);
+		/* insert in reverse cell order: selection must follow cells */
+		double w = 3.5 - i;
+		(void)v;
+		assert_int_equal(arc_insert_elite(a, 0, &w, ids[i], 1, 2, &out), ARC_OK);
+	}
+	/* r mod 4 picks the cells in order 0..3 = ids[3], ids[2], ... */
+	for (uint64_t r = 0; r < 8; r++) {
+		assert_int_equal(arc_random_elite(a, 0, r, &pid), ARC_OK);
+		assert_int_equal(pid, ids[3 - r % 4]);
+	}
+	assert_int_equal(arc_random_elite(a, 0, UINT64_MAX, &pid), ARC_OK);
+	assert_int_equal(pid, ids[3 - UINT64_MAX % 4]);
+	arc_close(&a);
+}
+
+/* --- counts and statistics ----------------------------------------------------------- */
+
+static void test_counts_agree(void **state)
+{
+	struct arc *a = fresh();
+	struct arc_stats st;
+	int64_t last = 0, n, next;
+	assert_int_equal(arc_begin(a), ARC_OK);
+	assert_int_equal(gen_campaign(a, 7), ARC_OK);
+	assert_int_equal(gen_attempts(a, 7, 1, 3000, 250, &last, NULL, NULL), ARC_OK);
+	assert_int_equal(arc_commit(a), ARC_OK);
+	assert_int_equal(arc_stats(a, -1, &st), ARC_OK);
+	assert_int_equal(st.attempts, 3000);
+	assert_int_equal(st.programs, last);
+	assert_int_equal(st.by_status[0], st.programs); /* each ok attempt made one */
+	int64_t sum = 0, sumo = 0;
+	for (int i = 0; i < ARC_NSTATUS; i++)
+		sum += st.by_status[i];
+	for (int i = 0; i < ARC_NOUTCOMES; i++)
+		sumo += st.by_outcome[i];
+	assert_int_equal(sum, 3000);
+	assert_int_equal(sumo, 3000);
+	assert_int_equal(st.by_outcome[ARC_NEW], st.occupied);
+	assert_int_equal(st.cells, 80 * GEN_ISLANDS);
+	assert_true(fabs(st.coverage - (double)st.occupied / (double)st.cells) < 1e-12);
+	assert_int_equal(arc_attempt_count(a, &n), ARC_OK);
+	assert_int_equal(n, 3000);
+	assert_int_equal(arc_next_seq(a, &next), ARC_OK);
+	assert_int_equal(next, 3001);
+
+	/* per island figures add up to the whole */
+	struct arc_stats s0, s1;
+	assert_int_equal(arc_stats(a, 0, &s0), ARC_OK);
+	assert_int_equal(arc_stats(a, 1, &s1), ARC_OK);
+	assert_int_equal(s0.attempts + s1.attempts, st.attempts);
+	assert_int_equal(s0.programs + s1.programs, st.programs);
+	assert_int_equal(s0.occupied + s1.occupied, st.occupied);
+	assert_true(fabs(s0.qd_score + s1.qd_score - st.qd_score) < 1e-6);
+	assert_true(st.best_score == fmax(s0.best_score, s1.best_score));
+
+	/* qd_score is the sum of elite scores, from SQL independently */
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT sum(score), max(score) FROM elites",
+	                                    -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_true(fabs(sqlite3_column_double(s, 0) - st.qd_score) < 1e-6);
+	assert_true(sqlite3_column_double(s, 1) == st.best_score);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	arc_close(&a);
+}
+
+static void test_empty_stats(void **state)
+{
+	struct arc *a = fresh();
+	struct arc_stats st;
+	assert_int_equal(arc_stats(a, -1, &st), ARC_OK);
+	assert_int_equal(st.attempts, 0);
+	assert_int_equal(st.occupied, 0);
+	assert_int_equal(st.cells, 1);
+	assert_true(isnan(st.best_score));
+	assert_int_equal(st.best_program_id, 0);
+	arc_close(&a);
+}
+
+/* --- campaign, programs, lookups -------------------------------------------------------- */
+
+static void test_campaign_and_program_roundtrip(void **state)
+{
+	struct arc *a = fresh();
+	char *cfg = NULL;
+	uint64_t seed = 0;
+	int64_t cid, pid, pid2, found;
+	double sc;
+	assert_int_equal(arc_campaign_get(a, &cfg, &seed), ARC_NOTFOUND);
+	assert_int_equal(arc_campaign_create(a, "{\"budget\":10}", UINT64_MAX - 1, &cid), ARC_OK);
+	assert_int_equal(arc_campaign_create(a, "{}", 1, NULL), ARC_ERR); /* one per file */
+	assert_non_null(strstr(arc_errmsg(a), "already holds a campaign"));
+	assert_int_equal(arc_campaign_get(a, &cfg, &seed), ARC_OK);
+	assert_string_equal(cfg, "{\"budget\":10}");
+	assert_true(seed == UINT64_MAX - 1);
+	free(cfg);
+	assert_int_equal(arc_campaign_finish(a), ARC_OK);
+
+	struct arc_program p = {0}, q;
+	p.source = "double f(double x) { return x; }";
+	p.ir = "r0 = x\nret r0";
+	p.mutator = "symbolic";
+	p.text_hash = 0xfedcba9876543210ULL; /* above INT64_MAX: stored cast */
+	p.func_hash = 0x8000000000000001ULL;
+	p.island = 3;
+	pid = add_prog(a, "seed()", 0);
+	p.parent_id = pid;
+	p.ninspirations = 2;
+	p.inspirations[0] = pid;
+	p.inspirations[1] = pid;
+	p.created = 1700000000.5;
+	assert_int_equal(arc_add_program(a, &p, &pid2), ARC_OK);
+	assert_int_equal(arc_get_program(a, pid2, &q), ARC_OK);
+	assert_string_equal(q.source, p.source);
+	assert_string_equal(q.ir, p.ir);
+	assert_string_equal(q.mutator, "symbolic");
+	assert_true(q.text_hash == p.text_hash);
+	assert_true(q.func_hash == p.func_hash);
+	assert_int_equal(q.parent_id, pid);
+	assert_int_equal(q.parent2_id, 0);
+	assert_int_equal(q.ninspirations, 2);
+	assert_int_equal(q.inspirations[1], pid);
+	assert_int_equal(q.island, 3);
+	assert_true(q.created == 1700000000.5);
+	arc_program_clear(&q);
+	assert_null(q.source);
+	assert_int_equal(arc_get_program(a, 424242, &q), ARC_NOTFOUND);
+
+	assert_int_equal(arc_find_text_hash(a, 0xfedcba9876543210ULL, &found), ARC_OK);
+	assert_int_equal(found, pid2);
+	assert_int_equal(arc_find_text_hash(a, 12345, &found), ARC_NOTFOUND);
+	/* unscored program: found, score NaN */
+	assert_int_equal(arc_find_func_hash(a, 0x8000000000000001ULL, &found, &sc), ARC_OK);
+	assert_int_equal(found, pid2);
+	assert_true(isnan(sc));
+	double desc[2] = {1, NAN};
+	assert_int_equal(arc_add_evaluation(a, pid2, 0.25, NULL, desc, 2, 0, 0, NULL), ARC_OK);
+	assert_int_equal(arc_add_evaluation(a, pid2, 0.75, "{\"k\":1}", desc, 2, 1, 0, NULL), ARC_OK);
+	assert_int_equal(arc_add_evaluation(a, pid2, 0.5, NULL, desc, 2, 1, 1, NULL), ARC_OK);
+	assert_int_equal(arc_find_func_hash(a, 0x8000000000000001ULL, &found, &sc), ARC_OK);
+	assert_true(sc == 0.75); /* train split, highest stage */
+	struct arc_eval e;
+	assert_int_equal(arc_get_evaluation(a, pid2, 1, &e), ARC_OK);
+	assert_true(e.score == 0.5);
+	assert_int_equal(e.ndesc, 2);
+	assert_true(e.desc[0] == 1);
+	assert_true(isnan(e.desc[1])); /* NaN stored as null, read back as NaN */
+	arc_eval_clear(&e);
+	assert_int_equal(arc_find_func_hash(a, 77, &found, NULL), ARC_NOTFOUND);
+
+	struct arc_llm_call c = {.model = "m", .tokens_in = 10, .tokens_out = 5, .cost = 0.5,
+	                         .status = "ok"};
+	assert_int_equal(arc_add_llm_call(a, &c, NULL), ARC_OK);
+	assert_int_equal(arc_add_event(a, "resume", "{\"at\":3}"), ARC_OK);
+	struct arc_stats st;
+	assert_int_equal(arc_stats(a, -1, &st), ARC_OK);
+	assert_int_equal(st.llm_calls, 1);
+	assert_int_equal(st.tokens_in, 10);
+	assert_true(st.llm_cost == 0.5);
+	arc_close(&a);
+}
+
+/* --- bad input ----------------------------------------------------------------------------- */
+
+static void test_bad_input(void **state)
+{
+	struct arc *a = fresh();
+	int64_t pid = add_prog(a, "x", 0);
+	struct arc_attempt t = {.seq = 1, .status = "exploded", .outcome = ARC_NOT_ADDED};
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_ERR);
+	assert_non_null(strstr(arc_errmsg(a), "exploded"));
+	t.status = NULL;
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_ERR);
+	t.status = "ok";
+	t.outcome = 9;
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_ERR);
+	t.outcome = ARC_NEW;
+	t.seq = 0;
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_ERR);
+	t.seq = 1;
+	t.program_id = pid;
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_OK);
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_ERR); /* seq used twice */
+	assert_non_null(strstr(arc_errmsg(a), "UNIQUE"));
+	t.seq = 2;
+	t.program_id = 999; /* no such program */
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_ERR);
+	assert_non_null(strstr(arc_errmsg(a), "FOREIGN KEY"));
+
+	assert_int_equal(arc_add_evaluation(a, pid, 1, "{not json", NULL, 0, 0, 0, NULL), ARC_ERR);
+	assert_int_equal(arc_add_evaluation(a, pid, 1, NULL, NULL, 5, 0, 0, NULL), ARC_ERR);
+	assert_int_equal(arc_add_evaluation(a, 999, 1, NULL, NULL, 0, 0, 0, NULL), ARC_ERR);
+	assert_int_equal(arc_add_event(a, "", NULL), ARC_ERR);
+	assert_int_equal(arc_add_event(a, "x", "[1,"), ARC_ERR);
+	assert_int_equal(arc_campaign_create(a, "not json", 1, NULL), ARC_ERR);
+
+	struct arc_program p = {0};
+	assert_int_equal(arc_add_program(a, &p, NULL), ARC_ERR); /* no source */
+	p.source = "y";
+	p.parent_id = 12345;
+	assert_int_equal(arc_add_program(a, &p, NULL), ARC_ERR); /* dangling parent */
+	p.parent_id = 0;
+	p.ninspirations = ARC_MAX_INSPIRATIONS + 1;
+	assert_int_equal(arc_add_program(a, &p, NULL), ARC_ERR);
+
+	struct arc_dim bad[2] = {{"a", 1, 1, 3}, {"b", 0, 1, 0}};
+	assert_int_equal(arc_set_dims(a, bad, 1), ARC_ERR);
+	assert_non_null(strstr(arc_errmsg(a), "'a'"));
+	assert_int_equal(arc_set_dims(a, bad + 1, 1), ARC_ERR);
+	struct arc_dim nan_dim = {"n", NAN, 1, 2};
+	assert_int_equal(arc_set_dims(a, &nan_dim, 1), ARC_ERR);
+	assert_int_equal(arc_set_dims(a, bad, ARC_MAX_DIMS + 1), ARC_ERR);
+
+	/* dims: same again is fine, different after elites is refused */
+	struct arc_dim d = {"x", 0, 1, 4}, d2 = {"x", 0, 2, 4};
+	int out;
+	double v = 0.3;
+	assert_int_equal(arc_set_dims(a, &d, 1), ARC_OK);
+	assert_int_equal(arc_set_dims(a, &d2, 1), ARC_OK); /* no elites yet */
+	assert_int_equal(arc_insert_elite(a, 0, &v, pid, 1, 1, &out), ARC_OK);
+	assert_int_equal(arc_set_dims(a, &d2, 1), ARC_OK);
+	assert_int_equal(arc_set_dims(a, &d, 1), ARC_ERR);
+	assert_non_null(strstr(arc_errmsg(a), "cannot change"));
+	struct arc_dim got[ARC_MAX_DIMS];
+	int n;
+	assert_int_equal(arc_get_dims(a, got, ARC_MAX_DIMS, &n), ARC_OK);
+	assert_int_equal(n, 1);
+	assert_true(got[0].hi == 2);
+	assert_int_equal(arc_commit(a), ARC_ERR); /* commit without begin */
+	arc_close(&a);
+}
+
+/* --- transactions ---------------------------------------------------------------------------- */
+
+static void test_transactions(void **state)
+{
+	struct arc *a = fresh();
+	int64_t n;
+	int committed;
+	assert_int_equal(arc_begin(a), ARC_OK);
+	assert_int_equal(arc_begin(a), ARC_OK); /* nested */
+	add_prog(a, "one", 0);
+	assert_int_equal(arc_commit(a), ARC_OK); /* inner: nothing yet */
+	assert_int_equal(arc_rollback(a), ARC_OK);
+	struct arc_stats st;
+	assert_int_equal(arc_stats(a, -1, &st), ARC_OK);
+	assert_int_equal(st.programs, 0);
+
+	assert_int_equal(arc_begin(a), ARC_OK);
+	add_prog(a, "two", 0);
+	assert_int_equal(arc_checkpoint(a, 5, 1e9, &committed), ARC_OK);
+	assert_int_equal(committed, 0);
+	for (int i = 0; i < 5; i++)
+		add_prog(a, "more", 0);
+	assert_int_equal(arc_checkpoint(a, 5, 1e9, &committed), ARC_OK);
+	assert_int_equal(committed, 1);
+	/* another connection sees the committed rows */
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_prepare_v2(db, "SELECT count(*) FROM programs", -1, &s, NULL);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 6);
+	sqlite3_finalize(s);
+	add_prog(a, "pending", 0);
+	assert_int_equal(arc_checkpoint(a, 1000, 0, &committed), ARC_OK); /* age limit */
+	assert_int_equal(committed, 1);
+	add_prog(a, "closed", 0);
+	arc_close(&a); /* commits the open batch */
+	sqlite3_prepare_v2(db, "SELECT count(*) FROM programs", -1, &s, NULL);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 8);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+
+	a = fresh();
+	assert_int_equal(arc_attempt_count(a, &n), ARC_OK);
+	assert_int_equal(n, 0);
+	arc_close(&a);
+	arc_close(&a); /* NULL-safe */
+	arc_close(NULL);
+}
+
+/* --- files ------------------------------------------------------------------------------------- */
+
+static void write_file(const char *p, const void *data, size_t n)
+{
+	FILE *f = fopen(p, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	fclose(f);
+}
+
+static void expect_open_fails(int flags, const char *needle)
+{
+	char err[512] = "";
+	struct arc *a = arc_open(path, flags, err, sizeof err);
+	if (a)
+		arc_close(&a);
+	assert_null(a);
+	assert_non_null(strstr(err, path));
+	if (!strstr(err, needle))
+		fail_msg("message '%s' lacks '%s'", err, needle);
+}
+
+static void test_missing_file(void **state)
+{
+	expect_open_fails(ARC_READONLY, "No such file");
+	expect_open_fails(0, "No such file");
+	expect_open_fails(ARC_READONLY | ARC_CREATE, "No such file");
+	assert_int_equal(access(path, F_OK), -1); /* browsing never creates */
+	char err[64];
+	assert_null(arc_open("", ARC_CREATE, err, sizeof err));
+	snprintf(path, sizeof path, "%s", dir);
+	expect_open_fails(ARC_READONLY, "not a regular file");
+}
+
+static void test_garbage_file(void **state)
+{
+	char junk[4096];
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (char)(i * 7 + 3);
+	write_file(path, junk, sizeof junk);
+	expect_open_fails(ARC_READONLY, "not a database");
+	expect_open_fails(ARC_CREATE, "not a database");
+}
+
+static void test_corrupt_archive(void **state)
+{
+	/* A real archive with its pages overwritten past the header. */
+	struct arc *a = fresh();
+	int64_t last = 0;
+	assert_int_equal(arc_begin(a), ARC_OK);
+	assert_int_equal(gen_campaign(a, 1), ARC_OK);
+	assert_int_equal(gen_attempts(a, 1, 1, 500, 0, &last, NULL, NULL), ARC_OK);
+	assert_int_equal(arc_commit(a), ARC_OK);
+	arc_close(&a);
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, 4096, SEEK_SET); /* page 2 onward: every table's pages */
+	char junk[4096];
+	memset(junk, 0xA5, sizeof junk);
+	for (long off = 4096; off < size; off += 4096)
+		assert_int_equal(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+	fclose(f);
+	char err[512] = "";
+	a = arc_open(path, ARC_READONLY, err, sizeof err);
+	if (!a) {
+		assert_non_null(strstr(err, path));
+		return;
+	}
+	/* Opening may succeed (the header is intact); queries must fail cleanly. */
+	struct arc_stats st;
+	int rc = arc_stats(a, -1, &st);
+	assert_int_equal(rc, ARC_ERR);
+	assert_non_null(strstr(arc_errmsg(a), path));
+	arc_close(&a);
+}
+
+static void test_truncated_header(void **state)
+{
+	write_file(path, "SQLite format 3", 15);
+	expect_open_fails(ARC_READONLY, path);
+}
+
+static void test_foreign_sqlite(void **state)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE songs(title TEXT)", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	expect_open_fails(ARC_READONLY, "not a disco archive");
+	expect_open_fails(ARC_CREATE, "not a disco archive"); /* never adopted */
+
+	snprintf(path, sizeof path, "%s/t%d.db", dir, counter++);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA application_id=1234; CREATE TABLE x(y)",
+	                              NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	expect_open_fails(ARC_READONLY, "application_id 0x4d2");
+
+	/* an empty (0-byte) file: created with ARC_CREATE, refused for browsing */
+	snprintf(path, sizeof path, "%s/t%d.db", dir, counter++);
+	write_file(path, "", 0);
+	expect_open_fails(ARC_READONLY, "empty database");
+	struct arc *a = fresh();
+	arc_close(&a);
+}
+
+static void test_schema_versions(void **state)
+{
+	struct arc *a = fresh();
+	arc_close(&a);
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &s, NULL);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), ARC_APPLICATION_ID);
+	sqlite3_finalize(s);
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	sqlite3_prepare_v2(db, "SELECT count(*) FROM events WHERE kind='migration'", -1, &s, NULL);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), ARC_SCHEMA_VERSION);
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	expect_open_fails(ARC_READONLY, "newer");
+	expect_open_fails(ARC_CREATE, "newer");
+}
+
+static void test_readonly_refuses_writes(void **state)
+{
+	struct arc *a = fresh();
+	add_prog(a, "x", 0);
+	arc_close(&a);
+	char err[512];
+	a = arc_open(path, ARC_READONLY, err, sizeof err);
+	assert_non_null(a);
+	struct arc_program p = {0};
+	p.source = "y";
+	assert_int_equal(arc_add_program(a, &p, NULL), ARC_ERR);
+	assert_non_null(strstr(arc_errmsg(a), "readonly"));
+	struct arc_stats st;
+	assert_int_equal(arc_stats(a, -1, &st), ARC_OK);
+	assert_int_equal(st.programs, 1);
+	arc_close(&a);
+}
+
+/* --- CLI argument errors (output checked by tests/e2e/t0400) ---------------------------- */
+
+static int run_cli(int n, ...)
+{
+	char *argv[8];
+	va_list ap;
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		argv[i] = va_arg(ap, char *);
+	va_end(ap);
+	argv[n] = NULL;
+	/* silence the command's stdout/stderr, then restore them */
+	fflush(stdout);
+	fflush(stderr);
+	int out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
+	dup2(null, 1);
+	dup2(null, 2);
+	int rc = cmd_archive(n, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(out, 1);
+	dup2(err, 2);
+	close(out);
+	close(err);
+	close(null);
+	return rc;
+}
+
+static void test_cli_exit_codes(void **state)
+{
+	struct arc *a = fresh();
+	add_prog(a, "x", 0);
+	arc_close(&a);
+	assert_int_equal(run_cli(2, "archive", "frobnicate"), 2);
+	assert_int_equal(run_cli(1, "archive"), 2);
+	assert_int_equal(run_cli(4, "archive", "list", "--db", path), 0);
+	assert_int_equal(run_cli(5, "archive", "list", "--db", path, "--bogus"), 2);
+	assert_int_equal(run_cli(2, "archive", "list"), 2); /* no --db */
+	assert_int_equal(run_cli(4, "archive", "show", "--db", path), 2); /* no ID */
+	assert_int_equal(run_cli(5, "archive", "show", "abc", "--db", path), 2);
+	assert_int_equal(run_cli(5, "archive", "show", "77", "--db", path), 1);
+	assert_int_equal(run_cli(4, "archive", "list", "--db", "/nonexistent/x.db"), 1);
+	assert_int_equal(run_cli(6, "archive", "list", "--db", path, "--limit", "-3"), 2);
+	assert_int_equal(run_cli(6, "archive", "export", "--db", path, "--format", "xml"), 2);
+	assert_int_equal(run_cli(5, "archive", "export", "--db", path, "--json"), 2);
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/disco-arc-XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_bin_clamps_and_nan, setup),
+		cmocka_unit_test_setup(test_cell_row_major, setup),
+		cmocka_unit_test_setup(test_elite_rules, setup),
+		cmocka_unit_test_setup(test_random_elite_uniform_and_deterministic, setup),
+		cmocka_unit_test_setup(test_counts_agree, setup),
+		cmocka_unit_test_setup(test_empty_stats, setup),
+		cmocka_unit_test_setup(test_campaign_and_program_roundtrip, setup),
+		cmocka_unit_test_setup(test_bad_input, setup),
+		cmocka_unit_test_setup(test_transactions, setup),
+		cmocka_unit_test_setup(test_missing_file, setup),
+		cmocka_unit_test_setup(test_garbage_file, setup),
+		cmocka_unit_test_setup(test_corrupt_archive, setup),
+		cmocka_unit_test_setup(test_truncated_header, setup),
+		cmocka_unit_test_setup(test_foreign_sqlite, setup),
+		cmocka_unit_test_setup(test_schema_versions, setup),
+		cmocka_unit_test_setup(test_readonly_refuses_writes, setup),
+		cmocka_unit_test_setup(test_cli_exit_codes, setup),
+	};
+	int rc = cmocka_run_group_tests_name("archive", tests, NULL, NULL);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		rc = rc ? rc : 1;
+	return rc;
+}
