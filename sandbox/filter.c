@@ -65,6 +65,9 @@ int sbx_filters_build(struct sbx_filters *f, char *err, size_t errlen)
 {
 	static const int run_ok[] = {
 		SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn), SCMP_SYS(clock_gettime),
+#ifdef SBX_ASAN
+		SCMP_SYS(sigaltstack),
+#endif
 	};
 	/* What glibc malloc and libtcc need while compiling and relocating. */
 	static const int compile_ok[] = {

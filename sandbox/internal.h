@@ -11,6 +11,13 @@
 
 #include "sandbox/sbx.h"
 
+/* AddressSanitizer builds (make asan): ASan reserves terabytes of shadow
+ * memory, so there is no RLIMIT_AS, and its runtime queries sigaltstack
+ * from inside the sandbox, so the filters allow that one call too. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SBX_ASAN 1
+#endif
+
 /* Exit codes of a child.  A candidate can exit_group() with any of them;
  * that only ever makes its own result worse, never better. */
 enum {

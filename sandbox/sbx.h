@@ -119,6 +119,10 @@ int sbx_fd(const struct sbx *s);
 int sbx_collect(struct sbx *s, int *slot, struct sbx_result *res, char *err,
                 size_t errlen);
 
+/* Wait for the job on `slot`, dropping results of other slots (use only
+ * when nothing else is in flight).  Returns 0 or -1 (server gone). */
+int sbx_wait(struct sbx *s, int slot, struct sbx_result *res, char *err, size_t errlen);
+
 /* Submit on slot 0 and wait for the result.  Returns 0 or -1 (setup error). */
 int sbx_run(struct sbx *s, const struct sbx_job *job, struct sbx_result *res,
             char *err, size_t errlen);

@@ -30,14 +30,6 @@
 
 #include "sandbox/internal.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SBX_ASAN 1 /* ASan reserves terabytes of shadow: no RLIMIT_AS */
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SBX_ASAN 1
-#endif
-#endif
-
 #define OUT_CAP (1u << 17) /* doubles of output per slot, all tasks */
 
 /* One slot of shared memory.  Fields below `child` are written by the
@@ -105,6 +97,16 @@ void sbx_limits_default(struct sbx_limits *lim)
 
 /* ---- the child --------------------------------------------------------- */
 
+#ifdef SBX_ASAN
+/* Let the child's own SIGSEGV handler (stack overflow -> memory) win over
+ * ASan's, which would open /proc/self/maps inside the sandbox. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "allow_user_segv_handler=1";
+}
+#endif
+
 static struct slot *child_slot;
 static uintptr_t child_stack_top;
 static size_t child_stack_size;
@@ -166,6 +168,11 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND };
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
+	/* Default deaths for the rest (a sanitizer runtime may have hooked them). */
+	signal(SIGFPE, SIG_DFL);
+	signal(SIGILL, SIG_DFL);
+	signal(SIGTRAP, SIG_DFL);
+	signal(SIGABRT, SIG_DFL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -542,20 +549,27 @@ int sbx_collect(struct sbx *s, int *slot, struct sbx_result *res, char *err, siz
 	return 1;
 }
 
-int sbx_run(struct sbx *s, const struct sbx_job *job, struct sbx_result *res, char *err, size_t errlen)
+int sbx_wait(struct sbx *s, int slot, struct sbx_result *res, char *err, size_t errlen)
 {
-	if (sbx_submit(s, 0, job, err, errlen))
-		return -1;
 	for (;;) {
+		int got, rc = sbx_collect(s, &got, res, err, errlen);
+		if (rc < 0)
+			return -1;
+		if (rc == 1 && got == slot)
+			return 0;
+		if (rc == 1)
+			continue;
 		struct pollfd pf = { s->resp_fd, POLLIN, 0 };
 		if (poll(&pf, 1, -1) < 0 && errno != EINTR) {
 			snprintf(err, errlen, "poll: %s", strerror(errno));
 			return -1;
 		}
-		int slot, rc = sbx_collect(s, &slot, res, err, errlen);
-		if (rc < 0)
-			return -1;
-		if (rc == 1 && slot == 0)
-			return 0;
 	}
+}
+
+int sbx_run(struct sbx *s, const struct sbx_job *job, struct sbx_result *res, char *err, size_t errlen)
+{
+	if (sbx_submit(s, 0, job, err, errlen))
+		return -1;
+	return sbx_wait(s, 0, res, err, errlen);
 }
