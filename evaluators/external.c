@@ -21,7 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -45,7 +48,7 @@ struct ext {
 	char *label;   /* "evaluator command 'CMD'" (CMD shortened) */
 	char *origin;  /* working directory the command runs in */
 	struct ext_limits lim;
-	scmp_filter_ctx filter; /* NULL when seccomp is off */
+	struct sock_fprog filter; /* BPF of the relaxed filter; .filter NULL when off */
 	struct ext_info info;
 	struct ev_seed *seeds;  /* owned copies behind info.seeds */
 	char *dimnames[EV_MAX_DIMS];
@@ -114,7 +117,7 @@ static const char *size_text(size_t n, char *buf, size_t len)
 /* Allow everything an interpreter and a compiler need; refuse (EPERM) what
  * no evaluator has business doing, and leaving the process group (setsid,
  * setpgid), which would let a process outlive the run. */
-static scmp_filter_ctx build_filter(char *err, size_t errlen)
+static int build_filter(struct sock_fprog *out, char *err, size_t errlen)
 {
 	static const char *const deny[] = {
 		"ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
@@ -132,7 +135,7 @@ static scmp_filter_ctx build_filter(char *err, size_t errlen)
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx) {
 		snprintf(err, errlen, "seccomp_init failed");
-		return NULL;
+		return -1;
 	}
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	for (int i = 0; rc == 0 && deny[i]; i++) {
@@ -152,10 +155,27 @@ static scmp_filter_ctx build_filter(char *err, size_t errlen)
 	if (rc != 0) {
 		snprintf(err, errlen, "building the seccomp filter failed: %s", strerror(-rc));
 		seccomp_release(ctx);
-		return NULL;
+		return -1;
 	}
-	return ctx;
+	/* Export the BPF once: the child installs it with one prctl, without
+	 * allocating after fork. */
+	int fd = memfd_create("disco-ext-bpf", MFD_CLOEXEC);
+	off_t len = fd >= 0 && seccomp_export_bpf(ctx, fd) == 0 ? lseek(fd, 0, SEEK_END) : -1;
+	seccomp_release(ctx);
+	struct sock_filter *prog = len > 0 && len % (off_t)sizeof *prog == 0 ? malloc((size_t)len) : NULL;
+	if (!prog || pread(fd, prog, (size_t)len, 0) != len) {
+		snprintf(err, errlen, "exporting the seccomp filter failed");
+		free(prog);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	out->filter = prog;
+	out->len = (unsigned short)(len / (off_t)sizeof *prog);
+	return 0;
 }
+
 
 /* --- temporary directories ---------------------------------------------- */
 
@@ -273,23 +293,21 @@ static void child(const struct ext *x, pid_t parent, int in, int out, int err,
 	const struct ext_limits *l = &x->lim;
 	rlim_t cpu = l->cpu_s ? l->cpu_s : wall_ms / 1000 + 2;
 	set_limit(RLIMIT_CPU, cpu, cpu + 1);
-	if (l->mem_bytes)
-		set_limit(RLIMIT_AS, l->mem_bytes, l->mem_bytes);
 	set_limit(RLIMIT_FSIZE, l->fsize_bytes, l->fsize_bytes);
 	if (l->nofile)
 		set_limit(RLIMIT_NOFILE, l->nofile, l->nofile);
 	if (l->nproc)
 		set_limit(RLIMIT_NPROC, l->nproc, l->nproc);
 	set_limit(RLIMIT_CORE, 0, 0);
-	if (x->filter) {
+	if (x->filter.filter) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 			child_fail("PR_SET_NO_NEW_PRIVS");
-		int rc = seccomp_load(x->filter);
-		if (rc != 0) {
-			errno = -rc;
-			child_fail("seccomp_load");
-		}
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &x->filter, 0, 0) != 0)
+			child_fail("installing the seccomp filter");
 	}
+	/* Last: a sanitizer-built engine cannot map anything after this. */
+	if (l->mem_bytes)
+		set_limit(RLIMIT_AS, l->mem_bytes, l->mem_bytes);
 	char *argv[] = { "sh", "-c", x->cmd, NULL };
 	execve("/bin/sh", argv, env);
 	child_fail("/bin/sh");
@@ -809,8 +827,7 @@ void ext_close(struct ext **xp)
 	struct ext *x = xp ? *xp : NULL;
 	if (!x)
 		return;
-	if (x->filter)
-		seccomp_release(x->filter);
+	free(x->filter.filter);
 	for (int i = 0; x->seeds && i < x->info.nseeds; i++) {
 		free((char *)x->seeds[i].name);
 		free((char *)x->seeds[i].source);
@@ -872,7 +889,7 @@ struct ext *ext_open(const char *cmd, const struct ext_limits *lim, char *err, s
 	}
 	if (x->lim.seccomp) {
 		char why[256];
-		if (!(x->filter = build_filter(why, sizeof why))) {
+		if (build_filter(&x->filter, why, sizeof why) != 0) {
 			snprintf(err, errlen, "%s: %s", x->label, why);
 			ext_close(&x);
 			return NULL;
@@ -921,7 +938,7 @@ void ext_set_limits(struct ext *x, const struct ext_limits *lim)
 {
 	int had = x->lim.seccomp;
 	x->lim = *lim;
-	x->lim.seccomp = had && x->filter; /* the filter is built at open only */
+	x->lim.seccomp = had; /* the filter is built at open only */
 }
 
 static const char *known_statuses(void)
