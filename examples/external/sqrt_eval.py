@@ -169,7 +169,9 @@ def evaluate(req):
         rel = abs(y - math.sqrt(x)) / math.sqrt(x)
         worst = max(worst, rel)
         total += rel
-    score = min(17.0, -math.log10(worst)) if worst > 0 else 17.0
+    # -log10 of the worst relative error, clipped to [0, 17] like disco's
+    # built-in numeric evaluators: 15.7 is within an ulp or so.
+    score = max(0.0, min(17.0, -math.log10(worst))) if worst > 0 else 17.0
     return {
         "status": "ok",
         "score": round(score, 6),

@@ -18,6 +18,8 @@
 #              then answers ok and exits: the sleep must be killed
 #   grandhang  the same, then sleeps forever: everything must be killed
 #   escape     tries to leave the process group with setsid(1) (pid to PIDFILE)
+#   spin       burns CPU forever (for the CPU rlimit)
+#   memhog     asks python3 for 3 GiB (for the address-space rlimit)
 #   unshare    answers score 1 if unshare(2) works, 0 if refused
 #   tmpdir     writes a file in $TMPDIR, answers ok with its path as message
 req=$(cat)
@@ -66,6 +68,8 @@ case $req in
 	# With the seccomp filter, unshare(2) fails: score 0.
 	if unshare --user true 2>/dev/null; then s=1; else s=0; fi
 	echo "{\"status\":\"ok\",\"score\":$s,\"descriptors\":{\"d\":1}}" ;;
+*MODE=spin*) while :; do :; done ;;
+*MODE=memhog*) exec python3 -c 'x = bytearray(3 << 30)' ;;
 *MODE=tmpdir*)
 	echo hello >"$TMPDIR/scratch.txt" || exit 5
 	mkdir -p "$TMPDIR/sub/dir" && chmod 000 "$TMPDIR/sub"

@@ -267,6 +267,25 @@ static void test_grandchild_after_answer(void **state)
 	ext_close(&x);
 }
 
+static void test_rlimits(void **state)
+{
+	struct ext_limits lim;
+	ext_limits_default(&lim);
+	lim.cpu_s = 1;
+	lim.wall_ms = 60000; /* the CPU limit must end it, not the deadline */
+	struct ext *x = open_ok(MIS, &lim);
+	struct ext_result r;
+	char err[EXT_MSG_MAX] = "";
+	assert_int_equal(eval_str(x, "MODE=spin", &r, err, sizeof err), EXT_FAILED);
+	assert_int_equal(r.failure, EXT_FAIL_TIMEOUT);
+	expect_contains(err, LABEL " exceeded its CPU time limit (SIGXCPU)");
+	assert_int_equal(eval_str(x, "MODE=memhog", &r, err, sizeof err), EXT_FAILED);
+	assert_int_equal(r.failure, EXT_FAIL_EXIT);
+	expect_contains(err, "MemoryError");
+	expect_good(x);
+	ext_close(&x);
+}
+
 static void test_flood(void **state)
 {
 	struct ext *x = open_ok(MIS, NULL);
@@ -407,6 +426,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_answers),
 		cmocka_unit_test(test_timeout_kills_group),
 		cmocka_unit_test(test_grandchild_after_answer),
+		cmocka_unit_test(test_rlimits),
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_private_tmpdir),
 		cmocka_unit_test(test_seccomp),

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# t0310-external: the external-evaluator protocol (docs/evaluators-external.md)
+# spoken by the example examples/external/sqrt_eval.py, checked with jq at the
+# protocol level: the info answer, both seeds scored on both splits, and a
+# candidate of each failing kind answered with the right status (an answer,
+# not an evaluator failure).  When the disco binary knows --evaluator-cmd,
+# also `disco eval` with the example and with a misbehaving evaluator (which
+# must end with one message naming the command, never hang).
+# The C side (limits, process groups, every protocol failure) is
+# tests/unit/test_external.c.
+source "$(dirname "$0")/../lib.sh"
+
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+EX=$ROOT/examples/external/sqrt_eval.py
+cd "$T"
+
+ask() { # REQUEST-JSON -> answer on stdout, under a time bound
+	timeout 60 "$PY" "$EX" <<<"$1"
+}
+evaluate() { # SOURCE-FILE SPLIT
+	ask "$(jq -n --rawfile s "$1" --arg split "$2" \
+		'{protocol: 1, request: "evaluate", split: $split, source: $s}')"
+}
+
+ask '{"protocol":1,"request":"info"}' >info.json
+check "info answer is JSON" jq -e . info.json
+check_eq "info name" sqrt "$(json info.json .name)"
+check_eq "info has two seeds" 2 "$(json info.json '.seeds | length')"
+check_eq "info dims" "ops loops" "$(json info.json '[.dims[].name] | join(" ")')"
+check "info dims have lo < hi and bins" jq -e 'all(.dims[]; .lo < .hi and .bins >= 1)' info.json
+check_eq "info noisy" false "$(json info.json .noisy)"
+
+for i in 0 1; do
+	name=$(json info.json ".seeds[$i].name")
+	json info.json ".seeds[$i].source" >"seed$i.c"
+	for split in train heldout; do
+		evaluate "seed$i.c" $split >"a$i$split.json"
+		check_eq "seed $name on $split: status ok" ok "$(json "a$i$split.json" .status)"
+		check "seed $name on $split: score, descriptors, metrics" jq -e \
+			'(.score | type == "number") and (.descriptors | has("ops") and has("loops"))
+			 and (.metrics.max_rel_err | type == "number")' "a$i$split.json"
+	done
+done
+check "newton scores > 14" jq -e '.score > 14' a0train.json
+check "linear scores < 2" jq -e '.score < 2' a1train.json
+
+expect_status() { # NAME STATUS SOURCE [MESSAGE-PART]
+	printf '%s\n' "$3" >case.c
+	evaluate case.c train >case.json 2>case.err
+	check_eq "$1: status" "$2" "$(json case.json .status 2>/dev/null)"
+	if [ -n "${4:-}" ]; then
+		check "$1: message mentions '$4'" grep -qF -- "$4" <(json case.json .message)
+	fi
+}
+expect_status "syntax error" compile_error 'double f(double x) { return x +; }' candidate.c
+expect_status "calls sqrt" rejected 'double sqrt(double); double f(double x) { return sqrt(x); }' sqrt
+expect_status "includes math.h" rejected '#include <math.h>
+double f(double x) { return x; }' include
+expect_status "returns NaN" invalid_output 'double f(double x) { return 0.0 / 0.0; }' nan
+expect_status "loops forever" timeout 'double f(double x) { for (;;) ; }'
+expect_status "segfaults" crash 'double f(double x) { return *(volatile double *)0; }' signal
+expect_status "missing f" compile_error 'double g(double x) { return x; }'
+
+# Through the CLI, once it has --evaluator-cmd.
+if [ -x "$DISCO" ] && "$DISCO" eval --help 2>&1 | grep -q -- --evaluator-cmd; then
+	cp seed0.c good.c
+	check "disco eval --evaluator-cmd with the example" \
+		timeout 120 "$DISCO" eval good.c --evaluator-cmd "$PY $EX"
+	timeout 120 "$DISCO" eval good.c --evaluator-cmd "sh $ROOT/tests/external/misbehave.sh" \
+		>cli.out 2>&1
+	rc=$?
+	check "disco eval with a misbehaving evaluator ends (no hang)" test "$rc" -ne 124
+	check "disco eval names the evaluator command" grep -q "evaluator command" cli.out
+else
+	ok "# SKIP disco eval --evaluator-cmd (not in this build)"
+fi
