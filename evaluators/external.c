@@ -183,7 +183,7 @@ static int build_filter(struct sock_fprog *out, char *err, size_t errlen)
  * made unreadable are opened up first. */
 static void rm_tree_at(int at, const char *name, int depth)
 {
-	if (depth > 64) /* a deeper tree is left behind rather than recursed */
+	if (depth > 256) /* a deeper tree is left behind rather than recursed */
 		return;
 	if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
 		return;
@@ -776,7 +776,8 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 			         i, EV_NAME_MAX - 1);
 			return -1;
 		}
-		if (!cJSON_IsNumber(lo) || !cJSON_IsNumber(hi) || !(lo->valuedouble < hi->valuedouble)) {
+		if (!cJSON_IsNumber(lo) || !cJSON_IsNumber(hi) || !(lo->valuedouble < hi->valuedouble) ||
+		    !isfinite(lo->valuedouble) || !isfinite(hi->valuedouble)) {
 			snprintf(msg, len, "answered info with dims[%d] (\"%s\") lacking numbers \"lo\" < \"hi\"",
 			         i, dn);
 			return -1;
@@ -990,8 +991,8 @@ static int take_answer(const struct ext *x, const cJSON *j, struct ext_result *o
 	const cJSON *it;
 	const cJSON *mobj = cJSON_IsObject(metrics) ? metrics : NULL;
 	cJSON_ArrayForEach(it, mobj) {
-		if (!cJSON_IsNumber(it)) {
-			snprintf(msg, len, "answered metrics.%.40s that is not a number", it->string);
+		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
+			snprintf(msg, len, "answered metrics.%.40s that is not a finite number", it->string);
 			return -1;
 		}
 		ev_metric(&out->ev, it->string, it->valuedouble);
@@ -1017,8 +1018,8 @@ static int take_answer(const struct ext *x, const cJSON *j, struct ext_result *o
 			         it->string, in->ndims ? names : "none declared");
 			return -1;
 		}
-		if (!cJSON_IsNumber(it)) {
-			snprintf(msg, len, "answered descriptors.%.40s that is not a number", it->string);
+		if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
+			snprintf(msg, len, "answered descriptors.%.40s that is not a finite number", it->string);
 			return -1;
 		}
 		out->ev.desc[k] = it->valuedouble;

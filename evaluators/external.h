@@ -26,7 +26,13 @@
  * ext_close() (which NULLs the pointer; closing NULL is a no-op).  The info
  * returned by ext_info() and every string in it belongs to the struct ext.
  * struct ext_result is caller-owned plain data.  No threads, no signal
- * handlers: SIGPIPE is blocked around the write to the command's stdin.
+ * handlers: SIGPIPE is blocked while a request runs.  The engine must not
+ * reap children it did not start (no waitpid(-1) in a SIGCHLD handler).
+ *
+ * Limits of the containment: the command runs with the user's rights (it
+ * can read and write the user's files); PR_SET_PDEATHSIG reaches /bin/sh
+ * only, so if the engine itself dies, what sh started runs on until its own
+ * CPU limit.
  */
 #ifndef DISCO_EXTERNAL_H
 #define DISCO_EXTERNAL_H

@@ -9,7 +9,7 @@
 #
 # The evaluate answer depends on the token MODE=... in the candidate source:
 #   ok  compile_error  badjson  nan  notobject  empty  noscore  nodesc
-#   scorestr  badstatus  unknowndesc           answers accordingly
+#   infscore  scorestr  badstatus  unknowndesc           answers accordingly
 #   hang       sleeps forever (a `sleep` child in the same group)
 #   segv       kills itself with SIGSEGV
 #   exit3      exits with code 3 after a line on stderr
@@ -44,6 +44,7 @@ case $req in
 *MODE=empty*) ;;
 *MODE=noscore*) echo '{"status":"ok","descriptors":{"d":1}}' ;;
 *MODE=nodesc*) echo '{"status":"ok","score":1}' ;;
+*MODE=infscore*) echo '{"status":"ok","score":1e999,"descriptors":{"d":1}}' ;;
 *MODE=scorestr*) echo '{"status":"ok","score":"high","descriptors":{"d":1}}' ;;
 *MODE=badstatus*) echo '{"status":"great","score":1}' ;;
 *MODE=unknowndesc*) echo '{"status":"ok","score":1,"descriptors":{"d":1,"zz":2}}' ;;

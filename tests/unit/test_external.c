@@ -173,6 +173,7 @@ static void test_bad_answers(void **state)
 		{ "MODE=empty", EXT_FAIL_JSON, "printed nothing on stdout" },
 		{ "MODE=noscore", EXT_FAIL_PROTOCOL, "\"ok\" without a \"score\"" },
 		{ "MODE=nodesc", EXT_FAIL_PROTOCOL, "without descriptors.d" },
+		{ "MODE=infscore", EXT_FAIL_PROTOCOL, "\"score\" that is not a finite number" },
 		{ "MODE=scorestr", EXT_FAIL_PROTOCOL, "\"score\" that is not a finite number" },
 		{ "MODE=badstatus", EXT_FAIL_PROTOCOL, "\"great\", which is not one of ok, rejected" },
 		{ "MODE=unknowndesc", EXT_FAIL_PROTOCOL, "descriptors.zz, which is not a dim from info (d)" },
