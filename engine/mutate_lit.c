@@ -1,0 +1,417 @@
+/*
+ * mutate_lit.c - the "literal" mutator: perturb one to three numeric
+ * constants of the parent and leave every other byte alone.
+ *
+ * Which literals: decimal integers, decimal floats (1.5, .5, 2., 1e-8,
+ * with an optional f/F/l/L suffix) and hexadecimal integers, with their
+ * u/l suffixes.  Never touched: anything inside comments, string or char
+ * literals, preprocessor directives (#define SLOTS 4, #if 0, continuation
+ * lines included), digits that are part of an identifier (x1, f2c), array
+ * sizes and constant subscripts (anything between [ and ]), case labels,
+ * octal (017), binary (0b1) and hexadecimal float (0x1p-3) literals.
+ *
+ * How a chosen literal changes (all draws from the caller's rng):
+ *   step size  sigma = 0.2 (80%) or 1.0 (20%)
+ *   floats     5%: sign flip; 10% (always for 0): add N(0, sigma*max(|v|,0.1));
+ *              otherwise multiply by exp(N(0, sigma)).  Printed with the
+ *              shortest "%.Ng" that reads back exactly (N <= 17), with ".0"
+ *              appended when the text would look like an integer, so a float
+ *              stays a float ("2.0" never becomes "2").
+ *   integers   5%: sign flip; 50%: +-1; otherwise scaled by exp(N(0, sigma))
+ *              and rounded.  Stays an integer in the same base, within int
+ *              range (2^53 with an l suffix), non-negative with a u suffix.
+ *   A negative result is written in parentheses, "(-0.5)", so "x-1.5"
+ *   becomes "x-(-0.5)" and never "x--0.5".  The result always differs
+ *   from the original value.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/mutate.h"
+
+struct lit {
+	size_t start, end;   /* the whole literal, suffix included */
+	size_t numlen;       /* bytes of the number before the suffix */
+	int is_float, is_hex;
+};
+
+struct litvec {
+	struct lit *v;
+	size_t n, cap;
+};
+
+static int is_idch(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '$' || c >= 0x80;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_xdigit(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* u, l, ul, lu, ll, ull, llu (any case, "ll" not mixed). */
+static int int_suffix_ok(const char *s, size_t n)
+{
+	if (n && (s[0] == 'u' || s[0] == 'U')) {
+		s++;
+		n--;
+	} else if (n && (s[n - 1] == 'u' || s[n - 1] == 'U')) {
+		n--;
+	}
+	if (n == 0)
+		return 1;
+	if (n == 1)
+		return s[0] == 'l' || s[0] == 'L';
+	if (n == 2)
+		return (s[0] == 'l' && s[1] == 'l') || (s[0] == 'L' && s[1] == 'L');
+	return 0;
+}
+
+/* Classify the preprocessing number t[0..n).  Returns 1 and fills l when it
+ * is a literal we perturb. */
+static int classify(const char *t, size_t n, struct lit *l)
+{
+	size_t i = 0;
+	l->is_float = l->is_hex = 0;
+	if (n >= 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+		i = 2;
+		while (i < n && is_xdigit(t[i]))
+			i++;
+		if (i == 2 || !int_suffix_ok(t + i, n - i)) /* hex floats end up here */
+			return 0;
+		l->is_hex = 1;
+		l->numlen = i;
+		return 1;
+	}
+	size_t d0 = 0;
+	while (i < n && is_digit(t[i]))
+		i++;
+	size_t intdigits = i - d0;
+	int frac = 0, expo = 0;
+	if (i < n && t[i] == '.') {
+		frac = 1;
+		i++;
+		while (i < n && is_digit(t[i]))
+			i++;
+	}
+	if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+		size_t j = i + 1;
+		if (j < n && (t[j] == '+' || t[j] == '-'))
+			j++;
+		if (j >= n || !is_digit(t[j]))
+			return 0;
+		while (j < n && is_digit(t[j]))
+			j++;
+		expo = 1;
+		i = j;
+	}
+	if (frac || expo) {
+		size_t rest = n - i;
+		if (rest > 1 || (rest == 1 && !strchr("fFlL", t[i])))
+			return 0;
+		l->is_float = 1;
+		l->numlen = i;
+		return 1;
+	}
+	if (intdigits == 0 || (t[0] == '0' && intdigits > 1)) /* octal */
+		return 0;
+	if (!int_suffix_ok(t + i, n - i))
+		return 0;
+	l->numlen = i;
+	return 1;
+}
+
+static int push(struct litvec *lv, const struct lit *l)
+{
+	if (lv->n == lv->cap) {
+		size_t cap = lv->cap ? 2 * lv->cap : 32;
+		struct lit *v = realloc(lv->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		lv->v = v;
+		lv->cap = cap;
+	}
+	lv->v[lv->n++] = *l;
+	return 0;
+}
+
+/* Find the perturbable literals of src[0..len).  Returns 0 or -1 (memory). */
+static int scan(const char *s, size_t len, struct litvec *lv)
+{
+	size_t i = 0;
+	int line_start = 1, in_dir = 0;
+	long depth = 0;              /* [ ] nesting */
+	size_t id_start = 0, id_len = 0; /* last token if it was an identifier */
+	while (i < len) {
+		char c = s[i];
+		if (c == '\n') {
+			in_dir = 0;
+			line_start = 1;
+			i++;
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+			i++;
+			continue;
+		}
+		if (c == '\\') { /* line continuation keeps a directive going */
+			size_t j = i + 1;
+			if (j < len && s[j] == '\r')
+				j++;
+			if (j < len && s[j] == '\n') {
+				i = j + 1;
+				continue;
+			}
+		}
+		if (c == '/' && i + 1 < len && s[i + 1] == '/') {
+			while (i < len && s[i] != '\n')
+				i++;
+			continue;
+		}
+		if (c == '/' && i + 1 < len && s[i + 1] == '*') {
+			size_t j = i + 2;
+			while (j + 1 < len && !(s[j] == '*' && s[j + 1] == '/'))
+				j++;
+			i = j + 1 < len ? j + 2 : len;
+			continue;
+		}
+		if (line_start && c == '#')
+			in_dir = 1;
+		line_start = 0;
+		if (c == '"' || c == '\'') {
+			i++;
+			while (i < len && s[i] != c && s[i] != '\n') {
+				if (s[i] == '\\' && i + 1 < len)
+					i++;
+				i++;
+			}
+			if (i < len && s[i] == c)
+				i++;
+			id_len = 0;
+			continue;
+		}
+		if (is_idch((unsigned char)c) && !is_digit(c)) {
+			id_start = i;
+			while (i < len && is_idch((unsigned char)s[i]))
+				i++;
+			id_len = i - id_start;
+			continue;
+		}
+		if (is_digit(c) || (c == '.' && i + 1 < len && is_digit(s[i + 1]))) {
+			size_t j = i;
+			while (j < len) {
+				if ((s[j] == 'e' || s[j] == 'E' || s[j] == 'p' || s[j] == 'P') && j + 1 < len &&
+				    (s[j + 1] == '+' || s[j + 1] == '-'))
+					j += 2;
+				else if (is_idch((unsigned char)s[j]) || s[j] == '.')
+					j++;
+				else
+					break;
+			}
+			int after_case = id_len == 4 && !memcmp(s + id_start, "case", 4);
+			struct lit l;
+			if (!in_dir && depth == 0 && !after_case && classify(s + i, j - i, &l)) {
+				l.start = i;
+				l.end = j;
+				l.numlen += i;
+				if (push(lv, &l))
+					return -1;
+			}
+			i = j;
+			id_len = 0;
+			continue;
+		}
+		if (c == '[')
+			depth++;
+		else if (c == ']' && depth > 0)
+			depth--;
+		id_len = 0;
+		i++;
+	}
+	return 0;
+}
+
+/* Shortest "%.Ng" of v that reads back as v (as a float when fsuffix). */
+static void format_float(double v, int fsuffix, char *buf, size_t n)
+{
+	for (int p = 1; p <= 17; p++) {
+		snprintf(buf, n, "%.*g", p, v);
+		double back = strtod(buf, NULL);
+		if (fsuffix ? (float)back == (float)v : back == v)
+			break;
+	}
+	if (!strpbrk(buf, ".eEn")) /* looks like an integer: keep it a float */
+		strncat(buf, ".0", n - strlen(buf) - 1);
+}
+
+#define LIT_TEXT_MAX 48
+
+/* The replacement text for literal l of s, written to out (LIT_TEXT_MAX). */
+static void perturb(struct rng *r, const char *s, const struct lit *l, char *out)
+{
+	char num[64], body[40];
+	size_t nl = l->numlen - l->start;
+	const char *suffix = s + l->numlen;
+	size_t sl = l->end - l->numlen;
+	memcpy(num, s + l->start, nl); /* nl < 64: checked by the caller */
+	num[nl] = '\0';
+	double sigma = rng_double(r) < 0.8 ? 0.2 : 1.0;
+	double u = rng_double(r);
+	int neg = 0;
+	if (l->is_float) {
+		int fs = sl == 1 && (suffix[0] == 'f' || suffix[0] == 'F');
+		double v = strtod(num, NULL), nv = v;
+		for (int tries = 0; tries < 8 && (nv == v || !isfinite(nv) || fabs(nv) > 1e300);
+		     tries++) {
+			if (v != 0 && u < 0.05)
+				nv = -v;
+			else if (v == 0 || u < 0.15)
+				nv = v + rng_normal(r) * sigma * (fabs(v) > 0.1 ? fabs(v) : 0.1);
+			else
+				nv = v * exp(sigma * rng_normal(r));
+			if (fs)
+				nv = (float)nv;
+			u = rng_double(r);
+		}
+		if (nv == v || !isfinite(nv) || fabs(nv) > 1e300)
+			nv = v != 0 ? v * 1.5 : 0.5;
+		if (fs && !isfinite((float)nv))
+			nv = v * 0.5;
+		neg = nv < 0;
+		format_float(fabs(nv), fs, body, sizeof body);
+	} else {
+		int uns = memchr(suffix, 'u', sl) || memchr(suffix, 'U', sl);
+		int lng = memchr(suffix, 'l', sl) || memchr(suffix, 'L', sl);
+		long long lim = lng ? (1ll << 53) : INT_MAX;
+		long long v = (long long)strtoull(num, NULL, l->is_hex ? 16 : 10), nv;
+		if (!uns && v != 0 && u < 0.05) {
+			nv = -v;
+		} else if (u < 0.55) {
+			nv = rng_below(r, 2) ? v + 1 : v - 1;
+		} else {
+			double x = (double)v * exp(sigma * rng_normal(r));
+			nv = fabs(x) < (double)lim ? llround(x) : (x < 0 ? -lim : lim);
+		}
+		if (nv > lim)
+			nv = lim;
+		if (nv < -lim)
+			nv = -lim;
+		if (uns && nv < 0)
+			nv = v + 1;
+		if (nv == v)
+			nv = v < lim ? v + 1 : v - 1;
+		neg = nv < 0;
+		unsigned long long a = (unsigned long long)(neg ? -nv : nv);
+		if (l->is_hex)
+			snprintf(body, sizeof body, "%c%c%llX", num[0], num[1], a);
+		else
+			snprintf(body, sizeof body, "%llu", a);
+	}
+	snprintf(out, LIT_TEXT_MAX, "%s%s%.*s%s", neg ? "(-" : "", body, (int)sl, suffix,
+	         neg ? ")" : "");
+}
+
+static int cmp_lit(const void *a, const void *b)
+{
+	const struct lit *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int lit_mutate(const struct mut_mutator *m, struct rng *r, const char *parent,
+                      size_t len, const char *const *insp, int ninsp, char **child, char *err,
+                      size_t errlen)
+{
+	if (!parent) {
+		snprintf(err, errlen, "no parent source");
+		return -1;
+	}
+	struct litvec lv = { 0 };
+	if (scan(parent, len, &lv)) {
+		free(lv.v);
+		snprintf(err, errlen, "out of memory scanning %zu bytes", len);
+		return -1;
+	}
+	/* Literals whose value cannot be read back safely are left alone. */
+	size_t keep = 0;
+	for (size_t i = 0; i < lv.n; i++) {
+		struct lit *l = &lv.v[i];
+		size_t nl = l->numlen - l->start;
+		if (nl >= 40)
+			continue;
+		if (!l->is_float) {
+			char num[64];
+			memcpy(num, parent + l->start, nl);
+			num[nl] = '\0';
+			errno = 0;
+			unsigned long long v = strtoull(num, NULL, l->is_hex ? 16 : 10);
+			if (errno || v > (1ull << 53))
+				continue;
+		}
+		lv.v[keep++] = *l;
+	}
+	lv.n = keep;
+	if (lv.n == 0) {
+		free(lv.v);
+		snprintf(err, errlen, "no numeric literal to perturb");
+		return -1;
+	}
+	double u = rng_double(r);
+	size_t k = u < 0.6 ? 1 : u < 0.85 ? 2 : 3;
+	if (k > lv.n)
+		k = lv.n;
+	/* Partial Fisher-Yates: the first k entries are the chosen ones. */
+	for (size_t i = 0; i < k; i++) {
+		size_t j = i + (size_t)rng_below(r, lv.n - i);
+		struct lit t = lv.v[i];
+		lv.v[i] = lv.v[j];
+		lv.v[j] = t;
+	}
+	qsort(lv.v, k, sizeof *lv.v, cmp_lit);
+	char text[3][LIT_TEXT_MAX];
+	size_t out_len = len;
+	for (size_t i = 0; i < k; i++) {
+		perturb(r, parent, &lv.v[i], text[i]);
+		out_len += strlen(text[i]);
+	}
+	char *out = malloc(out_len + 1);
+	if (!out) {
+		free(lv.v);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	size_t o = 0, pos = 0;
+	for (size_t i = 0; i < k; i++) {
+		memcpy(out + o, parent + pos, lv.v[i].start - pos);
+		o += lv.v[i].start - pos;
+		size_t tl = strlen(text[i]);
+		memcpy(out + o, text[i], tl);
+		o += tl;
+		pos = lv.v[i].end;
+	}
+	memcpy(out + o, parent + pos, len - pos);
+	o += len - pos;
+	out[o] = '\0';
+	free(lv.v);
+	*child = out;
+	return 0;
+}
+
+const struct mut_mutator mut_literal = {
+	.version = MUT_API_VERSION,
+	.name = "literal",
+	.summary = "perturb one to three numeric constants (scale, nudge, rarely flip sign)",
+	.uses_inspirations = 0,
+	.mutate = lit_mutate,
+	.data = NULL,
+};
