@@ -190,7 +190,9 @@ static void normalize(const char *src, size_t len, struct sink *s)
 		if (line_start && c == '#')
 			in_dir = 1;
 		line_start = 0;
-		if (pending && last && last != '\n' && needs_space(last, c))
+		/* "#define A (x)" is not "#define A(x)": keep that space in directives */
+		if (pending && last && last != '\n' &&
+		    (needs_space(last, c) || (in_dir && c == '(' && is_idch((unsigned char)last))))
 			sink_put(s, ' ');
 		pending = 0;
 		if (c == '"' || c == '\'') {

@@ -29,7 +29,8 @@
  * join two tokens (identifier/number characters on both sides, an
  * identifier before a string/char literal as in L"x", or two punctuators
  * that would fuse: "+ +", "- -", "- >", "/ *", "& &", "a = =", ...);
- * preprocessor directives keep their terminating newline; string and char
+ * preprocessor directives keep their terminating newline and the space in
+ * "#define A (x)" (object-like, unlike "#define A(x)"); string and char
  * literals are copied verbatim.  Unterminated comments or literals run to
  * the end of the input; nothing is read past len.
  *

@@ -5,16 +5,18 @@
  * Which literals: decimal integers, decimal floats (1.5, .5, 2., 1e-8,
  * with an optional f/F/l/L suffix) and hexadecimal integers, with their
  * u/l suffixes.  Never touched: anything inside comments, string or char
- * literals, preprocessor directives (#define SLOTS 4, #if 0, continuation
- * lines included), digits that are part of an identifier (x1, f2c), array
+ * literals, preprocessor directives (#define SLOTS 4, continuation lines
+ * included), code inside "#if 0" ... "#else"/"#endif", digits that are part of an identifier (x1, f2c), array
  * sizes and constant subscripts (anything between [ and ]), case labels,
  * octal (017), binary (0b1) and hexadecimal float (0x1p-3) literals.
  *
  * How a chosen literal changes (all draws from the caller's rng):
  *   step size  sigma = 0.2 (80%) or 1.0 (20%)
  *   floats     5%: sign flip; 10% (always for 0): add N(0, sigma*max(|v|,0.1));
- *              otherwise multiply by exp(N(0, sigma)).  Printed with the
- *              shortest "%.Ng" that reads back exactly (N <= 17), with ".0"
+ *              otherwise multiply by exp(N(0, sigma)).  The result is
+ *              rounded to 6 significant digits (unless that undoes the
+ *              change) and printed with the shortest "%.Ng" that reads
+ *              back exactly (N <= 17), with ".0"
  *              appended when the text would look like an integer, so a float
  *              stays a float ("2.0" never becomes "2").
  *   integers   5%: sign flip; 50%: +-1; otherwise scaled by exp(N(0, sigma))
@@ -146,11 +148,51 @@ static int push(struct litvec *lv, const struct lit *l)
 	return 0;
 }
 
+/* Directive name at s[i] (just after '#'): length of the identifier after
+ * blanks, with *at its start. */
+static size_t directive_name(const char *s, size_t len, size_t i, size_t *at)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	*at = i;
+	while (i < len && is_idch((unsigned char)s[i]))
+		i++;
+	return i - *at;
+}
+
+static int name_is(const char *s, size_t at, size_t n, const char *w)
+{
+	return n == strlen(w) && !memcmp(s + at, w, n);
+}
+
+/* Track "#if 0" regions: *skip is their nesting depth (0 = live code). */
+static void directive(const char *s, size_t len, size_t i, int *skip)
+{
+	size_t at, n = directive_name(s, len, i + 1, &at);
+	int opens = name_is(s, at, n, "if") || name_is(s, at, n, "ifdef") || name_is(s, at, n, "ifndef");
+	if (*skip > 0) {
+		if (opens)
+			(*skip)++;
+		else if (name_is(s, at, n, "endif"))
+			(*skip)--;
+		else if (*skip == 1 && (name_is(s, at, n, "else") || name_is(s, at, n, "elif")))
+			*skip = 0;
+		return;
+	}
+	if (name_is(s, at, n, "if")) {
+		size_t j = at + n;
+		while (j < len && (s[j] == ' ' || s[j] == '\t'))
+			j++;
+		if (j < len && s[j] == '0' && (j + 1 == len || !is_idch((unsigned char)s[j + 1])))
+			*skip = 1;
+	}
+}
+
 /* Find the perturbable literals of src[0..len).  Returns 0 or -1 (memory). */
 static int scan(const char *s, size_t len, struct litvec *lv)
 {
 	size_t i = 0;
-	int line_start = 1, in_dir = 0;
+	int line_start = 1, in_dir = 0, skip = 0;
 	long depth = 0;              /* [ ] nesting */
 	size_t id_start = 0, id_len = 0; /* last token if it was an identifier */
 	while (i < len) {
@@ -186,8 +228,10 @@ static int scan(const char *s, size_t len, struct litvec *lv)
 			i = j + 1 < len ? j + 2 : len;
 			continue;
 		}
-		if (line_start && c == '#')
+		if (line_start && c == '#') {
 			in_dir = 1;
+			directive(s, len, i, &skip);
+		}
 		line_start = 0;
 		if (c == '"' || c == '\'') {
 			i++;
@@ -221,7 +265,7 @@ static int scan(const char *s, size_t len, struct litvec *lv)
 			}
 			int after_case = id_len == 4 && !memcmp(s + id_start, "case", 4);
 			struct lit l;
-			if (!in_dir && depth == 0 && !after_case && classify(s + i, j - i, &l)) {
+			if (!in_dir && !skip && depth == 0 && !after_case && classify(s + i, j - i, &l)) {
 				l.start = i;
 				l.end = j;
 				l.numlen += i;
@@ -288,6 +332,15 @@ static void perturb(struct rng *r, const char *s, const struct lit *l, char *out
 			nv = v != 0 ? v * 1.5 : 0.5;
 		if (fs && !isfinite((float)nv))
 			nv = v * 0.5;
+		/* Six significant digits are plenty for a step of this size and
+		 * keep sources short; keep full precision if rounding undid it. */
+		char r6[40];
+		snprintf(r6, sizeof r6, "%.6g", nv);
+		double nr = strtod(r6, NULL);
+		if (fs)
+			nr = (float)nr;
+		if (nr != v && isfinite(nr))
+			nv = nr;
 		neg = nv < 0;
 		format_float(fabs(nv), fs, body, sizeof body);
 	} else {
