@@ -61,6 +61,10 @@ __attribute__((format(printf, 2, 3))) static void add(struct errs *e, const char
 /* Shortest "%.Ng" that reads back as exactly d. */
 static void fmt_num(double d, char *buf, size_t n)
 {
+	if (d == floor(d) && fabs(d) < 1e15) { /* 40, not 4e+01 */
+		snprintf(buf, n, "%.0f", d);
+		return;
+	}
 	for (int p = 1; p <= 17; p++) {
 		snprintf(buf, n, "%.*g", p, d);
 		if (strtod(buf, NULL) == d)
@@ -713,6 +717,9 @@ int cfg_parse(struct campaign *c, const char *json, const char *filename, char *
 	if (!root) {
 		if (!end || end < p)
 			end = p;
+		/* cJSON may stop just past the offending token: point at it */
+		while (end > p && *end && isspace((unsigned char)*end))
+			end--;
 		int line, col;
 		line_col(p, end, &line, &col);
 		if (!*end) {

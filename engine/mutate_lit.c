@@ -289,6 +289,10 @@ static int scan(const char *s, size_t len, struct litvec *lv)
 /* Shortest "%.Ng" of v that reads back as v (as a float when fsuffix). */
 static void format_float(double v, int fsuffix, char *buf, size_t n)
 {
+	if (v == floor(v) && fabs(v) < 1e15) { /* "40.0", not "4e+01" */
+		snprintf(buf, n, "%.0f.0", v);
+		return;
+	}
 	for (int p = 1; p <= 17; p++) {
 		snprintf(buf, n, "%.*g", p, v);
 		double back = strtod(buf, NULL);
