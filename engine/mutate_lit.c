@@ -6,8 +6,8 @@
  * with an optional f/F/l/L suffix) and hexadecimal integers, with their
  * u/l suffixes.  Never touched: anything inside comments, string or char
  * literals, preprocessor directives (#define SLOTS 4, continuation lines
- * included), code inside "#if 0" ... "#else"/"#endif", digits that are part of an identifier (x1, f2c), array
- * sizes and constant subscripts (anything between [ and ]), case labels,
+ * included), code inside "#if 0" ... "#else"/"#endif", digits that are
+ * part of an identifier (x1, f2c), array sizes and constant subscripts (anything between [ and ]), case labels,
  * octal (017), binary (0b1) and hexadecimal float (0x1p-3) literals.
  *
  * How a chosen literal changes (all draws from the caller's rng):
@@ -16,9 +16,9 @@
  *              otherwise multiply by exp(N(0, sigma)).  The result is
  *              rounded to 6 significant digits (unless that undoes the
  *              change) and printed with the shortest "%.Ng" that reads
- *              back exactly (N <= 17), with ".0"
- *              appended when the text would look like an integer, so a float
- *              stays a float ("2.0" never becomes "2").
+ *              back exactly (N <= 17), with ".0" appended when the text
+ *              would look like an integer, so a float stays a float
+ *              ("2.0" never becomes "2").
  *   integers   5%: sign flip; 50%: +-1; otherwise scaled by exp(N(0, sigma))
  *              and rounded.  Stays an integer in the same base, within int
  *              range (2^53 with an l suffix), non-negative with a u suffix.
