@@ -9,6 +9,6 @@ static char big[0x7ff00000];
 double f(double x)
 {
 	big[0x7ff00000 - 1] = 1;
-	big[(unsigned long)(x * x * 1000.0)] = 1;
+	big[(long)(x * x * 1000.0)] = 1;
 	return 1.0 + x + big[0x7ff00000 - 1];
 }

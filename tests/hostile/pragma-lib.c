@@ -1,8 +1,9 @@
-/* expect: compile_error
+/* expect: rejected
  * pwned: /tmp/disco-pwned-pragma
- * message: system
+ * message: pragma
  * why: `#pragma comment(lib, "c")` asks tcc to link libc, which would make
- *      system() resolvable despite -nostdlib; it must stay undefined. */
+ *      system() resolvable despite -nostdlib.  The prescan refuses
+ *      `#pragma comment` outright (sandbox/sbx.h), before tcc sees it. */
 #pragma comment(lib, "c")
 int system(const char *cmd);
 
