@@ -26,7 +26,15 @@ enum {
 	SBX_EXIT_MEMORY = 72,
 	SBX_EXIT_INVALID = 73,
 	SBX_EXIT_SETUP = 74,
+	SBX_EXIT_PLUGIN = 75, /* the plug-in evaluator failed (message in the slot) */
 };
+
+/* Plug-in support the child needs (evaluators/plugin.c): the host
+ * "evaluator" that compiles plug-ins, the check of a compiled plug-in's
+ * struct, and its description as JSON (returns bytes written, 0 on error). */
+const struct ev_evaluator *plugin_host(void);
+int plugin_check(const struct ev_evaluator *ev, char *msg, size_t msglen);
+size_t plugin_info_json(const struct ev_evaluator *ev, char *out, size_t cap);
 
 /* The two filters, generated once by libseccomp in the fork server and
  * loaded raw in each child (cheap: no BPF generation per candidate). */

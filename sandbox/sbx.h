@@ -76,6 +76,14 @@ int sbx_prescan(const char *src, size_t len, const struct ev_evaluator *ev,
 #define SBX_TASK_PROBE 1u               /* bit for the probe task */
 #define SBX_TASK_STAGE(k) (2u << (k))   /* bit for stage k */
 
+/* What a job does in the child.  RUN compiles the candidate and runs the
+ * evaluator's tasks; INFO and SCORE exist for C plug-in evaluators, whose
+ * code is untrusted too: INFO describes the plug-in (JSON in
+ * sbx_result.info), SCORE calls its score() on `in` (task >= 0) or its
+ * describe() on `source` (task == SBX_DESCRIBE) into sbx_result.scored. */
+enum sbx_kind { SBX_JOB_RUN = 0, SBX_JOB_INFO, SBX_JOB_SCORE };
+#define SBX_DESCRIBE (-100)
+
 struct sbx_job {
 	const struct ev_evaluator *ev; /* static data that existed when sbx_open()
 	                                  ran (built-ins): the child uses the
@@ -83,6 +91,11 @@ struct sbx_job {
 	const char *source;            /* prescanned source, NUL-terminated */
 	unsigned tasks;                /* SBX_TASK_* bits; run in order */
 	int split;                     /* EV_TRAIN or EV_HELDOUT */
+	const char *plugin;            /* C plug-in source, or NULL for ev */
+	enum sbx_kind kind;
+	int task;                      /* SCORE: stage index or SBX_DESCRIBE */
+	const double *in;              /* SCORE: raw outputs to score */
+	size_t nin;
 };
 
 struct sbx_result {
@@ -92,6 +105,9 @@ struct sbx_result {
 	double t_compile_ms, t_run_ms, t_wall_ms;
 	const double *out[SBX_NTASK]; /* [0] probe, [1 + k] stage k; NULL if not run */
 	size_t nout[SBX_NTASK];
+	const char *info;            /* INFO: NUL-terminated JSON, in the slot */
+	int score_rc;                /* SCORE: what score() returned */
+	struct ev_result scored;     /* SCORE: validated copy */
 };
 
 struct sbx;

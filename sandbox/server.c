@@ -39,7 +39,9 @@ struct slot {
 	const struct ev_evaluator *ev; /* static data: same address in every process */
 	unsigned tasks;
 	int split;
-	uint32_t src_len;
+	uint32_t src_len, plugin_len;
+	int kind, task;
+	uint32_t nin;
 	uint64_t nonce;
 	size_t mem_bytes, stack_bytes;
 	unsigned cpu_s;
@@ -48,9 +50,11 @@ struct slot {
 	uint32_t nout[SBX_NTASK];
 	double t_compile_ms, t_run_ms;
 	uint64_t done; /* == nonce once the runner finished every task */
+	int score_rc;
+	struct ev_result scored;
 	char msg[SBX_MSG_MAX];
-	double out[OUT_CAP];
-	/* source follows */
+	double out[OUT_CAP]; /* SCORE: the input; INFO: JSON text */
+	/* plug-in source then candidate source follow, each NUL-terminated */
 };
 
 struct req {
@@ -77,7 +81,8 @@ struct sbx {
 };
 
 static struct slot *slot_at(char *shm, size_t size, int i) { return (struct slot *)(shm + size * (size_t)i); }
-static char *slot_src(struct slot *s) { return (char *)(s + 1); }
+static char *slot_plugin(struct slot *s) { return (char *)(s + 1); }
+static char *slot_src(struct slot *s) { return (char *)(s + 1) + s->plugin_len + 1; }
 
 static double now_ms(void)
 {
@@ -178,15 +183,51 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	const struct ev_evaluator *ev = sl->ev;
-	if (!ev || ev->version != EV_API_VERSION || !ev->run || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || sbx_filter_load(&filters->compile))
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || sbx_filter_load(&filters->compile))
 		_exit(SBX_EXIT_SETUP);
 
 	double t0 = now_ms();
 	void *entry[EV_MAX_ENTRIES] = { 0 }, *image;
 	size_t image_len;
+	int rc;
 	sl->msg[0] = 0;
-	int rc = sbx_compile(ev, slot_src(sl), sl->mem_bytes, entry, &image, &image_len,
-	                     sl->msg, sizeof sl->msg);
+	if (sl->plugin_len) {
+		/* A C plug-in evaluator: compile it first; its struct replaces ev. */
+		void *pe[EV_MAX_ENTRIES] = { 0 };
+		rc = sbx_compile(plugin_host(), slot_plugin(sl), sl->mem_bytes, pe, &image, &image_len,
+		                 sl->msg, sizeof sl->msg);
+		if (rc)
+			_exit(rc == SBX_EXIT_MEMORY ? rc : SBX_EXIT_PLUGIN);
+		ev = pe[0];
+		if (plugin_check(ev, sl->msg, sizeof sl->msg))
+			_exit(SBX_EXIT_PLUGIN);
+	}
+	if (!ev || ev->version != EV_API_VERSION || !ev->run)
+		_exit(SBX_EXIT_SETUP);
+	if (sl->kind == SBX_JOB_INFO) {
+		size_t n = plugin_info_json(ev, (char *)sl->out, sizeof sl->out);
+		sl->nout[0] = (uint32_t)n;
+		sl->done = sl->nonce;
+		_exit(n ? SBX_EXIT_DONE : SBX_EXIT_PLUGIN);
+	}
+	if (sl->kind == SBX_JOB_SCORE) {
+		if (sbx_filter_load(&filters->run))
+			_exit(SBX_EXIT_SETUP);
+		memset(&sl->scored, 0, sizeof sl->scored);
+		if (sl->task == SBX_DESCRIBE) {
+			if (ev->describe)
+				ev->describe(ev, slot_src(sl), sl->src_len, &sl->scored);
+			sl->score_rc = 0;
+		} else {
+			sl->score_rc = ev->score(ev, sl->task, sl->split, sl->out,
+			                         sl->nin <= OUT_CAP ? sl->nin : 0, &sl->scored);
+		}
+		sl->t_run_ms = now_ms() - t0;
+		sl->done = sl->nonce;
+		_exit(SBX_EXIT_DONE);
+	}
+	rc = sbx_compile(ev, slot_src(sl), sl->mem_bytes, entry, &image, &image_len,
+	                 sl->msg, sizeof sl->msg);
 	double t1 = now_ms();
 	sl->t_compile_ms = t1 - t0;
 	if (rc)
@@ -237,6 +278,7 @@ static void classify(int wst, const struct kid *k, struct resp *r)
 		case SBX_EXIT_DONE: r->status = SBX_OK; break;
 		case SBX_EXIT_COMPILE: r->status = SBX_COMPILE_ERROR; break;
 		case SBX_EXIT_MEMORY: r->status = SBX_MEMORY; break;
+		case SBX_EXIT_PLUGIN: r->status = SBX_INVALID_OUTPUT; break;
 		default: r->status = SBX_INVALID_OUTPUT; break;
 		}
 	}
@@ -359,7 +401,8 @@ struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err, size_t
 	s->lim = *lim;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t max_src = lim->max_source > (16u << 20) ? (16u << 20) : lim->max_source;
-	s->slot_size = (sizeof(struct slot) + max_src + 1 + page - 1) / page * page;
+	s->slot_size = (sizeof(struct slot) + 2 * max_src + 2 + page - 1) / page * page;
+	plugin_host(); /* built now, so the fork server has it */
 	s->shm = mmap(NULL, s->slot_size * (size_t)nslots, PROT_READ | PROT_WRITE,
 	              MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	int rq[2] = { -1, -1 }, rs[2] = { -1, -1 };
@@ -433,14 +476,19 @@ int sbx_fd(const struct sbx *s)
 
 int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, size_t errlen)
 {
-	size_t len = strlen(job->source);
-	size_t room = s->slot_size - sizeof(struct slot) - 1;
+	size_t len = job->source ? strlen(job->source) : 0;
+	size_t plen = job->plugin ? strlen(job->plugin) : 0;
+	size_t room = s->slot_size - sizeof(struct slot) - 2;
 	if (slot < 0 || slot >= s->nslots) {
 		snprintf(err, errlen, "no sandbox slot %d", slot);
 		return -1;
 	}
-	if (len > room) {
-		snprintf(err, errlen, "source of %zu bytes does not fit the sandbox slot (%zu)", len, room);
+	if (len + plen > room) {
+		snprintf(err, errlen, "source of %zu bytes does not fit the sandbox slot (%zu)", len + plen, room);
+		return -1;
+	}
+	if (job->kind == SBX_JOB_SCORE && job->nin > OUT_CAP) {
+		snprintf(err, errlen, "%zu outputs do not fit the sandbox slot (%u)", job->nin, OUT_CAP);
 		return -1;
 	}
 	struct slot *sl = slot_at(s->shm, s->slot_size, slot);
@@ -448,6 +496,16 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	sl->tasks = job->tasks;
 	sl->split = job->split;
 	sl->src_len = (uint32_t)len;
+	sl->plugin_len = (uint32_t)plen;
+	sl->kind = job->kind;
+	sl->task = job->task;
+	sl->nin = (uint32_t)job->nin;
+	sl->score_rc = -1;
+	if (job->kind == SBX_JOB_SCORE && job->nin)
+		memcpy(sl->out, job->in, job->nin * sizeof *job->in);
+	if (plen)
+		memcpy(slot_plugin(sl), job->plugin, plen);
+	slot_plugin(sl)[plen] = 0;
 	sl->nonce = ++s->nonce;
 	sl->mem_bytes = s->lim.mem_bytes;
 	sl->stack_bytes = s->lim.stack_bytes;
@@ -457,7 +515,9 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	sl->msg[0] = 0;
 	sl->t_compile_ms = sl->t_run_ms = 0;
 	memset(sl->nout, 0, sizeof sl->nout);
-	memcpy(slot_src(sl), job->source, len + 1);
+	if (len)
+		memcpy(slot_src(sl), job->source, len);
+	slot_src(sl)[len] = 0;
 	struct req q = { slot, s->lim.wall_ms };
 	if (write(s->req_fd, &q, sizeof q) != (ssize_t)sizeof q) {
 		snprintf(err, errlen, "the sandbox fork server is gone: %s", strerror(errno));
@@ -504,7 +564,11 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 			snprintf(res->message, sizeof res->message, "memory limit (%zu bytes) reached", s->lim.mem_bytes);
 		return;
 	case SBX_INVALID_OUTPUT:
-		if (r->code != SBX_EXIT_INVALID || !res->message[0])
+		if (r->code == SBX_EXIT_PLUGIN) {
+			char tmp[SBX_MSG_MAX];
+			snprintf(tmp, sizeof tmp, "evaluator plug-in: %.4000s", res->message[0] ? res->message : "failed");
+			memcpy(res->message, tmp, sizeof tmp);
+		} else if (r->code != SBX_EXIT_INVALID || !res->message[0])
 			snprintf(res->message, sizeof res->message, "the candidate ended the process (exit code %d) before producing output",
 			         r->code);
 		return;
@@ -516,6 +580,24 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 	if (sl->done != sl->nonce) {
 		res->status = SBX_INVALID_OUTPUT;
 		snprintf(res->message, sizeof res->message, "the candidate ended the process before producing output");
+		return;
+	}
+	if (sl->kind == SBX_JOB_INFO) {
+		char *txt = (char *)sl->out;
+		size_t n = sl->nout[0] < sizeof sl->out ? sl->nout[0] : sizeof sl->out - 1;
+		txt[n] = 0;
+		res->info = txt;
+		return;
+	}
+	if (sl->kind == SBX_JOB_SCORE) {
+		res->score_rc = sl->score_rc;
+		res->scored = sl->scored;
+		struct ev_result *e = &res->scored;
+		e->message[sizeof e->message - 1] = 0;
+		if (e->nmetrics < 0 || e->nmetrics > EV_MAX_METRICS)
+			e->nmetrics = 0;
+		for (int i = 0; i < e->nmetrics; i++)
+			e->metrics[i].name[sizeof e->metrics[i].name - 1] = 0;
 		return;
 	}
 	size_t used = 0;

@@ -532,8 +532,7 @@ static void test_sandbox(void **state)
 		char *clean = NULL;
 		assert_int_equal(sbx_prescan(s->source, strlen(s->source), EV, lim.max_source, &clean,
 		                             msg, sizeof msg), 0);
-		struct sbx_job job = {EV, clean,
-		                      SBX_TASK_PROBE | SBX_TASK_STAGE(0) | SBX_TASK_STAGE(1), EV_TRAIN};
+		struct sbx_job job = { .ev = EV, .source = clean, .tasks = SBX_TASK_PROBE | SBX_TASK_STAGE(0) | SBX_TASK_STAGE(1), .split = EV_TRAIN };
 		assert_int_equal(sbx_run(sb, &job, &res, err, sizeof err), 0);
 		free(clean);
 		if (res.status != SBX_OK)
@@ -553,7 +552,7 @@ static void test_sandbox(void **state)
 	char *clean = NULL;
 	assert_int_equal(sbx_prescan(with_include, strlen(with_include), EV, lim.max_source, &clean,
 	                             msg, sizeof msg), 0);
-	struct sbx_job job = {EV, clean, SBX_TASK_STAGE(0), EV_HELDOUT};
+	struct sbx_job job = { .ev = EV, .source = clean, .tasks = SBX_TASK_STAGE(0), .split = EV_HELDOUT };
 	assert_int_equal(sbx_run(sb, &job, &res, err, sizeof err), 0);
 	free(clean);
 	assert_int_equal(res.status, SBX_OK);

@@ -57,7 +57,7 @@ static struct sbx_result *eval(const char *src, unsigned wall_ms)
 		snprintf(res.message, sizeof res.message, "%s", msg);
 		return &res;
 	}
-	struct sbx_job job = { &tev, clean, SBX_TASK_PROBE | SBX_TASK_STAGE(0), EV_TRAIN };
+	struct sbx_job job = { .ev = &tev, .source = clean, .tasks = SBX_TASK_PROBE | SBX_TASK_STAGE(0), .split = EV_TRAIN };
 	char err[256];
 	assert_int_equal(sbx_run(sb, &job, &res, err, sizeof err), 0);
 	free(clean);
@@ -211,7 +211,7 @@ static void test_parallel(void **st)
 	int seen[4] = { 0 };
 	for (int i = 0; i < 4; i++) {
 		snprintf(src[i], sizeof src[i], "double f(double x) { return x * %d; }\n", i + 1);
-		struct sbx_job job = { &tev, src[i], SBX_TASK_STAGE(0), EV_TRAIN };
+		struct sbx_job job = { .ev = &tev, .source = src[i], .tasks = SBX_TASK_STAGE(0), .split = EV_TRAIN };
 		assert_int_equal(sbx_submit(p, i, &job, err, sizeof err), 0);
 	}
 	for (int got = 0; got < 4;) {

@@ -1,0 +1,123 @@
+/* pipeline.c - see pipeline.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/fhash.h"
+#include "engine/pipeline.h"
+#include "evaluators/plugin.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+unsigned pl_stage_tasks(const struct ev_evaluator *ev, int first)
+{
+	unsigned t = 0;
+	for (int k = first; k < ev->nstages && k < EV_MAX_STAGES; k++)
+		t |= SBX_TASK_STAGE(k);
+	return t;
+}
+
+static void outcome_reset(struct pl_outcome *o)
+{
+	memset(o, 0, sizeof *o);
+	o->stage = -1;
+	o->score = NAN;
+}
+
+int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src,
+             size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
+             size_t errlen)
+{
+	char *clean = NULL;
+	if (sbx_prescan(src, len, ev, sbx_get_limits(s)->max_source, &clean, o->message,
+	                sizeof o->message)) {
+		o->status = SBX_REJECTED;
+		return 0;
+	}
+	struct sbx_job job = { .ev = ev, .source = clean, .tasks = tasks, .split = split,
+	                       .plugin = plugin_source(ev) };
+	int rc = sbx_submit(s, slot, &job, err, errlen);
+	free(clean);
+	return rc ? -1 : 1;
+}
+
+int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int split,
+              double tol, const char *src, size_t len, struct pl_outcome *o)
+{
+	double t0 = now_ms();
+	o->status = res->status;
+	o->signal = res->signal;
+	o->t_compile_ms += res->t_compile_ms;
+	o->t_run_ms += res->t_run_ms;
+	o->t_total_ms += res->t_wall_ms;
+	if (res->message[0] || res->status != SBX_OK)
+		memcpy(o->message, res->message, sizeof o->message);
+	if (res->status != SBX_OK)
+		return -1;
+	if (res->out[0]) {
+		o->fhash = fh_outputs(res->out[0], res->nout[0], tol);
+		o->has_fhash = 1;
+	}
+	int next = -1;
+	for (int k = 0; k < ev->nstages && k < EV_MAX_STAGES; k++) {
+		if (!res->out[1 + k]) {
+			if (o->stage == k - 1 && o->passed)
+				next = k;
+			break;
+		}
+		struct ev_result r;
+		memset(&r, 0, sizeof r);
+		if (ev->score(ev, k, split, res->out[1 + k], res->nout[1 + k], &r) != 0 ||
+		    !isfinite(r.score)) {
+			o->status = SBX_INVALID_OUTPUT;
+			snprintf(o->message, sizeof o->message, "stage %s: %s", ev->stages[k].name,
+			         r.message[0] ? r.message : "the score is not a finite number");
+			o->score = NAN;
+			next = -1;
+			break;
+		}
+		o->ev = r;
+		o->score = r.score;
+		o->stage = k;
+		o->passed = k + 1 >= ev->nstages || r.score >= ev->stages[k].threshold;
+		if (!o->passed)
+			break;
+	}
+	if (o->status == SBX_OK && ev->describe)
+		ev->describe(ev, src, len, &o->ev);
+	o->t_score_ms += now_ms() - t0;
+	return o->status == SBX_OK ? next : -1;
+}
+
+int pl_eval(struct sbx *s, const struct ev_evaluator *ev, const char *src, size_t len,
+            int split, double tol, struct pl_outcome *o, char *err, size_t errlen)
+{
+	outcome_reset(o);
+	double t0 = now_ms();
+	int rc = pl_start(s, 0, ev, src, len, SBX_TASK_PROBE | pl_stage_tasks(ev, 0), split, o,
+	                  err, errlen);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		struct sbx_result *res = malloc(sizeof *res);
+		if (!res) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (sbx_wait(s, 0, res, err, errlen)) {
+			free(res);
+			return -1;
+		}
+		pl_finish(ev, res, split, tol, src, len, o);
+		free(res);
+	}
+	o->t_total_ms = now_ms() - t0;
+	return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * pipeline.h - one candidate through the evaluator: prescan, sandboxed
+ * compile and run, trusted scoring stage by stage, descriptors, and the
+ * functional hash of its probe outputs.
+ *
+ * `disco eval`, `disco baseline` and the evolution loop all go through
+ * here, so a candidate is judged the same way everywhere.  pl_start() and
+ * pl_finish() split the work around the sandbox so the loop can keep many
+ * candidates in flight; pl_eval() is the blocking composition of both.
+ *
+ * Ownership: struct pl_outcome is plain data owned by the caller.
+ */
+#ifndef DISCO_PIPELINE_H
+#define DISCO_PIPELINE_H
+
+#include <stdint.h>
+
+#include "evaluators/evaluator.h"
+#include "sandbox/sbx.h"
+
+struct pl_outcome {
+	enum sbx_status status;
+	int signal;                /* for SBX_CRASH */
+	char message[SBX_MSG_MAX]; /* compiler messages, or why it failed */
+	double score;              /* meaningful only when status == SBX_OK */
+	int stage;                 /* highest stage scored, -1 if none */
+	int passed;                /* 1 if every stage's threshold was met */
+	struct ev_result ev;       /* metrics and descriptors */
+	uint64_t fhash;            /* functional hash of the probe outputs */
+	int has_fhash;
+	double t_compile_ms, t_run_ms, t_score_ms, t_total_ms;
+};
+
+/* Prescan src and submit a job for `tasks` on `slot`.  Returns 1 when the
+ * job is running, 0 when the candidate was rejected (o filled: status
+ * SBX_REJECTED), -1 on a setup error (err). */
+int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src,
+             size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
+             size_t errlen);
+
+/* Fold a finished job into o: hash the probe output (if run) with relative
+ * tolerance tol, score the stages that ran in order, stopping at the first
+ * one below its threshold, then describe the source.  Returns the next
+ * stage still to run (its threshold was met but it was not in the job), or
+ * -1 when the candidate is finished. */
+int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int split,
+              double tol, const char *src, size_t len, struct pl_outcome *o);
+
+/* Everything at once: one job with the probe and every stage.  Returns 0,
+ * or -1 on a setup error (err). */
+int pl_eval(struct sbx *s, const struct ev_evaluator *ev, const char *src, size_t len,
+            int split, double tol, struct pl_outcome *o, char *err, size_t errlen);
+
+/* Task bits for stages first..nstages-1 of ev. */
+unsigned pl_stage_tasks(const struct ev_evaluator *ev, int first);
+
+#endif
