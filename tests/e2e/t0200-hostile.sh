@@ -36,11 +36,13 @@ header() {
 		sed -E 's@[[:space:]]*\*/.*$@@; s@[[:space:]]+$@@' | head -n 1
 }
 
-# Leftover processes of a case: anything still running the case's file (a
-# forked sandbox child keeps disco's command line) or carrying the marker.
+# Leftover processes of a case: anything still running disco on the case's
+# file (a forked sandbox child keeps disco's command line) or whose argv[0]
+# is a marker.  Anchored at the start of the command line, so a `grep
+# disco-hostile-marker` someone else runs is never taken for a leftover.
 leftovers() { # case-path [marker]
-	local pat="$MARKER_RE|$1"
-	[ -n "${2:-}" ] && pat="$pat|$2"
+	local pat="^$MARKER_RE|^$DISCO eval $1"
+	[ -n "${2:-}" ] && pat="$pat|^$2"
 	pgrep -f -- "$pat" 2>/dev/null | grep -vx "$$" || true
 }
 
