@@ -18,7 +18,7 @@ static const struct cli_opt opts[] = {
 	[O_TIMEOUT] = { "timeout-ms", "N", "wall-clock deadline for compile + run (default 2000)" },
 	[O_MEM] = { "mem-mb", "N", "address-space limit of the sandbox in MiB (default 256)" },
 	[O_MAXSRC] = { "max-source-bytes", "N", "refuse larger sources (default 65536)" },
-	[O_TOL] = { "hash-tolerance", "X", "relative tolerance of the functional hash (default 1e-9)" },
+	[O_TOL] = { "hash-tolerance", "X", "relative tolerance of the functional hash (default 1e-15, a few ULPs)" },
 	{ NULL, NULL, NULL },
 };
 static const struct cli_spec spec = {
@@ -56,7 +56,7 @@ int cmd_eval(int argc, char **argv)
 		}
 	}
 	struct sbx_limits lim;
-	double tol = 1e-9;
+	double tol = 1e-15;
 	if (cli_limits(&spec, &a, O_TIMEOUT, O_MEM, O_MAXSRC, &lim) ||
 	    cli_number(&spec, &a, O_TOL, 0, 1, &tol))
 		return 2;

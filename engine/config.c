@@ -301,7 +301,7 @@ void cfg_default(struct campaign *c)
 	c->workers = n < 1 ? 1 : n > CFG_MAX_WORKERS ? CFG_MAX_WORKERS : (int)n;
 	c->seed = 1;
 	snprintf(c->db, sizeof c->db, "disco.db");
-	c->hash.tolerance = 1e-9;
+	c->hash.tolerance = 1e-15; /* a few ULPs: coarser merges programs whose precision differs */
 	c->hash.remeasure_after = 5;
 }
 

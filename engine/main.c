@@ -15,6 +15,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "run", cmd_run, "run a discovery campaign" },
+	{ "resume", cmd_resume, "continue a stopped or killed campaign from its database" },
 	{ "eval", cmd_eval, "evaluate one candidate file in the sandbox" },
 	{ "baseline", cmd_baseline, "score an evaluator's seed programs: the bar to beat" },
 	{ "evaluators", cmd_evaluators, "list the built-in evaluators" },

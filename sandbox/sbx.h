@@ -127,6 +127,9 @@ const struct sbx_limits *sbx_get_limits(const struct sbx *s);
 int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err,
                size_t errlen);
 
+/* Peak resident memory of the fork server in KiB (-1 if unknown). */
+long sbx_server_peak_kb(const struct sbx *s);
+
 /* A descriptor that becomes readable when a result can be collected. */
 int sbx_fd(const struct sbx *s);
 

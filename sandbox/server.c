@@ -469,6 +469,20 @@ const struct sbx_limits *sbx_get_limits(const struct sbx *s)
 	return &s->lim;
 }
 
+long sbx_server_peak_kb(const struct sbx *s)
+{
+	char path[64], line[256];
+	long kb = -1;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)s->server);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "VmHWM:", 6))
+			kb = strtol(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 int sbx_fd(const struct sbx *s)
 {
 	return s->resp_fd;

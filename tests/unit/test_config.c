@@ -81,7 +81,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.workers, cpus < 1 ? 1 : cpus > 256 ? 256 : cpus);
 	assert_int_equal(c.seed, 1);
 	assert_string_equal(c.db, "disco.db");
-	assert_true(c.hash.tolerance == 1e-9);
+	assert_true(c.hash.tolerance == 1e-15);
 	assert_int_equal(c.hash.remeasure_after, 5);
 	char err[CFG_ERR_MAX];
 	assert_int_equal(cfg_validate(&c, "defaults", err, sizeof err), 0);

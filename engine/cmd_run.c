@@ -1,0 +1,404 @@
+/* cmd_run.c - `disco run` and `disco resume`: campaigns from the CLI. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "engine/cli.h"
+#include "engine/config.h"
+#include "engine/evo.h"
+#include "engine/fhash.h"
+#include "evaluators/plugin.h"
+
+enum {
+	R_EVALUATOR, R_DB, R_EVALS, R_SECONDS, R_WORKERS, R_SEED, R_ISLANDS, R_TIMEOUT,
+	R_QUIET, R_LOG, R_NOSRC,
+};
+static const struct cli_opt run_opts[] = {
+	[R_EVALUATOR] = { "evaluator", "NAME|FILE.c", "built-in evaluator or C plug-in (overrides the file)" },
+	[R_DB] = { "db", "FILE", "archive database (default disco.db)" },
+	[R_EVALS] = { "budget-evals", "N", "stop after N attempts in all (0 = no limit)" },
+	[R_SECONDS] = { "budget-seconds", "S", "stop after S seconds of this run (0 = no limit)" },
+	[R_WORKERS] = { "workers", "N", "sandboxes in flight at once (default: number of CPUs)" },
+	[R_SEED] = { "seed", "N", "random seed (default 1)" },
+	[R_ISLANDS] = { "islands", "N", "number of islands (default 2)" },
+	[R_TIMEOUT] = { "timeout-ms", "N", "sandbox deadline per job (default 2000)" },
+	[R_QUIET] = { "quiet", NULL, "no progress lines (the summary is still printed)" },
+	[R_LOG] = { "log-json", "FILE", "write machine-readable events (JSON lines) to FILE" },
+	[R_NOSRC] = { "no-source", NULL, "do not print the best program's source in the summary" },
+	{ NULL, NULL, NULL },
+};
+static const struct cli_spec run_spec = {
+	"run", "[CAMPAIGN.json] [options]",
+	"Run a discovery campaign.  With no file every field has its default\n"
+	"(docs/CAMPAIGNS.md), so 'disco run --evaluator optim' needs nothing else.\n"
+	"Options override the file.  Progress goes to stderr; Ctrl-C stops taking\n"
+	"new work, commits, and prints the command that resumes; a second Ctrl-C\n"
+	"exits at once (committed work is kept).",
+	run_opts, 0, 1,
+};
+static const struct cli_spec resume_spec = {
+	"resume", "DB [options]",
+	"Continue a stopped or killed campaign from its database, with the\n"
+	"configuration stored there.  --budget-evals, --budget-seconds, --workers,\n"
+	"--quiet, --log-json and --timeout-ms may change; the rest comes from the\n"
+	"database.  Attempts that were in flight when it stopped are redone; nothing\n"
+	"committed is lost or counted twice.",
+	run_opts, 1, 1,
+};
+
+static int set_int(const struct cli_spec *sp, const struct cli_args *a, int i, double lo, double hi,
+                   int64_t *out)
+{
+	double v = (double)*out;
+	if (cli_number(sp, a, i, lo, hi, &v))
+		return -1;
+	if (v != floor(v)) {
+		fprintf(stderr, "disco %s: --%s expects a whole number, got '%s'\n", sp->cmd, sp->opts[i].name, a->val[i]);
+		return -1;
+	}
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* Options that may change on resume, then the rest (run only). */
+static int apply_options(const struct cli_spec *sp, const struct cli_args *a, struct campaign *c,
+                         int resume)
+{
+	int64_t v;
+	v = c->budget.evaluations;
+	if (set_int(sp, a, R_EVALS, 0, 1e15, &v)) return -1;
+	c->budget.evaluations = v;
+	double d = c->budget.wall_seconds;
+	if (cli_number(sp, a, R_SECONDS, 0, 1e9, &d)) return -1;
+	c->budget.wall_seconds = d;
+	v = c->workers;
+	if (set_int(sp, a, R_WORKERS, 1, CFG_MAX_WORKERS, &v)) return -1;
+	c->workers = (int)v;
+	v = c->sandbox.timeout_ms;
+	if (set_int(sp, a, R_TIMEOUT, 1, 3600e3, &v)) return -1;
+	c->sandbox.timeout_ms = (int)v;
+	if (resume) {
+		for (int i = 0; i < R_TIMEOUT; i++)
+			if (a->val[i] && i != R_EVALS && i != R_SECONDS && i != R_WORKERS) {
+				fprintf(stderr, "disco resume: --%s cannot change on resume (the campaign's stored value is used)\n",
+				        sp->opts[i].name);
+				return -1;
+			}
+		return 0;
+	}
+	if (a->val[R_EVALUATOR]) {
+		const char *e = a->val[R_EVALUATOR];
+		size_t n = strlen(e);
+		c->evaluator.kind = n > 2 && !strcmp(e + n - 2, ".c") ? CFG_EV_PLUGIN : CFG_EV_BUILTIN;
+		snprintf(c->evaluator.text, sizeof c->evaluator.text, "%s", e);
+	}
+	if (a->val[R_DB])
+		snprintf(c->db, sizeof c->db, "%s", a->val[R_DB]);
+	v = (int64_t)c->seed;
+	if (set_int(sp, a, R_SEED, 0, 9007199254740992.0, &v)) return -1;
+	c->seed = (uint64_t)v;
+	v = c->islands.count;
+	if (set_int(sp, a, R_ISLANDS, 1, CFG_MAX_ISLANDS, &v)) return -1;
+	c->islands.count = (int)v;
+	return 0;
+}
+
+/* Campaign + evaluator -> loop parameters.  Returns -1 after one message. */
+static int make_params(const char *cmd, const struct campaign *c, const struct ev_evaluator *ev,
+                       struct evo_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->ev = ev;
+	for (int i = 0; i < c->nmutators; i++) {
+		p->mut[i] = mut_find(c->mutators[i].name);
+		if (!p->mut[i]) {
+			fprintf(stderr, "disco %s: mutators[%d]: unknown mutator '%s' (known: ", cmd, i, c->mutators[i].name);
+			for (int k = 0; mut_at(k); k++)
+				fprintf(stderr, "%s%s", k ? ", " : "", mut_at(k)->name);
+			fprintf(stderr, ")\n");
+			return -1;
+		}
+		p->mut_weight[i] = c->mutators[i].weight;
+	}
+	p->nmut = c->nmutators;
+	if (c->ndims == 0) {
+		p->ndims = ev->ndims < ARC_MAX_DIMS ? ev->ndims : ARC_MAX_DIMS;
+		for (int d = 0; d < p->ndims; d++) {
+			snprintf(p->dims[d].name, sizeof p->dims[d].name, "%s", ev->dims[d].name);
+			p->dims[d].lo = ev->dims[d].lo;
+			p->dims[d].hi = ev->dims[d].hi;
+			p->dims[d].bins = ev->dims[d].bins;
+			p->dim_src[d] = d;
+		}
+	} else {
+		p->ndims = c->ndims;
+		for (int d = 0; d < c->ndims; d++) {
+			int k = 0;
+			while (k < ev->ndims && strcmp(ev->dims[k].name, c->dims[d].descriptor))
+				k++;
+			if (k == ev->ndims) {
+				fprintf(stderr, "disco %s: dims[%d].descriptor: '%s' is not a descriptor of evaluator '%s' (it has:",
+				        cmd, d, c->dims[d].descriptor, ev->name);
+				for (k = 0; k < ev->ndims; k++)
+					fprintf(stderr, " %s", ev->dims[k].name);
+				fprintf(stderr, ")\n");
+				return -1;
+			}
+			snprintf(p->dims[d].name, sizeof p->dims[d].name, "%s", c->dims[d].descriptor);
+			p->dims[d].lo = c->dims[d].lo;
+			p->dims[d].hi = c->dims[d].hi;
+			p->dims[d].bins = c->dims[d].bins;
+			p->dim_src[d] = k;
+		}
+	}
+	p->islands = c->islands.count;
+	p->migration_interval = c->islands.migration_interval;
+	p->migrants = c->islands.migrants;
+	p->selection = (enum evo_selection)c->selection;
+	p->inspirations = c->inspirations;
+	p->budget_evals = c->budget.evaluations;
+	p->budget_wall_s = c->budget.wall_seconds;
+	p->workers = c->workers;
+	p->seed = c->seed;
+	p->hash_tol = c->hash.tolerance;
+	p->remeasure_after = c->hash.remeasure_after;
+	return 0;
+}
+
+static void limits_of(const struct campaign *c, struct sbx_limits *lim)
+{
+	sbx_limits_default(lim);
+	lim->wall_ms = (unsigned)c->sandbox.timeout_ms;
+	lim->mem_bytes = (size_t)c->sandbox.memory_mb << 20;
+	lim->max_source = (size_t)c->sandbox.max_source_bytes;
+}
+
+/* The best seed's train score, as stored in the archive. */
+static double best_baseline(struct arc *a, const struct ev_evaluator *ev, const char **name)
+{
+	double best = NAN;
+	*name = NULL;
+	for (const struct ev_seed *s = ev->seeds; s && s->name; s++) {
+		int64_t id;
+		struct arc_eval e;
+		if (arc_find_text_hash(a, fh_text(s->source, strlen(s->source)), &id) != ARC_OK)
+			continue;
+		if (arc_get_evaluation(a, id, EV_TRAIN, &e) == ARC_OK) {
+			if (isfinite(e.score) && (isnan(best) || e.score > best)) {
+				best = e.score;
+				*name = s->name;
+			}
+			arc_eval_clear(&e);
+		}
+	}
+	return best;
+}
+
+static void summary(const char *cmd, struct arc *a, const struct ev_evaluator *ev,
+                    const struct evo_summary *s, struct sbx *sb, const char *db, int show_src,
+                    FILE *log)
+{
+	struct arc_stats st;
+	memset(&st, 0, sizeof st);
+	arc_stats(a, -1, &st);
+	printf("\n%s: %s after %lld attempts this run (%.1f s, %.0f/s); %lld attempts in the archive\n",
+	       ev->name, s->end == EVO_INTERRUPTED ? "interrupted" : "budget reached",
+	       (long long)s->attempts, s->wall_s, s->per_s, (long long)st.attempts);
+	printf("  programs %lld, coverage %.1f%% (%lld cells), QD-score %.4g\n", (long long)st.programs,
+	       100 * st.coverage, (long long)st.occupied, st.qd_score);
+	printf("  hash hits: text %.1f%%, functional %.1f%% (duplicates skipped: %lld)\n",
+	       100 * s->text_hit_rate, 100 * s->func_hit_rate, (long long)s->duplicates);
+	int any = 0;
+	for (int i = 1; i < SBX_NSTATUS; i++)
+		if (s->by_status[i]) {
+			printf("%s%s %lld", any ? ", " : "  failures: ", sbx_status_name(i), (long long)s->by_status[i]);
+			any = 1;
+		}
+	if (any)
+		printf("\n");
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("  memory: engine peak RSS %.1f MiB, fork server peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0,
+	       sbx_server_peak_kb(sb) / 1024.0);
+	const char *bname;
+	double base = best_baseline(a, ev, &bname);
+	if (st.best_program_id) {
+		struct arc_program prog;
+		printf("  best program #%lld: score %.6g", (long long)st.best_program_id, st.best_score);
+		if (bname)
+			printf("; best baseline %s: %.6g (%+.6g)", bname, base, st.best_score - base);
+		printf("\n");
+		if (show_src && arc_get_program(a, st.best_program_id, &prog) == ARC_OK) {
+			printf("\n%s%s", prog.source, prog.source[0] && prog.source[strlen(prog.source) - 1] == '\n' ? "" : "\n");
+			arc_program_clear(&prog);
+		}
+	}
+	printf("\narchive: %s  (browse: disco archive top --db %s)\n", db, db);
+	if (s->end == EVO_INTERRUPTED)
+		printf("resume with: disco resume %s\n", db);
+	if (log) {
+		fprintf(log, "{\"event\":\"summary\",\"attempts\":%lld,\"per_s\":%.1f,\"best\":%.17g,\"baseline\":%.17g,"
+		             "\"text_hit_rate\":%.4f,\"func_hit_rate\":%.4f,\"engine_peak_kb\":%ld,\"forksrv_peak_kb\":%ld}\n",
+		        (long long)s->attempts, s->per_s, isfinite(st.best_score) ? st.best_score : 0,
+		        isfinite(base) ? base : 0, s->text_hit_rate, s->func_hit_rate, ru.ru_maxrss,
+		        sbx_server_peak_kb(sb));
+	}
+	(void)cmd;
+}
+
+static int campaign_main(const char *cmd, const struct cli_spec *sp, const struct cli_args *a,
+                         struct campaign *c, const char *db, int resume)
+{
+	char err[CFG_ERR_MAX];
+	if (cfg_validate(c, resume ? db : "command line", err, sizeof err)) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (c->evaluator.kind == CFG_EV_COMMAND) {
+		fprintf(stderr, "disco %s: external-command evaluators work with 'disco eval --evaluator-cmd'; campaigns over them are not supported yet\n", cmd);
+		return 1;
+	}
+	struct sbx_limits lim;
+	limits_of(c, &lim);
+	/* The fork servers start first, while this process is small. */
+	struct sbx *sb = sbx_open(c->workers, &lim, err, sizeof err);
+	if (!sb) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		return 1;
+	}
+	const struct ev_evaluator *ev = ev_open(c->evaluator.text, &lim, err, sizeof err);
+	if (!ev) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		sbx_close(&sb);
+		return 1;
+	}
+	int rc = 1;
+	struct arc *arc = NULL;
+	FILE *log = NULL;
+	struct evo_params p;
+	if (make_params(cmd, c, ev, &p))
+		goto out;
+	if (!resume && access(db, F_OK) == 0) {
+		struct arc *old = arc_open(db, ARC_READONLY, err, sizeof err);
+		char *cj = NULL;
+		uint64_t seed;
+		int has = old && arc_campaign_get(old, &cj, &seed) == ARC_OK;
+		free(cj);
+		arc_close(&old);
+		if (has) {
+			fprintf(stderr, "disco run: %s already holds a campaign; continue it with 'disco resume %s' or choose another --db\n",
+			        db, db);
+			goto out;
+		}
+	}
+	arc = arc_open(db, resume ? 0 : ARC_CREATE, err, sizeof err);
+	if (!arc) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		goto out;
+	}
+	if (!resume) {
+		char *json = cfg_to_json(c);
+		int64_t id;
+		int bad = !json || arc_campaign_create(arc, json, c->seed, &id);
+		free(json);
+		if (bad || arc_set_dims(arc, p.dims, p.ndims) || arc_set_islands(arc, p.islands)) {
+			fprintf(stderr, "disco %s: %s\n", cmd, arc_errmsg(arc));
+			goto out;
+		}
+	} else {
+		int64_t n = 0;
+		arc_attempt_count(arc, &n);
+		char detail[96];
+		snprintf(detail, sizeof detail, "{\"attempts_before\":%lld}", (long long)n);
+		if (arc_add_event(arc, "resume", detail)) {
+			fprintf(stderr, "disco %s: %s\n", cmd, arc_errmsg(arc));
+			goto out;
+		}
+	}
+	if (a->val[R_LOG] && !(log = fopen(a->val[R_LOG], "w"))) {
+		fprintf(stderr, "disco %s: cannot write --log-json %s\n", cmd, a->val[R_LOG]);
+		goto out;
+	}
+	p.quiet = a->val[R_QUIET] != NULL;
+	p.log_json = log;
+	p.db_path = db;
+	struct evo_summary sum;
+	evo_install_signals();
+	if (!p.quiet)
+		fprintf(stderr, "disco %s: evaluator %s, %d worker%s, %d island%s, archive %s\n", cmd, ev->name,
+		        p.workers, p.workers == 1 ? "" : "s", p.islands, p.islands == 1 ? "" : "s", db);
+	if (evo_run(&p, arc, sb, &sum, err, sizeof err)) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		fprintf(stderr, "committed work is kept; continue with: disco resume %s\n", db);
+		goto out;
+	}
+	if (sum.end == EVO_BUDGET)
+		arc_campaign_finish(arc);
+	summary(cmd, arc, ev, &sum, sb, db, !a->val[R_NOSRC], log);
+	rc = sum.end == EVO_INTERRUPTED ? 130 : 0;
+out:
+	if (log)
+		fclose(log);
+	arc_close(&arc);
+	plugin_free(&ev);
+	sbx_close(&sb);
+	(void)sp;
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct cli_args a;
+	int rc = cli_parse(&run_spec, argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	struct campaign c;
+	char err[CFG_ERR_MAX];
+	cfg_default(&c);
+	if (a.npos && cfg_load_file(&c, a.pos[0], err, sizeof err)) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (apply_options(&run_spec, &a, &c, 0))
+		return 2;
+	return campaign_main("run", &run_spec, &a, &c, c.db, 0);
+}
+
+int cmd_resume(int argc, char **argv)
+{
+	struct cli_args a;
+	int rc = cli_parse(&resume_spec, argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	const char *db = a.pos[0];
+	char err[CFG_ERR_MAX];
+	struct arc *arc = arc_open(db, ARC_READONLY, err, sizeof err);
+	if (!arc) {
+		fprintf(stderr, "disco resume: %s\n", err);
+		return 1;
+	}
+	char *json = NULL;
+	uint64_t seed;
+	rc = arc_campaign_get(arc, &json, &seed);
+	arc_close(&arc);
+	if (rc != ARC_OK) {
+		fprintf(stderr, "disco resume: %s holds no campaign to resume\n", db);
+		free(json);
+		return 1;
+	}
+	struct campaign c;
+	cfg_default(&c);
+	if (cfg_parse(&c, json, db, err, sizeof err)) {
+		fprintf(stderr, "disco resume: the campaign stored in %s is not readable:\n%s\n", db, err);
+		free(json);
+		return 1;
+	}
+	free(json);
+	if (apply_options(&resume_spec, &a, &c, 1))
+		return 2;
+	return campaign_main("resume", &resume_spec, &a, &c, db, 1);
+}
