@@ -69,8 +69,13 @@ $(B)/bench/%: bench/%.c $(B)/libdisco.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libdisco.a $(LIBS)
 
-demo: deps disco
-	./disco run --evaluator expapprox --budget-evals 3000 --db demo.db --quiet-summary-only 2>/dev/null || ./disco demo
+# The main job on the embedded default: a short expapprox campaign (no
+# network, no key), then the baseline table it is compared with.
+demo: deps
+	$(MAKE) disco
+	rm -f demo.db demo.db-wal demo.db-shm
+	./disco run --evaluator expapprox --budget-evals 5000 --db demo.db
+	./disco baseline expapprox
 
 unit: $(TESTBIN)
 

@@ -80,7 +80,7 @@ void report_outcome_text(FILE *out, const struct ev_evaluator *ev, const char *n
 	if (o->status == SBX_CRASH && o->signal) fprintf(out, " (%s)", sbx_signal_name(o->signal));
 	fprintf(out, "\n");
 	if (o->status == SBX_OK) {
-		fprintf(out, "  score       %.6g%s\n", o->score,
+		fprintf(out, "  score       %.6g%s\n", o->score + 0.0,
 		        o->passed ? "" : "  (stopped below a stage threshold)");
 		if (o->stage >= 0) fprintf(out, "  stage       %s\n", ev->stages[o->stage].name);
 		for (int i = 0; i < ev->ndims; i++)

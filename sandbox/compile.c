@@ -15,6 +15,21 @@
 
 #include "sandbox/internal.h"
 
+/* Conversions tcc emits as calls (normally from libtcc1.a, which
+ * -nostdlib leaves out): offered to every candidate. */
+static unsigned long long fixunsdfdi(double d) { return (unsigned long long)d; }
+static unsigned long long fixunssfdi(float f) { return (unsigned long long)f; }
+static unsigned long long fixunsxfdi(long double d) { return (unsigned long long)d; }
+static double floatundidf(unsigned long long u) { return (double)u; }
+static float floatundisf(unsigned long long u) { return (float)u; }
+static long double floatundixf(unsigned long long u) { return (long double)u; }
+static const struct ev_symbol runtime[] = {
+	{ "__fixunsdfdi", (const void *)fixunsdfdi }, { "__fixunssfdi", (const void *)fixunssfdi },
+	{ "__fixunsxfdi", (const void *)fixunsxfdi }, { "__floatundidf", (const void *)floatundidf },
+	{ "__floatundisf", (const void *)floatundisf }, { "__floatundixf", (const void *)floatundixf },
+	{ NULL, NULL },
+};
+
 struct msgbuf {
 	char *buf;
 	size_t len, cap;
@@ -87,6 +102,8 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
 	tcc_set_error_func(s, &m, on_error);
 	tcc_set_options(s, "-nostdlib -nostdinc -Wimplicit-function-declaration");
 	tcc_set_output_type(s, TCC_OUTPUT_MEMORY);
+	for (const struct ev_symbol *sym = runtime; sym->name; sym++)
+		tcc_add_symbol(s, sym->name, sym->addr);
 	for (const struct ev_symbol *sym = ev->symbols; sym && sym->name; sym++) {
 		const void *addr = sym->addr ? sym->addr : ev_math_lookup(sym->name);
 		if (addr)

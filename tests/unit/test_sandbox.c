@@ -74,6 +74,14 @@ static void test_ok(void **st)
 	assert_true(fabs(r->out[0][1] - 2.0) < 1e-12);
 }
 
+static void test_unsigned_conversions(void **st)
+{
+	/* tcc calls __fixunsdfdi/__floatundidf for these: offered despite -nostdlib. */
+	struct sbx_result *r = eval("double f(double x) { unsigned long u = (unsigned long)(x * 4.0); return (double)u; }\n", 2000);
+	assert_int_equal(r->status, SBX_OK);
+	assert_true(fabs(r->out[1][3] - 12.0) < 1e-12);
+}
+
 static void test_compile_error_line(void **st)
 {
 	struct sbx_result *r = eval("double f(double x) {\n  return x +;\n}\n", 2000);
@@ -251,7 +259,8 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ok), cmocka_unit_test(test_compile_error_line),
+		cmocka_unit_test(test_ok), cmocka_unit_test(test_unsigned_conversions),
+		cmocka_unit_test(test_compile_error_line),
 		cmocka_unit_test(test_not_whitelisted), cmocka_unit_test(test_implicit),
 		cmocka_unit_test(test_missing_entry), cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_null_write), cmocka_unit_test(test_divzero),
