@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# make bench: measure, print, and record in docs/BENCHMARKS.md.
+# Each figure is a median of several runs (the machines are shared and
+# noisy); tests never assert times, this file only reports them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp -d /tmp/disco-bench.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+RUNS=${RUNS:-3}
+ENGINE_EVALS=${ENGINE_EVALS:-20000}
+
+echo "== sandbox and evaluators (in-process, disco eval's code path)"
+build/bench/bench_eval | tee "$out/eval.txt"
+echo "== archive"
+build/bench/bench_archive | tee "$out/arc.txt"
+
+median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+# engine RUN WORKERS: one campaign, prints "per_s text func engine_kb forksrv_kb"
+engine() {
+	rm -f "$out/e.db"*
+	./disco run --evaluator expapprox --workers "$2" --budget-evals "$ENGINE_EVALS" --quiet --no-source \
+		--db "$out/e.db" --log-json "$out/e.log" >/dev/null
+	jq -r 'select(.event=="summary") | "\(.per_s) \(.text_hit_rate) \(.func_hit_rate) \(.engine_peak_kb) \(.forksrv_peak_kb)"' "$out/e.log"
+}
+echo "== engine end to end (disco run, expapprox, $ENGINE_EVALS attempts, $RUNS runs)"
+for w in 2 1; do
+	for i in $(seq "$RUNS"); do engine $i $w; done > "$out/engine$w.txt"
+	cat "$out/engine$w.txt" | sed "s/^/workers=$w: /"
+done
+e2=$(cut -d' ' -f1 "$out/engine2.txt" | median)
+e1=$(cut -d' ' -f1 "$out/engine1.txt" | median)
+hit_t=$(cut -d' ' -f2 "$out/engine2.txt" | median)
+hit_f=$(cut -d' ' -f3 "$out/engine2.txt" | median)
+rss_e=$(cut -d' ' -f4 "$out/engine2.txt" | sort -g | tail -1)
+rss_f=$(cut -d' ' -f5 "$out/engine2.txt" | sort -g | tail -1)
+get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
+eval_ms=$(get "$out/eval.txt" expapprox_eval_ms)
+overhead=$(awk -v r="$e1" -v s="$eval_ms" 'BEGIN {printf "%.3f", 1000/r - s}')
+
+echo "== baselines"
+./disco baseline expapprox | tee "$out/base_exp.txt"
+./disco baseline optim | tee "$out/base_opt.txt"
+
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+{
+	echo "# Benchmarks"
+	echo
+	echo "Written by \`make bench\` (bench/run.sh). Medians of several runs; the machines are shared"
+	echo "and noisy, so read ratios and orders of magnitude, not the last digit."
+	echo
+	echo "- date: $(date -u +%Y-%m-%d)"
+	echo "- machine: $(nproc) cores, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+	echo "- disco $(./disco --version | cut -d' ' -f2), $(gcc --version | head -1)"
+	echo
+	echo "## One candidate through \`disco eval\`'s code path (in-process loop)"
+	echo
+	echo "| figure | value | target |"
+	echo "|---|---|---|"
+	echo "| expapprox: libtcc compile inside the sandbox child (median) | $(get "$out/eval.txt" expapprox_compile_ms) ms | |"
+	echo "| expapprox: prescan + fork + compile + sandboxed run + scoring (median) | $eval_ms ms | <= 1 ms |"
+	echo "| expapprox: candidates per second, one at a time | $(get "$out/eval.txt" expapprox_per_s) | |"
+	echo "| expapprox: candidates per second, 2 in flight | $(get "$out/eval.txt" expapprox_per_s_2slots) | |"
+	echo "| optim: one train evaluation, both stages (median) | $(get "$out/eval.txt" optim_eval_ms) ms | <= 20 ms |"
+	echo
+	echo "## Engine end to end (\`disco run --evaluator expapprox\`, $ENGINE_EVALS attempts)"
+	echo
+	echo "Select, mutate (literal mutator), text hash, compile, sandbox, score, functional hash, archive."
+	echo
+	echo "| figure | value | target |"
+	echo "|---|---|---|"
+	echo "| candidates per second, 2 workers | $e2 | >= 1500 |"
+	echo "| candidates per second, 1 worker | $e1 | |"
+	echo "| engine overhead per candidate (1 worker: 1/rate minus the eval path above) | $overhead ms | |"
+	echo "| hash hit rate: normalized text / functional | $hit_t / $hit_f | |"
+	echo "| engine peak RSS | $((rss_e / 1024)) MiB | < 200 MB |"
+	echo "| fork server peak RSS | $((rss_f / 1024)) MiB | < 20 MB |"
+	echo
+	echo "## Archive (SQLite)"
+	echo
+	echo "| figure | value | target |"
+	echo "|---|---|---|"
+	echo "| attempt records inserted per second (batched) | $(get "$out/arc.txt" archive_inserts_per_s) | >= 20,000 |"
+	echo "| \`disco archive top\` on 1,000,000 attempts | $(get "$out/arc.txt" archive_top_ms) ms | < 100 ms |"
+	echo
+	echo "## Baselines (the bar discovered programs have to beat)"
+	echo
+	echo '```'
+	cat "$out/base_exp.txt"
+	echo
+	cat "$out/base_opt.txt"
+	echo '```'
+	if [ -f docs/BENCHMARKS-long.md ]; then echo; cat docs/BENCHMARKS-long.md; fi
+} > docs/BENCHMARKS.md
+echo "== written to docs/BENCHMARKS.md"
