@@ -1,0 +1,29 @@
+/* Broken plug-in: run() never returns (loops next to the candidate). */
+#include "evaluator.h"
+
+static const char *const entries[] = { "f", NULL };
+static const struct ev_seed seeds[] = { { "one", "double f(double x) { return x; }\n" }, { NULL, NULL } };
+
+static long run(const struct ev_evaluator *ev, void *const *entry, int task, int split,
+                double *out, size_t cap, char *err, size_t errlen)
+{
+	double (*f)(double) = (double (*)(double))entry[0];
+	for (volatile int i = 0;; i++)
+		;
+	out[0] = f(1.0);
+	return 1;
+}
+
+static int score(const struct ev_evaluator *ev, int task, int split, const double *out,
+                 size_t n, struct ev_result *res)
+{
+
+	res->score = n == 1 ? out[0] : 0;
+	return 0;
+}
+
+const struct ev_evaluator disco_evaluator = {
+	.version = EV_API_VERSION, .name = "broken", .prelude = "", .entries = entries,
+	.seeds = seeds, .nstages = 1, .stages = { { "only", 0 } }, .max_outputs = 1,
+	.run = run, .score = score,
+};
