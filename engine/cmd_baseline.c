@@ -7,6 +7,7 @@
 
 #include "engine/cli.h"
 #include "engine/pipeline.h"
+#include "evaluators/plugin.h"
 
 static const struct cli_opt list_opts[] = { { "json", NULL, "print a JSON array" }, { NULL, NULL, NULL } };
 static const struct cli_spec list_spec = {
@@ -55,7 +56,7 @@ static const struct cli_opt base_opts[] = {
 	{ NULL, NULL, NULL },
 };
 static const struct cli_spec base_spec = {
-	"baseline", "NAME [--json]",
+	"baseline", "NAME|FILE.c [--json]",
 	"Score every seed program of evaluator NAME on the train and held-out splits:\n"
 	"the bar discovered programs have to beat.  Seeds run through the same sandbox\n"
 	"and scoring as any candidate.",
@@ -68,11 +69,6 @@ int cmd_baseline(int argc, char **argv)
 	int rc = cli_parse(&base_spec, argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	const struct ev_evaluator *ev = ev_find(a.pos[0]);
-	if (!ev) {
-		fprintf(stderr, "disco baseline: unknown evaluator '%s'; see 'disco evaluators'\n", a.pos[0]);
-		return 1;
-	}
 	struct sbx_limits lim;
 	if (cli_limits(&base_spec, &a, B_TIMEOUT, -1, -1, &lim))
 		return 2;
@@ -80,6 +76,12 @@ int cmd_baseline(int argc, char **argv)
 	struct sbx *sb = sbx_open(1, &lim, err, sizeof err);
 	if (!sb) {
 		fprintf(stderr, "disco baseline: %s\n", err);
+		return 1;
+	}
+	const struct ev_evaluator *ev = ev_open(a.pos[0], &lim, err, sizeof err);
+	if (!ev) {
+		fprintf(stderr, "disco baseline: %s\n", err);
+		sbx_close(&sb);
 		return 1;
 	}
 	struct pl_outcome *o = malloc(2 * sizeof *o);
@@ -120,6 +122,7 @@ int cmd_baseline(int argc, char **argv)
 		cJSON_Delete(arr);
 	}
 	free(o);
+	plugin_free(&ev);
 	sbx_close(&sb);
 	return rc < 0 ? 0 : rc;
 }
