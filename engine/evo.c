@@ -458,10 +458,8 @@ static int finish(struct loop *L, int i, const struct sbx_result *res)
 	}
 	if (next >= 0) {
 		char err[256];
-		struct pl_outcome keep = f->o;
 		int rc = pl_start(L->sb, i, p->ev, f->src, f->len, pl_stage_tasks(p->ev, next), EV_TRAIN,
 		                  &f->o, err, sizeof err);
-		f->o.t_compile_ms = keep.t_compile_ms;
 		if (rc < 0) {
 			snprintf(L->err, L->errlen, "sandbox: %s", err);
 			return -1;

@@ -66,9 +66,10 @@ int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int s
 		o->has_fhash = 1;
 	}
 	int next = -1;
-	for (int k = 0; k < ev->nstages && k < EV_MAX_STAGES; k++) {
+	/* Stages scored by an earlier job of this candidate are done. */
+	for (int k = o->stage + 1; k < ev->nstages && k < EV_MAX_STAGES; k++) {
 		if (!res->out[1 + k]) {
-			if (o->stage == k - 1 && o->passed)
+			if (o->stage == k - 1 && (o->passed || k == 0))
 				next = k;
 			break;
 		}
