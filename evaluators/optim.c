@@ -196,10 +196,10 @@ static int run_workload(optim_step_fn step, const struct opt_work *wl, double *o
 {
 	int n = wl->n;
 	double w[OPT_MAXN], g[OPT_MAXN], s[OPT_SLOTS * OPT_MAXN];
-	struct opt_rng noise;
+	struct rng noise;
 	memcpy(w, wl->w0, sizeof(double) * (size_t)n);
 	memset(s, 0, sizeof s);
-	opt_rng_seed(&noise, wl->spec->seed ^ 0x6e6f697365ULL);
+	rng_seed(&noise, wl->spec->seed ^ 0x6e6f697365ULL);
 	for (int t = 1; t <= wl->spec->steps; t++) {
 		opt_grad(wl, w, g);
 		if (wl->spec->noise > 0)

@@ -22,6 +22,8 @@
 
 #include <stdint.h>
 
+#include "engine/rng.h"
+
 #define OPT_SLOTS 4    /* per-parameter state slots given to the candidate */
 #define OPT_MAXN 64    /* most parameters of any workload */
 #define OPT_MAXM 128   /* most data points (logreg, mlp) */
@@ -68,12 +70,8 @@ struct opt_work {
 	double y[OPT_MAXM];
 };
 
-/* A small deterministic PRNG (xoshiro256**, seeded with splitmix64). */
-struct opt_rng {
-	uint64_t s[4];
-};
-void opt_rng_seed(struct opt_rng *r, uint64_t seed);
-double opt_rng_normal(struct opt_rng *r);
+/* Normal deviates for workload generation, from the engine's seeded PRNG. */
+double opt_rng_normal(struct rng *r); /* Box-Muller on rng_u64 */
 
 /* Number of workloads in split (EV_TRAIN or EV_HELDOUT); 0 for a bad split. */
 int opt_nwork(int split);

@@ -63,49 +63,17 @@ static int cache_ready[2][OPT_MAXW];
 static double lstar_cache[2][OPT_MAXW];
 static int lstar_ready[2][OPT_MAXW];
 
-/* ---- PRNG --------------------------------------------------------------- */
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-void opt_rng_seed(struct opt_rng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct opt_rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t res = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return res;
-}
+/* ---- PRNG (engine/rng.h: the engine's seeded xoshiro256**) ---------- */
 
 /* Uniform in (0, 1). */
-static double rng_unif(struct opt_rng *r)
+static double unif(struct rng *r)
 {
-	return ((double)(rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
+	return ((double)(rng_u64(r) >> 11) + 0.5) * 0x1.0p-53;
 }
 
-double opt_rng_normal(struct opt_rng *r)
+double opt_rng_normal(struct rng *r)
 {
-	double u1 = rng_unif(r), u2 = rng_unif(r);
+	double u1 = unif(r), u2 = unif(r);
 	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
@@ -269,7 +237,7 @@ void opt_grad(const struct opt_work *wl, const double *w, double *g)
 
 /* ---- generation ---------------------------------------------------------- */
 
-static void unit_vector(struct opt_rng *r, int n, double *u)
+static void unit_vector(struct rng *r, int n, double *u)
 {
 	double norm = 0;
 	for (int i = 0; i < n; i++) {
@@ -281,7 +249,7 @@ static void unit_vector(struct opt_rng *r, int n, double *u)
 		u[i] /= norm;
 }
 
-static void gen_quad(struct opt_work *wl, struct opt_rng *r)
+static void gen_quad(struct opt_work *wl, struct rng *r)
 {
 	int n = wl->spec->dim;
 	wl->n = n;
@@ -297,7 +265,7 @@ static void gen_quad(struct opt_work *wl, struct opt_rng *r)
 
 /* x = w + o; the optimum is x = 1, i.e. w = 1 - o, unknown to the candidate.
  * The start is near the classic (-1.2, 1, -1.2, 1, ...) in x. */
-static void gen_rosen(struct opt_work *wl, struct opt_rng *r)
+static void gen_rosen(struct opt_work *wl, struct rng *r)
 {
 	int n = wl->spec->dim;
 	wl->n = n;
@@ -310,7 +278,7 @@ static void gen_rosen(struct opt_work *wl, struct opt_rng *r)
 
 /* Features with scales spread over [cond^-1/2, cond^1/2], a bias column,
  * labels from a random linear rule (plus logit noise when not separable). */
-static void gen_logreg(struct opt_work *wl, struct opt_rng *r)
+static void gen_logreg(struct opt_work *wl, struct rng *r)
 {
 	int d = wl->spec->dim, m = wl->spec->m, n = d + 1;
 	double scale[OPT_MAXD], wt[OPT_MAXD];
@@ -336,7 +304,7 @@ static void gen_logreg(struct opt_work *wl, struct opt_rng *r)
 }
 
 /* Two interleaved spirals, inputs in about [-2, 2]^2. */
-static void gen_mlp(struct opt_work *wl, struct opt_rng *r)
+static void gen_mlp(struct opt_work *wl, struct rng *r)
 {
 	int h = wl->spec->dim, m = wl->spec->m, half = m / 2;
 	wl->n = 4 * h + 1;
@@ -380,10 +348,10 @@ const struct opt_work *opt_workload(int split, int i)
 	struct opt_work *wl = &cache[split][i];
 	if (cache_ready[split][i])
 		return wl;
-	struct opt_rng r;
+	struct rng r;
 	memset(wl, 0, sizeof *wl);
 	wl->spec = sp;
-	opt_rng_seed(&r, sp->seed);
+	rng_seed(&r, sp->seed);
 	switch (sp->kind) {
 	case OPT_QUAD:
 		gen_quad(wl, &r);

@@ -429,8 +429,8 @@ static void test_gradients(void **state)
 		for (int k = 0; k < opt_nwork(split); k++) {
 			const struct opt_work *wl = opt_workload(split, k);
 			double w[OPT_MAXN], g[OPT_MAXN];
-			struct opt_rng r;
-			opt_rng_seed(&r, 99 + (uint64_t)k);
+			struct rng r;
+			rng_seed(&r, 99 + (uint64_t)k);
 			for (int i = 0; i < wl->n; i++)
 				w[i] = wl->w0[i] + 0.1 * opt_rng_normal(&r);
 			opt_grad(wl, w, g);
