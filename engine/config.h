@@ -44,7 +44,7 @@
 
 enum cfg_evaluator_kind {
 	CFG_EV_BUILTIN = 0, /* text is a built-in evaluator name ("optim") */
-	CFG_EV_PLUGIN,      /* text is the path of a C plug-in (.so or .c) */
+	CFG_EV_PLUGIN,      /* text is the path of a C plug-in source file (.c) */
 	CFG_EV_COMMAND      /* text is a shell command speaking the JSON protocol */
 };
 

@@ -4,7 +4,7 @@
  * `--evaluator-cmd "python3 my_eval.py"` names a command that disco runs
  * with `/bin/sh -c CMD`, once per request.  The request is one JSON object
  * on the command's stdin; the answer is one JSON object on its stdout (the
- * protocol is docs/evaluators-external.md):
+ * protocol is docs/EVALUATORS.md):
  *
  *   info      at ext_open(): name, summary, seeds, descriptor dims, noisy
  *   evaluate  per candidate: status, score, metrics, descriptors

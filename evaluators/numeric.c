@@ -10,7 +10,7 @@
  *
  * The three share every function below; they differ only in their
  * `struct nm_params` (the `data` pointer), their whitelist, prelude and
- * seeds.  docs/evaluators-numeric.md documents the contract and scoring.
+ * seeds.  docs/EVALUATORS.md documents the contract and scoring.
  *
  * Tasks.  EV_TASK_PROBE: f at 16 fixed points (functional hashing).
  * Stage 0: f on a uniform grid of NM_GRID points including both endpoints,
@@ -266,7 +266,7 @@ static const char nm_wide_prelude[] =
  * coefficients are exact rationals rounded to double; minimax coefficients
  * come from a Remez exchange on the relative error in 50-digit decimals,
  * then rounded to double (so the rounded polynomials are near-minimax).
- * Scores are listed in docs/evaluators-numeric.md. */
+ * Scores are listed in docs/EVALUATORS.md. */
 
 static const struct ev_seed nm_exp_seeds[] = {
 	{"taylor5",

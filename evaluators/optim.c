@@ -13,7 +13,7 @@
  * writes the final parameters, workload after workload, then one count of
  * state slots used per workload.  score() regenerates the workloads,
  * recomputes every loss from those parameters and never trusts anything
- * else the child wrote.  Full definitions: docs/evaluators-optim.md.
+ * else the child wrote.  Full definitions: docs/EVALUATORS.md.
  */
 #include <math.h>
 #include <stdio.h>

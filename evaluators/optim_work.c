@@ -1,7 +1,7 @@
 /*
  * optim_work.c - workloads of the `optim` evaluator: generation from seeds,
  * losses, gradients, known optima and the clamped improvement score.
- * See optim.h for the contract and docs/evaluators-optim.md for the
+ * See optim.h for the contract and docs/EVALUATORS.md for the
  * definitions.  Nothing here allocates or calls the kernel: it runs in the
  * sandbox child as well as in the scoring process.
  */

@@ -232,11 +232,11 @@ static void plugin_describe(const struct ev_evaluator *ev, const char *src, size
 		return;
 	char *copy = strndup(src, len);
 	struct sbx_job job = { .ev = ev, .source = copy, .plugin = pl->source, .kind = SBX_JOB_SCORE,
-	                       .task = SBX_DESCRIBE };
+	                       .task = SBX_DESCRIBE, .scored_in = res };
 	struct sbx_result *r = malloc(sizeof *r);
 	char err[EV_MSG_MAX];
 	if (copy && r && sandboxed(pl, &job, r, "describe()", err, sizeof err) == 0)
-		memcpy(res->desc, r->scored.desc, sizeof res->desc);
+		*res = r->scored; /* describe() added to what score() filled */
 	free(r);
 	free(copy);
 }

@@ -95,6 +95,7 @@ struct sbx_job {
 	enum sbx_kind kind;
 	int task;                      /* SCORE: stage index or SBX_DESCRIBE */
 	const double *in;              /* SCORE: raw outputs to score */
+	const struct ev_result *scored_in; /* SCORE: result describe() adds to, or NULL */
 	size_t nin;
 };
 

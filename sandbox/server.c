@@ -213,12 +213,12 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 	if (sl->kind == SBX_JOB_SCORE) {
 		if (sbx_filter_load(&filters->run))
 			_exit(SBX_EXIT_SETUP);
-		memset(&sl->scored, 0, sizeof sl->scored);
 		if (sl->task == SBX_DESCRIBE) {
 			if (ev->describe)
 				ev->describe(ev, slot_src(sl), sl->src_len, &sl->scored);
 			sl->score_rc = 0;
 		} else {
+			memset(&sl->scored, 0, sizeof sl->scored);
 			sl->score_rc = ev->score(ev, sl->task, sl->split, sl->out,
 			                         sl->nin <= OUT_CAP ? sl->nin : 0, &sl->scored);
 		}
@@ -517,6 +517,10 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	sl->score_rc = -1;
 	if (job->kind == SBX_JOB_SCORE && job->nin)
 		memcpy(sl->out, job->in, job->nin * sizeof *job->in);
+	if (job->scored_in)
+		sl->scored = *job->scored_in;
+	else
+		memset(&sl->scored, 0, sizeof sl->scored);
 	if (plen)
 		memcpy(slot_plugin(sl), job->plugin, plen);
 	slot_plugin(sl)[plen] = 0;

@@ -10,7 +10,7 @@ Use it with:
     disco run --evaluator-cmd "python3 examples/external/sqrt_eval.py" ...
 
 disco runs this script once per request: one JSON object on stdin, one JSON
-object on stdout (see docs/evaluators-external.md).  Copy it and change
+object on stdout (see docs/EVALUATORS.md).  Copy it and change
 CONTRACT, SEEDS, DIMS, points() and score() for your own problem.
 
 Trust: the candidate never scores itself.  It is compiled together with a

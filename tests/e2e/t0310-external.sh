@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0310-external: the external-evaluator protocol (docs/evaluators-external.md)
+# t0310-external: the external-evaluator protocol (docs/EVALUATORS.md)
 # spoken by the example examples/external/sqrt_eval.py, checked with jq at the
 # protocol level: the info answer, both seeds scored on both splits, and a
 # candidate of each failing kind answered with the right status (an answer,

@@ -170,7 +170,7 @@ static void test_output_sizes(void **state)
 	struct cand c = {0};
 	double out[OPT_MAX_OUT];
 	char err[EV_MSG_MAX] = "";
-	/* the lengths documented in docs/evaluators-optim.md: [split][probe, s0, s1] */
+	/* the lengths documented in docs/EVALUATORS.md: [split][probe, s0, s1] */
 	static const long documented[2][3] = {{72, 36, 199}, {72, 44, 201}};
 	assert_int_equal(cand_compile(&c, do_nothing), 0);
 	for (int split = 0; split < 2; split++)
