@@ -59,8 +59,15 @@ int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int s
 	o->t_total_ms += res->t_wall_ms;
 	if (res->message[0] || res->status != SBX_OK)
 		memcpy(o->message, res->message, sizeof o->message);
-	if (res->status != SBX_OK)
+	if (res->status != SBX_OK) {
+		/* The plug-in's run() shares the candidate's process: say so. */
+		const char *pp = plugin_path(ev);
+		size_t n = strlen(o->message);
+		if (pp && res->status != SBX_COMPILE_ERROR && res->status != SBX_REJECTED && n < sizeof o->message)
+			snprintf(o->message + n, sizeof o->message - n,
+			         " (in the candidate or in evaluator plug-in %s's run(), which share the process)", pp);
 		return -1;
+	}
 	if (res->out[0]) {
 		o->fhash = fh_outputs(res->out[0], res->nout[0], tol);
 		o->has_fhash = 1;

@@ -179,6 +179,11 @@ const char *plugin_source(const struct ev_evaluator *ev)
 	return ev && ev->score == plugin_score ? ((const struct plugin *)ev)->source : NULL;
 }
 
+const char *plugin_path(const struct ev_evaluator *ev)
+{
+	return ev && ev->score == plugin_score ? ((const struct plugin *)ev)->path : NULL;
+}
+
 static int sandboxed(struct plugin *pl, const struct sbx_job *job, struct sbx_result *res,
                      const char *what, char *err, size_t errlen)
 {

@@ -34,6 +34,9 @@ void plugin_free(const struct ev_evaluator **ev);
 /* The plug-in's source for sandbox jobs, or NULL when ev is not a plug-in. */
 const char *plugin_source(const struct ev_evaluator *ev);
 
+/* The plug-in's file name, or NULL when ev is not a plug-in. */
+const char *plugin_path(const struct ev_evaluator *ev);
+
 /* A built-in by name, or a plug-in when spec ends in ".c".  Free the
  * result with plugin_free() (a no-op for built-ins). */
 const struct ev_evaluator *ev_open(const char *spec, const struct sbx_limits *lim, char *err,
