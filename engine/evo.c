@@ -123,6 +123,9 @@ static void map_desc(const struct evo_params *p, const struct ev_result *r, doub
 static int record(struct loop *L, struct flight *f, const char *status, int64_t dup_of,
                   const char *dup_msg)
 {
+	/* Numbered when recorded, not when started: jobs finish out of order,
+	 * and a kill must never leave a gap before a committed attempt. */
+	f->seq = L->next_seq++;
 	const struct evo_params *p = L->p;
 	struct pl_outcome *o = &f->o;
 	int64_t pid = 0;
@@ -370,7 +373,6 @@ static int fill(struct loop *L, int i)
 	int rc = next_candidate(L, f);
 	if (rc <= 0)
 		return rc;
-	f->seq = L->next_seq++;
 	L->started++;
 	if (rc == 2) {
 		int r = record(L, f, NULL, 0, NULL);

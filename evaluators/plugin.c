@@ -28,7 +28,10 @@ static const char host_extra[] =
 	"size_t strlen(const char *);\n"
 	"int strcmp(const char *, const char *);\n"
 	"int strncmp(const char *, const char *, size_t);\n"
-	"int snprintf(char *, size_t, const char *, ...);\n";
+	"int snprintf(char *, size_t, const char *, ...);\n"
+	"#define isnan(x) ((x) != (x))\n"
+	"#define isfinite(x) (((x) - (x)) == 0)\n"
+	"#define isinf(x) (!isnan(x) && !isfinite(x))\n";
 
 static const struct ev_symbol host_libc[] = {
 	{ "ev_metric", (const void *)ev_metric }, { "ev_count_ops", (const void *)ev_count_ops },
@@ -194,13 +197,14 @@ static int sandboxed(struct plugin *pl, const struct sbx_job *job, struct sbx_re
 	}
 	if (res->status != SBX_OK) {
 		const char *m = res->message;
+		char why[48] = "";
 		if (!strncmp(m, "evaluator plug-in: ", 19))
-			m += 19;
-		char sig[48] = "";
-		if (res->status == SBX_CRASH)
-			snprintf(sig, sizeof sig, " (%s)", sbx_signal_name(res->signal));
-		snprintf(err, errlen, "evaluator plug-in %s: %s failed: %s%s: %s", pl->path, what,
-		         sbx_status_name(res->status), sig, m);
+			m += 19; /* the plug-in's own error: no candidate status to show */
+		else if (res->status == SBX_CRASH)
+			snprintf(why, sizeof why, "%s (%s): ", sbx_status_name(res->status), sbx_signal_name(res->signal));
+		else
+			snprintf(why, sizeof why, "%s: ", sbx_status_name(res->status));
+		snprintf(err, errlen, "evaluator plug-in %s: %s failed: %s%s", pl->path, what, why, m);
 		return -1;
 	}
 	return 0;

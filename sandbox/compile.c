@@ -85,8 +85,7 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
 	char text[256];
 
 	size_t pl = strlen(ev->prelude ? ev->prelude : ""), sl = strlen(source);
-	/* libtcc 0.9.27+git2020 numbers the line after "#line N" as N + 1. */
-	static const char mark[] = "\n#line 0 \"candidate.c\"\n";
+	static const char mark[] = "\n#line 1 \"candidate.c\"\n";
 	char *all = malloc(pl + sizeof mark + sl + 1);
 	TCCState *s = tcc_new();
 	if (!all || !s) {
@@ -145,8 +144,10 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
 	for (int i = 0; ev->entries && ev->entries[i] && i < EV_MAX_ENTRIES; i++) {
 		entry[i] = tcc_get_symbol(s, ev->entries[i]);
 		if (!entry[i]) {
-			snprintf(text, sizeof text, "error: the candidate does not define '%s', which this evaluator calls",
-			         ev->entries[i]);
+			snprintf(text, sizeof text, ev == plugin_host()
+			                 ? "error: the plug-in does not define '%s' (const struct ev_evaluator %s = {...})"
+			                 : "error: the candidate does not define '%s', which this evaluator calls",
+			         ev->entries[i], ev->entries[i]);
 			msg_append(&m, text);
 			rc = SBX_EXIT_COMPILE;
 		}

@@ -84,9 +84,9 @@ static void test_unsigned_conversions(void **st)
 
 static void test_compile_error_line(void **st)
 {
-	struct sbx_result *r = eval("double f(double x) {\n  return x +;\n}\n", 2000);
+	struct sbx_result *r = eval("double f(double x) {\n  double y = x;\n  return z;\n}\n", 2000);
 	assert_int_equal(r->status, SBX_COMPILE_ERROR);
-	if (!strstr(r->message, "2: error"))
+	if (!strstr(r->message, "3: error"))
 		fail_msg("message: %s", r->message);
 }
 
