@@ -602,9 +602,13 @@ int evo_run(const struct evo_params *p, struct arc *a, struct sbx *sb,
 	rc = 0;
 	sum->end = stop_requests ? EVO_INTERRUPTED : EVO_BUDGET;
 	{
-		char detail[160];
-		snprintf(detail, sizeof detail, "{\"attempts\":%lld,\"reason\":\"%s\"}",
-		         (long long)sum->attempts, stop_requests ? "interrupted" : "budget");
+		char detail[256];
+		snprintf(detail, sizeof detail,
+		         "{\"attempts\":%lld,\"reason\":\"%s\",\"text_hits\":%lld,\"text_lookups\":%lld,"
+		         "\"func_hits\":%lld,\"func_lookups\":%lld}",
+		         (long long)sum->attempts, stop_requests ? "interrupted" : "budget",
+		         (long long)L.text_hits, (long long)L.text_lookups, (long long)L.func_hits,
+		         (long long)L.func_lookups);
 		if (arc_add_event(a, stop_requests ? "interrupted" : "budget_stop", detail))
 			goto arcfail;
 	}
