@@ -69,13 +69,14 @@ $(B)/bench/%: bench/%.c $(B)/libdisco.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libdisco.a $(LIBS)
 
-# The main job on the embedded default: a short expapprox campaign (no
-# network, no key), then the baseline table it is compared with.
+# The main job on the embedded default: a short campaign discovering an
+# optimizer update rule (no network, no key), then the baseline table it
+# is compared with.
 demo: deps
 	$(MAKE) disco
 	rm -f demo.db demo.db-wal demo.db-shm
-	./disco run --evaluator expapprox --budget-evals 5000 --db demo.db
-	./disco baseline expapprox
+	./disco run --evaluator optim --budget-evals 800 --db demo.db
+	./disco baseline optim
 
 unit: $(TESTBIN)
 

@@ -11,6 +11,7 @@
 #include "engine/config.h"
 #include "engine/evo.h"
 #include "engine/fhash.h"
+#include "engine/pipeline.h"
 #include "evaluators/plugin.h"
 
 enum {
@@ -198,6 +199,24 @@ static double best_baseline(struct arc *a, const struct ev_evaluator *ev, const 
 	return best;
 }
 
+/* Score src on the held-out split; record it for program id when a is
+ * given.  NaN when it does not evaluate ok. */
+static double heldout(struct sbx *sb, const struct ev_evaluator *ev, const char *src, int64_t id,
+                      struct arc *a)
+{
+	struct pl_outcome *o = malloc(sizeof *o);
+	char err[256];
+	double score = NAN;
+	if (o && pl_eval(sb, ev, src, strlen(src), EV_HELDOUT, 0, o, err, sizeof err) == 0 &&
+	    o->status == SBX_OK) {
+		score = o->score;
+		if (a)
+			arc_add_evaluation(a, id, score, NULL, NULL, 0, o->stage, EV_HELDOUT, NULL);
+	}
+	free(o);
+	return score;
+}
+
 static void summary(const char *cmd, struct arc *a, const struct ev_evaluator *ev,
                     const struct evo_summary *s, struct sbx *sb, const char *db, int show_src,
                     FILE *log)
@@ -232,6 +251,22 @@ static void summary(const char *cmd, struct arc *a, const struct ev_evaluator *e
 		if (bname)
 			printf("; best baseline %s: %.6g (%+.6g)", bname, base, st.best_score - base);
 		printf("\n");
+		if (arc_get_program(a, st.best_program_id, &prog) == ARC_OK) {
+			/* Held-out: reported here, never used for selection. */
+			const char *bsrc = NULL;
+			for (const struct ev_seed *sd = ev->seeds; bname && sd->name; sd++)
+				if (!strcmp(sd->name, bname))
+					bsrc = sd->source;
+			double hb = heldout(sb, ev, prog.source, st.best_program_id, a);
+			double hs = bsrc ? heldout(sb, ev, bsrc, 0, NULL) : NAN;
+			if (isfinite(hb)) {
+				printf("  held-out split: best program %.6g", hb);
+				if (isfinite(hs))
+					printf(", %s %.6g (%+.6g)", bname, hs, hb - hs);
+				printf("\n");
+			}
+			arc_program_clear(&prog);
+		}
 		if (show_src && arc_get_program(a, st.best_program_id, &prog) == ARC_OK) {
 			printf("\n%s%s", prog.source, prog.source[0] && prog.source[strlen(prog.source) - 1] == '\n' ? "" : "\n");
 			arc_program_clear(&prog);
