@@ -9,7 +9,6 @@
 #include "engine/cli.h"
 #include "engine/pipeline.h"
 #include "engine/report.h"
-#include "evaluators/external.h"
 #include "evaluators/plugin.h"
 
 enum { O_EVALUATOR, O_CMD, O_JSON, O_SPLIT, O_TIMEOUT, O_MEM, O_MAXSRC, O_TOL };
@@ -36,62 +35,18 @@ static const struct cli_spec spec = {
 };
 
 static void print_outcome(const struct cli_args *a, const struct ev_evaluator *ev,
-                          const struct pl_outcome *o, const char *failure)
+                          const struct pl_outcome *o)
 {
 	if (a->val[O_JSON]) {
 		cJSON *j = report_outcome_json(ev, o);
 		cJSON_AddStringToObject(j, "file", a->pos[0]);
-		if (failure)
-			cJSON_AddStringToObject(j, "evaluator_failure", failure);
 		char *s = cJSON_PrintUnformatted(j);
 		printf("%s\n", s);
 		free(s);
 		cJSON_Delete(j);
 	} else {
 		report_outcome_text(stdout, ev, a->pos[0], o);
-		if (failure)
-			printf("  evaluator failed (%s)\n", failure);
 	}
-}
-
-/* --evaluator-cmd: the external command judges the candidate itself. */
-static int eval_external(const struct cli_args *a, const struct sbx_limits *lim, int split)
-{
-	char err[EXT_MSG_MAX];
-	struct ext_limits el;
-	ext_limits_default(&el);
-	if (a->val[O_TIMEOUT])
-		el.wall_ms = lim->wall_ms;
-	struct ext *x = ext_open(a->val[O_CMD], &el, err, sizeof err);
-	if (!x) {
-		fprintf(stderr, "disco eval: %s\n", err);
-		return 1;
-	}
-	const struct ext_info *info = ext_info(x);
-	struct ev_evaluator ev = { .version = EV_API_VERSION, .name = info->name, .ndims = info->ndims };
-	memcpy(ev.dims, info->dims, sizeof ev.dims);
-	size_t len;
-	char *src = cli_read_file(a->pos[0], &len, err, sizeof err);
-	struct ext_result *r = malloc(sizeof *r);
-	struct pl_outcome *o = calloc(1, sizeof *o);
-	if (!src || !r || !o) {
-		fprintf(stderr, "disco eval: cannot read candidate %s\n", src ? "(out of memory)" : err);
-		free(src); free(r); free(o); ext_close(&x);
-		return 1;
-	}
-	int rc = ext_eval(x, src, len, split, r, err, sizeof err);
-	o->status = (enum sbx_status)r->status;
-	o->signal = r->signal;
-	o->score = r->has_score ? r->score : NAN;
-	o->passed = 1;
-	o->stage = -1;
-	o->ev = r->ev;
-	snprintf(o->message, sizeof o->message, "%s", r->message);
-	o->t_total_ms = r->wall_ms;
-	print_outcome(a, &ev, o, rc == EXT_FAILED ? ext_failure_name(r->failure) : NULL);
-	free(src); free(r); free(o);
-	ext_close(&x);
-	return 0;
 }
 
 int cmd_eval(int argc, char **argv)
@@ -118,8 +73,6 @@ int cmd_eval(int argc, char **argv)
 	    cli_number(&spec, &a, O_TOL, 0, 1, &tol))
 		return 2;
 
-	if (a.val[O_CMD])
-		return eval_external(&a, &lim, split);
 	char err[512];
 	/* Start the fork servers first, while this process is small. */
 	struct sbx *sb = sbx_open(1, &lim, err, sizeof err);
@@ -127,7 +80,8 @@ int cmd_eval(int argc, char **argv)
 		fprintf(stderr, "disco eval: %s\n", err);
 		return 1;
 	}
-	const struct ev_evaluator *ev = ev_open(a.val[O_EVALUATOR], &lim, err, sizeof err);
+	const struct ev_evaluator *ev = a.val[O_CMD] ? ev_open_cmd(a.val[O_CMD], &lim, err, sizeof err)
+	                                             : ev_open(a.val[O_EVALUATOR], &lim, err, sizeof err);
 	if (!ev) {
 		fprintf(stderr, "disco eval: %s\n", err);
 		sbx_close(&sb);
@@ -147,7 +101,7 @@ int cmd_eval(int argc, char **argv)
 		free(o); free(src); plugin_free(&ev); sbx_close(&sb);
 		return 1;
 	}
-	print_outcome(&a, ev, o, NULL);
+	print_outcome(&a, ev, o);
 	free(o);
 	free(src);
 	plugin_free(&ev);

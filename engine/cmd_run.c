@@ -15,11 +15,12 @@
 #include "evaluators/plugin.h"
 
 enum {
-	R_EVALUATOR, R_DB, R_EVALS, R_SECONDS, R_WORKERS, R_SEED, R_ISLANDS, R_TIMEOUT,
+	R_EVALUATOR, R_CMD, R_DB, R_EVALS, R_SECONDS, R_WORKERS, R_SEED, R_ISLANDS, R_TIMEOUT,
 	R_QUIET, R_LOG, R_NOSRC,
 };
 static const struct cli_opt run_opts[] = {
 	[R_EVALUATOR] = { "evaluator", "NAME|FILE.c", "built-in evaluator or C plug-in (overrides the file)" },
+	[R_CMD] = { "evaluator-cmd", "CMD", "external evaluator command (JSON protocol; one candidate at a time)" },
 	[R_DB] = { "db", "FILE", "archive database (default disco.db)" },
 	[R_EVALS] = { "budget-evals", "N", "stop after N attempts in all (0 = no limit)" },
 	[R_SECONDS] = { "budget-seconds", "S", "stop after S seconds of this run (0 = no limit)" },
@@ -96,6 +97,10 @@ static int apply_options(const struct cli_spec *sp, const struct cli_args *a, st
 		size_t n = strlen(e);
 		c->evaluator.kind = n > 2 && !strcmp(e + n - 2, ".c") ? CFG_EV_PLUGIN : CFG_EV_BUILTIN;
 		snprintf(c->evaluator.text, sizeof c->evaluator.text, "%s", e);
+	}
+	if (a->val[R_CMD]) {
+		c->evaluator.kind = CFG_EV_COMMAND;
+		snprintf(c->evaluator.text, sizeof c->evaluator.text, "%s", a->val[R_CMD]);
 	}
 	if (a->val[R_DB])
 		snprintf(c->db, sizeof c->db, "%s", a->val[R_DB]);
@@ -293,10 +298,6 @@ static int campaign_main(const char *cmd, const struct cli_spec *sp, const struc
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (c->evaluator.kind == CFG_EV_COMMAND) {
-		fprintf(stderr, "disco %s: external-command evaluators work with 'disco eval --evaluator-cmd'; campaigns over them are not supported yet\n", cmd);
-		return 1;
-	}
 	struct sbx_limits lim;
 	limits_of(c, &lim);
 	/* The fork servers start first, while this process is small. */
@@ -305,7 +306,9 @@ static int campaign_main(const char *cmd, const struct cli_spec *sp, const struc
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
 		return 1;
 	}
-	const struct ev_evaluator *ev = ev_open(c->evaluator.text, &lim, err, sizeof err);
+	const struct ev_evaluator *ev = c->evaluator.kind == CFG_EV_COMMAND
+	                                    ? ev_open_cmd(c->evaluator.text, &lim, err, sizeof err)
+	                                    : ev_open(c->evaluator.text, &lim, err, sizeof err);
 	if (!ev) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
 		sbx_close(&sb);

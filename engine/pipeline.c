@@ -7,6 +7,7 @@
 
 #include "engine/fhash.h"
 #include "engine/pipeline.h"
+#include "evaluators/external.h"
 #include "evaluators/plugin.h"
 
 static double now_ms(void)
@@ -35,6 +36,30 @@ int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char 
              size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
              size_t errlen)
 {
+	struct ext *x = ext_of(ev);
+	if (x) {
+		/* An external command judges the candidate itself, here and now. */
+		struct ext_result *r = malloc(sizeof *r);
+		char xerr[EXT_MSG_MAX];
+		if (!r) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		int rc = ext_eval(x, src, len, split, r, xerr, sizeof xerr);
+		o->status = (enum sbx_status)r->status;
+		o->signal = r->signal;
+		o->score = r->has_score ? r->score : NAN;
+		o->ev = r->ev;
+		o->stage = r->status == SBX_OK ? 0 : -1;
+		o->passed = 1;
+		o->t_total_ms = r->wall_ms;
+		snprintf(o->message, sizeof o->message, "%s%.4000s", rc == EXT_FAILED ? "evaluator failed: " : "",
+		         r->message);
+		if (o->status == SBX_OK && !isfinite(o->score))
+			o->status = SBX_INVALID_OUTPUT;
+		free(r);
+		return 0;
+	}
 	char *clean = NULL;
 	if (sbx_prescan(src, len, ev, sbx_get_limits(s)->max_source, &clean, o->message,
 	                sizeof o->message)) {

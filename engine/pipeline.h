@@ -32,8 +32,9 @@ struct pl_outcome {
 };
 
 /* Prescan src and submit a job for `tasks` on `slot`.  Returns 1 when the
- * job is running, 0 when the candidate was rejected (o filled: status
- * SBX_REJECTED), -1 on a setup error (err). */
+ * job is running, 0 when the candidate is already finished (o filled:
+ * rejected, or judged at once by an external evaluator command), -1 on a
+ * setup error (err). */
 int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src,
              size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
              size_t errlen);

@@ -378,6 +378,11 @@ fail:
 
 void plugin_free(const struct ev_evaluator **evp)
 {
+	if (evp && *evp && ext_of(*evp)) {
+		ext_evaluator_free(*evp);
+		*evp = NULL;
+		return;
+	}
 	if (!evp || !*evp || (*evp)->score != plugin_score) {
 		if (evp) *evp = NULL;
 		return;

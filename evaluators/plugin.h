@@ -29,6 +29,7 @@
  * error, missing disco_evaluator, wrong interface version, a crash. */
 const struct ev_evaluator *plugin_load(const char *path, const struct sbx_limits *lim,
                                        char *err, size_t errlen);
+/* Releases a plug-in or external-command evaluator; no-op for built-ins. */
 void plugin_free(const struct ev_evaluator **ev);
 
 /* The plug-in's source for sandbox jobs, or NULL when ev is not a plug-in. */
@@ -36,6 +37,14 @@ const char *plugin_source(const struct ev_evaluator *ev);
 
 /* The plug-in's file name, or NULL when ev is not a plug-in. */
 const char *plugin_path(const struct ev_evaluator *ev);
+
+/* An external evaluator command (evaluators/external.h) as an evaluator:
+ * seeds and dims from its info answer.  The pipeline sends candidates to
+ * the command (ext_of() gives the handle); release with plugin_free(). */
+const struct ev_evaluator *ev_open_cmd(const char *cmd, const struct sbx_limits *lim, char *err,
+                                       size_t errlen);
+struct ext *ext_of(const struct ev_evaluator *ev);
+void ext_evaluator_free(const struct ev_evaluator *ev);
 
 /* A built-in by name, or a plug-in when spec ends in ".c".  Free the
  * result with plugin_free() (a no-op for built-ins). */

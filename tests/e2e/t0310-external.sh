@@ -72,6 +72,23 @@ if [ -x "$DISCO" ] && "$DISCO" eval --help 2>&1 | grep -q -- --evaluator-cmd; th
 	rc=$?
 	check "disco eval with a misbehaving evaluator ends (no hang)" test "$rc" -ne 124
 	check "disco eval names the evaluator command" grep -q "evaluator command" cli.out
+	timeout 120 "$DISCO" eval "$ROOT/tests/good/expapprox_taylor9.c" --json \
+		--evaluator-cmd "sh $ROOT/tests/external/misbehave.sh" >cli.json 2>/dev/null
+	check_eq "disco eval --json with a misbehaving evaluator: one JSON object" 1 "$(jq -s length cli.json 2>/dev/null)"
+
+	# A campaign over the external command, then its resume.
+	timeout 300 "$DISCO" run --evaluator-cmd "$PY $EX" --budget-evals 12 --workers 1 --quiet \
+		--no-source --db run.db >run.out 2>&1
+	check_eq "disco run --evaluator-cmd exits 0" 0 $?
+	check_eq "12 attempts recorded" 12 "$(sqlite3 run.db 'select count(*) from attempts' 2>/dev/null)"
+	check "the seeds became programs" test "$(sqlite3 run.db "select count(*) from programs where mutator='seed'")" -ge 1
+	check "summary names the best program" grep -q "best program" run.out
+	timeout 300 "$DISCO" resume run.db --budget-evals 16 --quiet --no-source >/dev/null 2>&1
+	check_eq "disco resume over the command continues to 16" 16 "$(sqlite3 run.db 'select count(*) from attempts' 2>/dev/null)"
+	timeout 60 "$DISCO" run --evaluator-cmd "sh $ROOT/tests/external/misbehave.sh badjson" --db bad.db \
+		>bad.out 2>&1
+	check_eq "a command failing its info request: exit 1" 1 $?
+	check "... with one message naming the command" grep -q "misbehave.sh badjson" bad.out
 else
 	ok "# SKIP disco eval --evaluator-cmd (not in this build)"
 fi
