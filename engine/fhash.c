@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/fhash.h"
+#include "evaluators/csrc.h"
 
 /* ---- functional hash ----------------------------------------------------- */
 
@@ -173,17 +174,8 @@ static void normalize(const char *src, size_t len, struct sink *s)
 				continue;
 			}
 		}
-		if (c == '/' && i + 1 < len && src[i + 1] == '/') {
-			while (i < len && src[i] != '\n')
-				i++;
-			pending = 1;
-			continue;
-		}
-		if (c == '/' && i + 1 < len && src[i + 1] == '*') {
-			size_t j = i + 2;
-			while (j + 1 < len && !(src[j] == '*' && src[j + 1] == '/'))
-				j++;
-			i = j + 1 < len ? j + 2 : len; /* unterminated: to the end */
+		if (csrc_skip_comment(src, len, i) != i) { /* unterminated: to the end */
+			i = csrc_skip_comment(src, len, i);
 			pending = 1;
 			continue;
 		}

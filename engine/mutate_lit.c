@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "engine/mutate.h"
+#include "evaluators/csrc.h"
 
 struct lit {
 	size_t start, end;   /* the whole literal, suffix included */
@@ -216,16 +217,8 @@ static int scan(const char *s, size_t len, struct litvec *lv)
 				continue;
 			}
 		}
-		if (c == '/' && i + 1 < len && s[i + 1] == '/') {
-			while (i < len && s[i] != '\n')
-				i++;
-			continue;
-		}
-		if (c == '/' && i + 1 < len && s[i + 1] == '*') {
-			size_t j = i + 2;
-			while (j + 1 < len && !(s[j] == '*' && s[j + 1] == '/'))
-				j++;
-			i = j + 1 < len ? j + 2 : len;
+		if (csrc_skip_comment(s, len, i) != i) {
+			i = csrc_skip_comment(s, len, i);
 			continue;
 		}
 		if (line_start && c == '#') {
@@ -234,14 +227,7 @@ static int scan(const char *s, size_t len, struct litvec *lv)
 		}
 		line_start = 0;
 		if (c == '"' || c == '\'') {
-			i++;
-			while (i < len && s[i] != c && s[i] != '\n') {
-				if (s[i] == '\\' && i + 1 < len)
-					i++;
-				i++;
-			}
-			if (i < len && s[i] == c)
-				i++;
+			i = csrc_skip_literal(s, len, i);
 			id_len = 0;
 			continue;
 		}

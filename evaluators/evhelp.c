@@ -5,6 +5,7 @@
  *
  * Everything here is immutable data or a pure function; nothing allocates.
  */
+#include "evaluators/csrc.h"
 #include "evaluators/evaluator.h"
 
 #include <limits.h>
@@ -164,43 +165,6 @@ static int is_math_name(const char *s, size_t n)
 	return 0;
 }
 
-/* Skips a comment starting at src[i] ('/' followed by '*' or '/'); returns
- * the index after it, or i when there is no comment there. */
-static size_t skip_comment(const char *src, size_t len, size_t i)
-{
-	if (i + 1 >= len || src[i] != '/')
-		return i;
-	if (src[i + 1] == '/') {
-		i += 2;
-		while (i < len && src[i] != '\n') {
-			if (src[i] == '\\' && i + 1 < len)
-				i++; /* a backslash-newline continues a // comment */
-			i++;
-		}
-		return i;
-	}
-	if (src[i + 1] == '*') {
-		i += 2;
-		while (i + 1 < len && !(src[i] == '*' && src[i + 1] == '/'))
-			i++;
-		return i + 1 < len ? i + 2 : len;
-	}
-	return i;
-}
-
-/* Skips a string or char literal opened by src[i]; a literal ends at its
- * closing quote, at an unescaped newline (unterminated) or at len. */
-static size_t skip_literal(const char *src, size_t len, size_t i)
-{
-	char q = src[i++];
-	while (i < len && src[i] != q && src[i] != '\n') {
-		if (src[i] == '\\' && i + 1 < len)
-			i++;
-		i++;
-	}
-	return i < len && src[i] == q ? i + 1 : i;
-}
-
 /* Skips a preprocessor line starting at '#' (with continuations and
  * comments, which may hide a newline). */
 static size_t skip_directive(const char *src, size_t len, size_t i)
@@ -211,11 +175,11 @@ static size_t skip_directive(const char *src, size_t len, size_t i)
 			continue;
 		}
 		if (src[i] == '/' && i + 1 < len && (src[i + 1] == '*' || src[i + 1] == '/')) {
-			i = skip_comment(src, len, i);
+			i = csrc_skip_comment(src, len, i);
 			continue;
 		}
 		if (src[i] == '"' || src[i] == '\'') {
-			i = skip_literal(src, len, i);
+			i = csrc_skip_literal(src, len, i);
 			continue;
 		}
 		i++;
@@ -230,7 +194,7 @@ static size_t skip_blank(const char *src, size_t len, size_t i)
 		while (i < len && (src[i] == ' ' || src[i] == '\t' || src[i] == '\n' ||
 		                   src[i] == '\r' || src[i] == '\f' || src[i] == '\v'))
 			i++;
-		size_t j = skip_comment(src, len, i);
+		size_t j = csrc_skip_comment(src, len, i);
 		if (j == i)
 			return i;
 		i = j;
@@ -257,7 +221,7 @@ int ev_count_ops(const char *src, size_t len)
 			continue;
 		}
 		if (c == '/' && i + 1 < len && (src[i + 1] == '*' || src[i + 1] == '/')) {
-			size_t j = skip_comment(src, len, i);
+			size_t j = csrc_skip_comment(src, len, i);
 			if (memchr(src + i, '\n', j - i))
 				line_start = 1;
 			i = j;
@@ -269,7 +233,7 @@ int ev_count_ops(const char *src, size_t len)
 		}
 		line_start = 0;
 		if (c == '"' || c == '\'') {
-			i = skip_literal(src, len, i);
+			i = csrc_skip_literal(src, len, i);
 			operand = 1;
 			continue;
 		}
