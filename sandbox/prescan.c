@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evaluators/csrc.h"
 #include "sandbox/sbx.h"
 
 struct scan {
@@ -208,12 +209,9 @@ int sbx_prescan(const char *src, size_t len, const struct ev_evaluator *ev,
 		}
 		if (c == '/' && sc.i + 1 < n && sp[sc.i + 1] == '*') { skip_space(&sc); continue; }
 		if (c == '"' || c == '\'') {
-			sc.i++;
-			while (sc.i < n && sp[sc.i] != c && sp[sc.i] != '\n') {
-				if (sp[sc.i] == '\\') sc.i++;
-				sc.i++;
-			}
-			sc.i++;
+			/* An unterminated literal stops before its newline, so the
+			 * next line can still start a directive. */
+			sc.i = csrc_skip_literal(sp, n, sc.i);
 			continue;
 		}
 		if (is_ident((unsigned char)c)) {

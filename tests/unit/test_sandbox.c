@@ -184,6 +184,7 @@ static void test_prescan(void **st)
 		{ "/* \n#include </etc/passwd>\n*/ double f(double x){return x;}", 1 },
 		{ "const char *s = \"#include <x>\";", 1 },
 		{ "#include <math.h> extra\n", 0 },
+		{ "const char *s = \"unterminated;\n#include </etc/passwd>\n", 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char *clean = NULL, msg[256] = "";
