@@ -37,6 +37,18 @@ get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
 eval_ms=$(get "$out/eval.txt" expapprox_eval_ms)
 overhead=$(awk -v r="$e1" -v s="$eval_ms" 'BEGIN {printf "%.3f", 1000/r - s}')
 
+echo "== search quality (disco run --evaluator optim, ${QUALITY_EVALS:=1000} attempts, seeds 1..$RUNS)"
+for i in $(seq "$RUNS"); do
+	rm -f "$out/q.db"*
+	./disco run --evaluator optim --workers 2 --seed "$i" --budget-evals "$QUALITY_EVALS" --quiet --no-source \
+		--db "$out/q.db" --log-json "$out/q.log" >/dev/null
+	jq -r 'select(.event=="summary") | "\(.best) \(.baseline) \(.best_heldout) \(.baseline_heldout)"' "$out/q.log"
+done | tee "$out/quality.txt"
+q_best=$(cut -d' ' -f1 "$out/quality.txt" | median)
+q_base=$(cut -d' ' -f2 "$out/quality.txt" | median)
+q_hbest=$(cut -d' ' -f3 "$out/quality.txt" | median)
+q_hbase=$(cut -d' ' -f4 "$out/quality.txt" | median)
+
 echo "== baselines"
 ./disco baseline expapprox | tee "$out/base_exp.txt"
 ./disco baseline optim | tee "$out/base_opt.txt"
@@ -75,6 +87,16 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	echo "| hash hit rate: normalized text / functional | $hit_t / $hit_f | |"
 	echo "| engine peak RSS | $(awk -v k="$rss_e" 'BEGIN {printf "%.1f", k/1024}') MiB | < 200 MB |"
 	echo "| fork server peak RSS | $(awk -v k="$rss_f" 'BEGIN {printf "%.1f", k/1024}') MiB | < 20 MB |"
+	echo
+	echo "## Search quality (\`disco run --evaluator optim\`, $QUALITY_EVALS attempts, literal mutator, median of $RUNS seeds)"
+	echo
+	echo "Scores are the optim evaluator's mean log10 loss reduction (docs/EVALUATORS.md); the baseline is"
+	echo "the best seed program (Adam).  Held-out workloads are never used for selection."
+	echo
+	echo "| split | best discovered | best baseline |"
+	echo "|---|---|---|"
+	echo "| train | $q_best | $q_base |"
+	echo "| held-out | $q_hbest | $q_hbase |"
 	echo
 	echo "## Archive (SQLite)"
 	echo

@@ -1,4 +1,5 @@
 /* cmd_run.c - `disco run` and `disco resume`: campaigns from the CLI. */
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -249,7 +250,7 @@ static void summary(const char *cmd, struct arc *a, const struct ev_evaluator *e
 	printf("  memory: engine peak RSS %.1f MiB, fork server peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0,
 	       sbx_server_peak_kb(sb) / 1024.0);
 	const char *bname;
-	double base = best_baseline(a, ev, &bname);
+	double base = best_baseline(a, ev, &bname), hb = NAN, hs = NAN;
 	if (st.best_program_id) {
 		struct arc_program prog;
 		printf("  best program #%lld: score %.6g", (long long)st.best_program_id, st.best_score);
@@ -262,8 +263,8 @@ static void summary(const char *cmd, struct arc *a, const struct ev_evaluator *e
 			for (const struct ev_seed *sd = ev->seeds; bname && sd->name; sd++)
 				if (!strcmp(sd->name, bname))
 					bsrc = sd->source;
-			double hb = heldout(sb, ev, prog.source, st.best_program_id, a);
-			double hs = bsrc ? heldout(sb, ev, bsrc, 0, NULL) : NAN;
+			hb = heldout(sb, ev, prog.source, st.best_program_id, a);
+			hs = bsrc ? heldout(sb, ev, bsrc, 0, NULL) : NAN;
 			if (isfinite(hb)) {
 				printf("  held-out split: best program %.6g", hb);
 				if (isfinite(hs))
@@ -281,11 +282,24 @@ static void summary(const char *cmd, struct arc *a, const struct ev_evaluator *e
 	if (s->end == EVO_INTERRUPTED)
 		printf("resume with: disco resume %s\n", db);
 	if (log) {
-		fprintf(log, "{\"event\":\"summary\",\"attempts\":%lld,\"per_s\":%.1f,\"best\":%.17g,\"baseline\":%.17g,"
-		             "\"text_hit_rate\":%.4f,\"func_hit_rate\":%.4f,\"engine_peak_kb\":%ld,\"forksrv_peak_kb\":%ld}\n",
-		        (long long)s->attempts, s->per_s, isfinite(st.best_score) ? st.best_score : 0,
-		        isfinite(base) ? base : 0, s->text_hit_rate, s->func_hit_rate, ru.ru_maxrss,
-		        sbx_server_peak_kb(sb));
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "event", "summary");
+		cJSON_AddNumberToObject(j, "attempts", (double)s->attempts);
+		cJSON_AddNumberToObject(j, "per_s", s->per_s);
+		const char *keys[] = { "best", "baseline", "best_heldout", "baseline_heldout" };
+		double vals[] = { st.best_score, base, hb, hs };
+		for (int i = 0; i < 4; i++) {
+			if (isfinite(vals[i])) cJSON_AddNumberToObject(j, keys[i], vals[i]);
+			else cJSON_AddNullToObject(j, keys[i]);
+		}
+		cJSON_AddNumberToObject(j, "text_hit_rate", s->text_hit_rate);
+		cJSON_AddNumberToObject(j, "func_hit_rate", s->func_hit_rate);
+		cJSON_AddNumberToObject(j, "engine_peak_kb", (double)ru.ru_maxrss);
+		cJSON_AddNumberToObject(j, "forksrv_peak_kb", (double)sbx_server_peak_kb(sb));
+		char *txt = cJSON_PrintUnformatted(j);
+		fprintf(log, "%s\n", txt);
+		free(txt);
+		cJSON_Delete(j);
 	}
 	(void)cmd;
 }
