@@ -27,8 +27,8 @@ for w in 2 1; do
 	for i in $(seq "$RUNS"); do engine $i $w; done > "$out/engine$w.txt"
 	cat "$out/engine$w.txt" | sed "s/^/workers=$w: /"
 done
-e2=$(cut -d' ' -f1 "$out/engine2.txt" | median)
-e1=$(cut -d' ' -f1 "$out/engine1.txt" | median)
+e2=$(cut -d' ' -f1 "$out/engine2.txt" | median | xargs printf '%.0f')
+e1=$(cut -d' ' -f1 "$out/engine1.txt" | median | xargs printf '%.0f')
 hit_t=$(cut -d' ' -f2 "$out/engine2.txt" | median)
 hit_f=$(cut -d' ' -f3 "$out/engine2.txt" | median)
 rss_e=$(cut -d' ' -f4 "$out/engine2.txt" | sort -g | tail -1)
@@ -44,10 +44,10 @@ for i in $(seq "$RUNS"); do
 		--db "$out/q.db" --log-json "$out/q.log" >/dev/null
 	jq -r 'select(.event=="summary") | "\(.best) \(.baseline) \(.best_heldout) \(.baseline_heldout)"' "$out/q.log"
 done | tee "$out/quality.txt"
-q_best=$(cut -d' ' -f1 "$out/quality.txt" | median)
-q_base=$(cut -d' ' -f2 "$out/quality.txt" | median)
-q_hbest=$(cut -d' ' -f3 "$out/quality.txt" | median)
-q_hbase=$(cut -d' ' -f4 "$out/quality.txt" | median)
+q_best=$(cut -d' ' -f1 "$out/quality.txt" | median | xargs printf '%.3f')
+q_base=$(cut -d' ' -f2 "$out/quality.txt" | median | xargs printf '%.3f')
+q_hbest=$(cut -d' ' -f3 "$out/quality.txt" | median | xargs printf '%.3f')
+q_hbase=$(cut -d' ' -f4 "$out/quality.txt" | median | xargs printf '%.3f')
 
 echo "== baselines"
 ./disco baseline expapprox | tee "$out/base_exp.txt"
