@@ -49,18 +49,19 @@ int cmd_evaluators(int argc, char **argv)
 	return 0;
 }
 
-enum { B_JSON, B_TIMEOUT };
+enum { B_JSON, B_TIMEOUT, B_CMD };
 static const struct cli_opt base_opts[] = {
 	[B_JSON] = { "json", NULL, "print a JSON array, one object per seed" },
 	[B_TIMEOUT] = { "timeout-ms", "N", "deadline per program (default 2000)" },
+	[B_CMD] = { "evaluator-cmd", "CMD", "an external evaluator command instead of NAME" },
 	{ NULL, NULL, NULL },
 };
 static const struct cli_spec base_spec = {
-	"baseline", "NAME|FILE.c [--json]",
+	"baseline", "NAME|FILE.c | --evaluator-cmd CMD [--json]",
 	"Score every seed program of evaluator NAME on the train and held-out splits:\n"
 	"the bar discovered programs have to beat.  Seeds run through the same sandbox\n"
 	"and scoring as any candidate.",
-	base_opts, 1, 1,
+	base_opts, 0, 1,
 };
 
 int cmd_baseline(int argc, char **argv)
@@ -69,6 +70,10 @@ int cmd_baseline(int argc, char **argv)
 	int rc = cli_parse(&base_spec, argc, argv, &a);
 	if (rc >= 0)
 		return rc;
+	if ((a.npos == 1) == (a.val[B_CMD] != NULL)) {
+		fprintf(stderr, "disco baseline: give an evaluator NAME (see 'disco evaluators'), a plug-in FILE.c, or --evaluator-cmd CMD\n");
+		return 2;
+	}
 	struct sbx_limits lim;
 	if (cli_limits(&base_spec, &a, B_TIMEOUT, -1, -1, &lim))
 		return 2;
@@ -78,7 +83,8 @@ int cmd_baseline(int argc, char **argv)
 		fprintf(stderr, "disco baseline: %s\n", err);
 		return 1;
 	}
-	const struct ev_evaluator *ev = ev_open(a.pos[0], &lim, err, sizeof err);
+	const struct ev_evaluator *ev = a.val[B_CMD] ? ev_open_cmd(a.val[B_CMD], &lim, err, sizeof err)
+	                                             : ev_open(a.pos[0], &lim, err, sizeof err);
 	if (!ev) {
 		fprintf(stderr, "disco baseline: %s\n", err);
 		sbx_close(&sb);

@@ -76,6 +76,13 @@ if [ -x "$DISCO" ] && "$DISCO" eval --help 2>&1 | grep -q -- --evaluator-cmd; th
 		--evaluator-cmd "sh $ROOT/tests/external/misbehave.sh" >cli.json 2>/dev/null
 	check_eq "disco eval --json with a misbehaving evaluator: one JSON object" 1 "$(jq -s length cli.json 2>/dev/null)"
 
+	timeout 120 "$DISCO" baseline --evaluator-cmd "$PY $EX" --json >base.json 2>/dev/null
+	check_eq "disco baseline --evaluator-cmd: one row per seed" 2 "$(jq length base.json 2>/dev/null)"
+	check "... the newton seed scores ok on both splits" \
+		jq -e '.[] | select(.seed=="newton") | .status=="ok" and .train > 10 and .heldout > 10' base.json
+	"$DISCO" baseline >/dev/null 2>&1
+	check_eq "disco baseline with no evaluator: usage error" 2 $?
+
 	# A campaign over the external command, then its resume.
 	timeout 300 "$DISCO" run --evaluator-cmd "$PY $EX" --budget-evals 12 --workers 1 --quiet \
 		--no-source --db run.db >run.out 2>&1
