@@ -10,6 +10,9 @@
  * part of an identifier (x1, f2c), array sizes and constant subscripts (anything between [ and ]), case labels,
  * octal (017), binary (0b1) and hexadecimal float (0x1p-3) literals.
  *
+ * Integers are candidates only when the source has no float literal: they
+ * are mostly loop bounds, indices and counts, which rarely tolerate change.
+ *
  * How a chosen literal changes (all draws from the caller's rng):
  *   step size  sigma = 0.2 (80%) or 1.0 (20%)
  *   floats     5%: sign flip; 10% (always for 0): add N(0, sigma*max(|v|,0.1));
@@ -404,6 +407,15 @@ static int lit_mutate(const struct mut_mutator *m, struct rng *r, const char *pa
 		lv.v[keep++] = *l;
 	}
 	lv.n = keep;
+	/* Integer literals are mostly structure (loop bounds, indices, counts):
+	 * perturbing them mostly breaks programs (i = -1 writes out of bounds).
+	 * When the source has float constants, only those are candidates. */
+	size_t nfloat = 0;
+	for (size_t i = 0; i < lv.n; i++)
+		if (lv.v[i].is_float)
+			lv.v[nfloat++] = lv.v[i];
+	if (nfloat > 0)
+		lv.n = nfloat;
 	if (lv.n == 0) {
 		free(lv.v);
 		snprintf(err, errlen, "no numeric literal to perturb");

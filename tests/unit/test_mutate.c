@@ -240,6 +240,24 @@ static void test_float_stays_float(void **state)
 	}
 }
 
+/* Integers are structure (loop bounds, indices) whenever floats exist. */
+static void test_integers_only_without_floats(void **state)
+{
+	static const char mixed[] = "double f(double x) { double y = 0.5; for (int i = 0; i < 3; i++) y = y * x + 1.5; return y; }\n";
+	static const char ints[] = "int f(int x) { return x * 3 + 7; }\n";
+	char err[256], *child;
+	int ints_changed = 0;
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		assert_int_equal(mutate_seed(mixed, seed, &child, err, sizeof err), 0);
+		assert_non_null(strstr(child, "int i = 0; i < 3; i++"));
+		free(child);
+		assert_int_equal(mutate_seed(ints, seed, &child, err, sizeof err), 0);
+		ints_changed += strcmp(child, ints) != 0;
+		free(child);
+	}
+	assert_int_equal(ints_changed, 200);
+}
+
 static void test_no_literal(void **state)
 {
 	const char *srcs[] = {
@@ -367,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_children_change_and_compile),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_float_stays_float),
+		cmocka_unit_test(test_integers_only_without_floats),
 		cmocka_unit_test(test_no_literal),
 		cmocka_unit_test(test_literal_forms),
 		cmocka_unit_test(test_hostile),
