@@ -37,7 +37,7 @@ static double median(double *v, int n)
 static int bench_serial(struct sbx *sb, const struct ev_evaluator *ev, const char *src, int n,
                         const char *prefix)
 {
-	double *compile = malloc(sizeof(double) * n), *wall = malloc(sizeof(double) * n),
+	double *compile = malloc(sizeof(double) * n),
 	       *total = malloc(sizeof(double) * n), rate[ROUNDS];
 	struct pl_outcome *o = malloc(sizeof *o);
 	char err[256];
@@ -50,16 +50,14 @@ static int bench_serial(struct sbx *sb, const struct ev_evaluator *ev, const cha
 				return -1;
 			}
 			compile[i] = o->t_compile_ms;
-			wall[i] = o->t_total_ms;
 			total[i] = o->t_total_ms;
 		}
 		rate[r] = n / ((now_ms() - t0) / 1e3);
 	}
-	(void)wall;
 	printf("%s_compile_ms %.4f\n", prefix, median(compile, n));
 	printf("%s_eval_ms %.4f\n", prefix, median(total, n));
 	printf("%s_per_s %.0f\n", prefix, median(rate, ROUNDS));
-	free(compile); free(wall); free(total); free(o);
+	free(compile); free(total); free(o);
 	return 0;
 }
 

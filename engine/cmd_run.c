@@ -223,7 +223,7 @@ static double heldout(struct sbx *sb, const struct ev_evaluator *ev, const char 
 	return score;
 }
 
-static void summary(const char *cmd, struct arc *a, const struct ev_evaluator *ev,
+static void summary(struct arc *a, const struct ev_evaluator *ev,
                     const struct evo_summary *s, struct sbx *sb, const char *db, int show_src,
                     FILE *log)
 {
@@ -301,10 +301,9 @@ static void summary(const char *cmd, struct arc *a, const struct ev_evaluator *e
 		free(txt);
 		cJSON_Delete(j);
 	}
-	(void)cmd;
 }
 
-static int campaign_main(const char *cmd, const struct cli_spec *sp, const struct cli_args *a,
+static int campaign_main(const char *cmd, const struct cli_args *a,
                          struct campaign *c, const char *db, int resume)
 {
 	char err[CFG_ERR_MAX];
@@ -390,7 +389,7 @@ static int campaign_main(const char *cmd, const struct cli_spec *sp, const struc
 	}
 	if (sum.end == EVO_BUDGET)
 		arc_campaign_finish(arc);
-	summary(cmd, arc, ev, &sum, sb, db, !a->val[R_NOSRC], log);
+	summary(arc, ev, &sum, sb, db, !a->val[R_NOSRC], log);
 	rc = sum.end == EVO_INTERRUPTED ? 130 : 0;
 out:
 	if (log)
@@ -398,7 +397,6 @@ out:
 	arc_close(&arc);
 	plugin_free(&ev);
 	sbx_close(&sb);
-	(void)sp;
 	return rc;
 }
 
@@ -417,7 +415,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (apply_options(&run_spec, &a, &c, 0))
 		return 2;
-	return campaign_main("run", &run_spec, &a, &c, c.db, 0);
+	return campaign_main("run", &a, &c, c.db, 0);
 }
 
 int cmd_resume(int argc, char **argv)
@@ -452,5 +450,5 @@ int cmd_resume(int argc, char **argv)
 	free(json);
 	if (apply_options(&resume_spec, &a, &c, 1))
 		return 2;
-	return campaign_main("resume", &resume_spec, &a, &c, db, 1);
+	return campaign_main("resume", &a, &c, db, 1);
 }

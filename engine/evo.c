@@ -156,9 +156,8 @@ static int record(struct loop *L, struct flight *f, const char *status, int64_t 
 			}
 		struct fh_entry e = { .program_id = pid, .score = o->score, .status = SBX_OK };
 		fh_cache_put(L->text, f->thash, &e);
-		if (o->has_fhash && !p->ev->noisy)
-			fh_cache_put(L->func, o->fhash, &e);
-		if (o->has_fhash && p->ev->noisy && !f->remeasure)
+		/* A re-measured noisy function keeps its earlier cache entry. */
+		if (o->has_fhash && !f->remeasure)
 			fh_cache_put(L->func, o->fhash, &e);
 	} else if (!status) {
 		/* A failure: remember its text so the same text is not retried. */
