@@ -1,8 +1,9 @@
 # disco - algorithm discovery engine.  `make help` lists the targets.
 #
-# Every .c file under engine/ evaluators/ sandbox/ archive/ is part of the
-# engine; engine/main.c holds main().  A module is added by dropping its
-# file in its folder: no list to edit here.
+# Every .c file under engine/ evaluators/ sandbox/ archive/, at any depth,
+# is part of the engine; engine/cli/main.c holds main().  A module is added
+# by dropping its file in its folder (or a subfolder): no list to edit here.
+# Header dependencies are tracked by the compiler (-MMD -MP).
 
 PREFIX    ?= /usr/local
 CC        ?= cc
@@ -17,8 +18,11 @@ INC       := -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS      := -ltcc -ldl $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 ALL_CFLAGS = $(WARN) $(INC) -DDISCO_VERSION='"$(VERSION)"' $(CFLAGS)
 
-SRC       := $(sort $(wildcard engine/*.c evaluators/*.c sandbox/*.c archive/*.c))
-LIBSRC    := $(filter-out engine/main.c,$(SRC))
+MODULES   := engine evaluators sandbox archive
+SRC       := $(sort $(shell find $(MODULES) -name '*.c' 2>/dev/null))
+LIBSRC    := $(filter-out engine/cli/main.c,$(SRC))
+TOOLSRC   := $(sort $(wildcard tests/tools/*.c))
+SANITIZE  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TESTSRC   := $(sort $(wildcard tests/unit/test_*.c))
 BENCHSRC  := $(sort $(wildcard bench/*.c))
 
@@ -26,8 +30,9 @@ B         ?= build
 LIBOBJ     = $(LIBSRC:%.c=$(B)/%.o)
 TESTBIN    = $(TESTSRC:tests/unit/%.c=$(B)/tests/%)
 BENCHBIN   = $(BENCHSRC:bench/%.c=$(B)/bench/%)
+TOOLBIN    = $(TOOLSRC:tests/%.c=$(B)/%)
 
-.PHONY: all deps demo test unit e2e asan bench install clean help check-deps
+.PHONY: all deps demo test unit tools e2e asan bench install clean help
 all: disco
 
 help:
@@ -35,6 +40,7 @@ help:
 	@echo "make          build ./disco"
 	@echo "make demo     deps + build + run the main job on the embedded default"
 	@echo "make test     deps + build + every test (unit, end-to-end, unit under ASan/UBSan)"
+	@echo "make e2e      build + the end-to-end scripts only (tests/e2e)"
 	@echo "make asan     build with AddressSanitizer + UBSan into build-asan/"
 	@echo "make bench    run the benchmarks and record them in docs/BENCHMARKS.md"
 	@echo "make install  PREFIX=$(PREFIX)"
@@ -50,20 +56,26 @@ deps:
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	fi
 
-disco: $(B)/engine/main.o $(B)/libdisco.a
+disco: $(B)/engine/cli/main.o $(B)/libdisco.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/libdisco.a: $(LIBOBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/%.o: %.c $(wildcard */*.h)
+$(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIBOBJ:.o=.d) $(B)/engine/cli/main.d
 
 $(B)/tests/%: tests/unit/%.c $(B)/libdisco.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libdisco.a $(LIBS) -lcmocka
+
+$(B)/tools/%: tests/tools/%.c $(B)/libdisco.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libdisco.a $(LIBS)
 
 $(B)/bench/%: bench/%.c $(B)/libdisco.a
 	@mkdir -p $(dir $@)
@@ -79,16 +91,21 @@ demo: deps
 	./disco baseline optim
 
 unit: $(TESTBIN)
+tools: $(TOOLBIN)
 
 test: deps
-	$(MAKE) disco unit
-	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit
+	$(MAKE) disco unit tools
+	$(MAKE) B=build-asan CFLAGS="$(SANITIZE)" unit
 	tests/run.sh
 
-asan:
-	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" build-asan/disco unit
+e2e: deps
+	$(MAKE) disco tools
+	tests/run.sh e2e/
 
-build-asan/disco: $(B)/engine/main.o $(B)/libdisco.a
+asan:
+	$(MAKE) B=build-asan CFLAGS="$(SANITIZE)" build-asan/disco unit
+
+build-asan/disco: $(B)/engine/cli/main.o $(B)/libdisco.a
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 bench: deps disco $(BENCHBIN)

@@ -22,7 +22,7 @@
 #include <stdio.h>
 
 #include "archive/arc.h"
-#include "engine/mutate.h"
+#include "engine/mutate/mutate.h"
 #include "evaluators/evaluator.h"
 #include "sandbox/sbx.h"
 

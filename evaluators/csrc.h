@@ -2,7 +2,7 @@
  * csrc.h - the two lexical rules every scanner of candidate C text needs:
  * where a comment ends and where a string or character literal ends.
  * Used by the operation counter (evhelp.c), the text normalizer
- * (engine/fhash.c) and the literal mutator (engine/mutate_lit.c), so that
+ * (engine/fhash.c) and the literal mutator (engine/mutate/literal.c), so that
  * they agree on what is code.  Inputs are hostile text: nothing reads past
  * len, unterminated comments and literals end at len (or, for literals, at
  * the newline, as the C lexer does).  Header-only; no state.

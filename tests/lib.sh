@@ -4,7 +4,8 @@
 set -u
 DISCO=${DISCO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/disco}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-T=$(mktemp -d /tmp/disco-test.XXXXXX)
+TOOLS=${TOOLS:-$ROOT/build/tools}
+T=$(mktemp -d "${TMPDIR:-/tmp}/disco-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 ok()     { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }

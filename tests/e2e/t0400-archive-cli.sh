@@ -4,22 +4,12 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 
-# The synthetic-archive writer, built from sources so it does not depend on
-# the state of build/libdisco.a.
-if ! cc -std=c11 -D_GNU_SOURCE -I. -O1 -o "$T/arc_writer" tests/tools/arc_writer.c archive/*.c \
-	$(pkg-config --cflags --libs libcjson sqlite3 libxxhash) -lm 2>"$T/cc.err"; then
-	not_ok "build tests/tools/arc_writer.c"; cat "$T/cc.err" | sed 's/^/# /'; exit 1
-fi
-# The CLI under test: the real binary once `archive` is wired into it.
-if [ -x "$DISCO" ] && "$DISCO" archive --help >/dev/null 2>&1; then
-	ARC=("$DISCO" archive)
-else
-	echo "# disco archive not wired into $DISCO yet: testing cmd_archive through arc_writer cli"
-	ARC=("$T/arc_writer" cli archive)
-fi
+# The synthetic-archive writer, built by `make tools`.
+[ -x "$TOOLS/arc_writer" ] || { not_ok "build/tools/arc_writer is built (make tools)"; exit 1; }
+ARC=("$DISCO" archive)
 arc() { "${ARC[@]}" "$@"; }
 DB=$T/camp.db
-"$T/arc_writer" gen "$DB" 3000 7 || { not_ok "generate an archive"; exit 1; }
+"$TOOLS/arc_writer" gen "$DB" 3000 7 || { not_ok "generate an archive"; exit 1; }
 q() { sqlite3 "$DB" "$1"; }
 
 # --- help tells the truth --------------------------------------------------------

@@ -6,11 +6,9 @@
 # elites = NEW outcomes, each elite the best of its cell).
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
-if ! cc -std=c11 -D_GNU_SOURCE -I. -O1 -o "$T/arc_writer" tests/tools/arc_writer.c archive/*.c \
-	$(pkg-config --cflags --libs libcjson sqlite3 libxxhash) -lm 2>"$T/cc.err"; then
-	not_ok "build tests/tools/arc_writer.c"; sed 's/^/# /' "$T/cc.err"; exit 1
-fi
-W=$T/arc_writer
+# The synthetic-archive writer, built by `make tools`.
+[ -x "$TOOLS/arc_writer" ] || { not_ok "build/tools/arc_writer is built (make tools)"; exit 1; }
+W=$TOOLS/arc_writer
 
 # kill_round DB LOG SEED NAME: run the writer for a random 50-700 ms, SIGKILL
 # it, then check the archive.

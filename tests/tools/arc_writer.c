@@ -1,6 +1,6 @@
 /*
- * arc_writer - test helper for the archive's end-to-end tests (built by the
- * e2e scripts, not by the Makefile).
+ * arc_writer - test helper for the archive's end-to-end tests (built by
+ * `make tools` into build/tools/).
  *
  *   arc_writer gen DB N [SEED]     write a synthetic campaign of N attempts
  *   arc_writer write DB LOG SEED   create or resume DB and write attempts
@@ -9,8 +9,6 @@
  *   arc_writer check DB LOG SEED   after a kill: integrity, every logged
  *                                  commit present, counts agree, content
  *                                  matches what the seed determines
- *   arc_writer cli archive ...     run cmd_archive (until engine/main.c
- *                                  wires `disco archive`)
  */
 #include <fcntl.h>
 #include <math.h>
@@ -236,8 +234,6 @@ static int cmd_check(const char *path, const char *logpath, uint64_t seed)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 3 && !strcmp(argv[1], "cli"))
-		return cmd_archive(argc - 2, argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "gen"))
 		return cmd_gen(argv[2], atoll(argv[3]), argc > 4 ? strtoull(argv[4], NULL, 10) : 42);
 	if (argc == 5 && !strcmp(argv[1], "write"))

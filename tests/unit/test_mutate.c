@@ -1,6 +1,6 @@
 /*
  * test_mutate.c - the mutator registry and the "literal" mutator
- * (engine/mutate.c, engine/mutate_lit.c): children differ, compile (libtcc),
+ * (engine/mutate/mutate.c, engine/mutate/literal.c): children differ, compile (libtcc),
  * keep comments/strings/identifiers/directives/subscripts intact, keep
  * floats floats and integers integers, are deterministic by seed; inputs
  * without literals and hostile text are handled.
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/mutate.h"
+#include "engine/mutate/mutate.h"
 
 static const char sample[] =
 	"/* Adam-like step; lr 1e-3 in a comment stays */\n"
@@ -102,7 +102,7 @@ static void test_registry(void **state)
 	assert_int_equal(mut_literal.version, MUT_API_VERSION);
 	assert_int_equal(mut_literal.uses_inspirations, 0);
 	/* run-time registration: duplicates and malformed entries refused */
-	static const struct mut_mutator dup = { MUT_API_VERSION, "literal", "", 0, NULL, NULL };
+	static const struct mut_mutator dup = { .version = MUT_API_VERSION, .name = "literal", .summary = "" };
 	assert_int_equal(mut_register(&dup), -1);
 	static struct mut_mutator extra;
 	extra = mut_literal;

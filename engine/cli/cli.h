@@ -1,7 +1,7 @@
 /*
  * cli.h - the command table's contract and option parsing from tables.
  *
- * Every subcommand is one row in engine/main.c's table and one function
+ * Every subcommand is one row in engine/cli/main.c's table and one function
  * `int cmd_NAME(int argc, char **argv)` (argv[0] is the command name)
  * returning the process exit code: 0 success, 1 setup or input error
  * (one message on stderr), 2 usage error.  Options are declared once in a

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/cli.h"
+#include "engine/cli/cli.h"
 #include "sandbox/sbx.h"
 
 void cli_help(const struct cli_spec *spec, FILE *out)

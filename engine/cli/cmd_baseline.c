@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/cli.h"
+#include "engine/cli/cli.h"
 #include "engine/pipeline.h"
 #include "evaluators/plugin.h"
 

@@ -1,5 +1,5 @@
 /*
- * mutate_lit.c - the "literal" mutator: perturb one to three numeric
+ * literal.c - the "literal" mutator: perturb one to three numeric
  * constants of the parent and leave every other byte alone.
  *
  * Which literals: decimal integers, decimal floats (1.5, .5, 2., 1e-8,
@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/mutate.h"
+#include "engine/mutate/mutate.h"
 #include "evaluators/csrc.h"
 
 struct lit {

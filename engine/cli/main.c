@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/cli.h"
+#include "engine/cli/cli.h"
 
 struct command {
 	const char *name;

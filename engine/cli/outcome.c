@@ -3,9 +3,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/report.h"
+#include "engine/cli/outcome.h"
 
-void report_hash(uint64_t h, char out[17])
+void outcome_hash(uint64_t h, char out[17])
 {
 	snprintf(out, 17, "%016" PRIx64, h);
 }
@@ -32,7 +32,7 @@ static void add_num(cJSON *o, const char *k, double v)
 	else cJSON_AddNullToObject(o, k);
 }
 
-cJSON *report_outcome_json(const struct ev_evaluator *ev, const struct pl_outcome *o)
+cJSON *outcome_json(const struct ev_evaluator *ev, const struct pl_outcome *o)
 {
 	cJSON *j = cJSON_CreateObject();
 	int ok = o->status == SBX_OK;
@@ -59,7 +59,7 @@ cJSON *report_outcome_json(const struct ev_evaluator *ev, const struct pl_outcom
 	}
 	if (o->has_fhash) {
 		char h[17];
-		report_hash(o->fhash, h);
+		outcome_hash(o->fhash, h);
 		cJSON_AddStringToObject(j, "functional_hash", h);
 	} else {
 		cJSON_AddNullToObject(j, "functional_hash");
@@ -72,7 +72,7 @@ cJSON *report_outcome_json(const struct ev_evaluator *ev, const struct pl_outcom
 	return j;
 }
 
-void report_outcome_text(FILE *out, const struct ev_evaluator *ev, const char *name,
+void outcome_text(FILE *out, const struct ev_evaluator *ev, const char *name,
                          const struct pl_outcome *o)
 {
 	fprintf(out, "%s (%s)\n", name, ev->name);
@@ -92,7 +92,7 @@ void report_outcome_text(FILE *out, const struct ev_evaluator *ev, const char *n
 	}
 	if (o->has_fhash) {
 		char h[17];
-		report_hash(o->fhash, h);
+		outcome_hash(o->fhash, h);
 		fprintf(out, "  hash        %s (functional, probe outputs)\n", h);
 	}
 	fprintf(out, "  time        compile %.3f ms, run %.3f ms, score %.3f ms, total %.3f ms\n",

@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "engine/cli.h"
+#include "engine/cli/cli.h"
 #include "engine/config.h"
 #include "engine/evo.h"
 #include "engine/fhash.h"

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/cli.h"
+#include "engine/cli/cli.h"
 #include "engine/pipeline.h"
-#include "engine/report.h"
+#include "engine/cli/outcome.h"
 #include "evaluators/plugin.h"
 
 enum { O_EVALUATOR, O_CMD, O_JSON, O_SPLIT, O_TIMEOUT, O_MEM, O_MAXSRC, O_TOL };
@@ -38,14 +38,14 @@ static void print_outcome(const struct cli_args *a, const struct ev_evaluator *e
                           const struct pl_outcome *o)
 {
 	if (a->val[O_JSON]) {
-		cJSON *j = report_outcome_json(ev, o);
+		cJSON *j = outcome_json(ev, o);
 		cJSON_AddStringToObject(j, "file", a->pos[0]);
 		char *s = cJSON_PrintUnformatted(j);
 		printf("%s\n", s);
 		free(s);
 		cJSON_Delete(j);
 	} else {
-		report_outcome_text(stdout, ev, a->pos[0], o);
+		outcome_text(stdout, ev, a->pos[0], o);
 	}
 }
 
