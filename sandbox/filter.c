@@ -15,7 +15,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "sandbox/internal.h"
+#include "sandbox/sbx_int.h"
 
 /* Export a context's BPF through a memfd into a malloc'd sock_fprog. */
 static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *out, char *err, size_t errlen)
