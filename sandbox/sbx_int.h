@@ -45,6 +45,12 @@ struct sbx_filters {
 };
 int sbx_filters_build(struct sbx_filters *f, char *err, size_t errlen);
 void sbx_filters_free(struct sbx_filters *f);
+/* The relaxed program for external commands (sandbox/spawn.c): everything
+ * allowed but what no evaluator has business doing (ptrace, mount, bpf,
+ * kexec, setns, unshare, keyctl, ..., kill(-1), TIOCSTI) and leaving the
+ * process group (setsid, setpgid), which fail with EPERM.  Malloc'd
+ * filter; free(out->filter). */
+int sbx_filter_build_cmd(struct sock_fprog *out, char *err, size_t errlen);
 /* Load one program in the calling process (no_new_privs must be set). */
 int sbx_filter_load(const struct sock_fprog *prog);
 

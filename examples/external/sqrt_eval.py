@@ -19,7 +19,7 @@ script checks and scores those raw values.  The candidate may not call any
 library function (it is linked without libm and without builtins; `sqrt`,
 `pow`, `__builtin`, `asm` and `#include` are refused before compiling), and
 it runs under a timeout in disco's private $TMPDIR, removed after each run.
-Set SQRT_EVAL_CC to choose the compiler (default: cc, else tcc).
+Set DISCO_EVAL_CC to choose the compiler (default: cc, else tcc).
 """
 import json
 import math
@@ -85,7 +85,7 @@ def points(split):
 
 
 def compiler():
-    cc = os.environ.get("SQRT_EVAL_CC")
+    cc = os.environ.get("DISCO_EVAL_CC")
     if cc:
         return cc
     for name in ("cc", "tcc"):
@@ -117,7 +117,7 @@ def evaluate(req):
         return {"status": "rejected", "message": "'%s' is not allowed here" % bad.group(0)}
     cc = compiler()
     if cc is None:
-        raise RuntimeError("no C compiler found (install cc or tcc, or set SQRT_EVAL_CC)")
+        raise RuntimeError("no C compiler found (install cc or tcc, or set DISCO_EVAL_CC)")
     work = tempfile.mkdtemp(prefix="sqrt-")  # inside disco's private $TMPDIR
     csrc = os.path.join(work, "cand.c")
     exe = os.path.join(work, "cand")
