@@ -36,15 +36,18 @@ struct ext {
 	char *dimnames[EV_MAX_DIMS];
 	struct pproc pool[POOL_MAX];
 	int jobs;               /* in flight */
+	long next_id;           /* persistent requests sent */
 };
 
 struct ext_job {
 	struct ext *x;
 	struct sbx_proc *p;
 	int pooled;             /* index into x->pool, or -1 (one process per request) */
+	long id;                /* persistent: the request's "id", else -1 */
 	int done;
 	size_t line;            /* persistent: answer length including its newline, 0 if none */
-	int garbled;            /* persistent: output beyond the one answer line */
+	int garbled;            /* persistent: it printed more than its answers: replace
+	                           the process after this request */
 	int failure;            /* set when it failed before any process ran */
 	char msg[EXT_MSG_MAX];
 	double t0;
@@ -56,7 +59,8 @@ static cJSON *parse_answer(const char *out, size_t nout, char *msg, size_t len);
 static int take_answer(const struct ext *x, const cJSON *j, struct ext_result *out, char *msg,
                        size_t len);
 static char *utf8_clean(const char *src, size_t len);
-static char *make_request(const char *kind, const char *split, const char *source, size_t *len);
+static char *make_request(const char *kind, const char *split, const char *source, long id,
+                          size_t *len);
 
 void ext_limits_default(struct ext_limits *lim)
 {
@@ -168,8 +172,9 @@ static int failed(const struct ext *x, int failure, const char *what, const char
 	return EXT_FAILED;
 }
 
-/* Parse one answer into out: EXT_ANSWERED, or EXT_FAILED (json, protocol). */
-static int answer(const struct ext *x, const char *text, size_t n, const char *errtail,
+/* Parse one answer into out: EXT_ANSWERED, or EXT_FAILED (json, protocol).
+ * id >= 0: the answer must echo it (persistent processes). */
+static int answer(const struct ext *x, const char *text, size_t n, const char *errtail, long id,
                   struct ext_result *out, char *err, size_t errlen)
 {
 	char what[EXT_MSG_MAX];
@@ -177,6 +182,13 @@ static int answer(const struct ext *x, const char *text, size_t n, const char *e
 	cJSON *j = parse_answer(text, n, what, sizeof what);
 	if (!j)
 		return failed(x, EXT_FAIL_JSON, what, errtail, 0, 0, out, err, errlen);
+	const cJSON *jid = cJSON_GetObjectItemCaseSensitive(j, "id");
+	if (id >= 0 && (!cJSON_IsNumber(jid) || jid->valuedouble != (double)id)) {
+		snprintf(what, sizeof what, "answered request %ld %s (a persistent evaluator echoes each "
+		         "request's \"id\")", id, cJSON_IsNumber(jid) ? "with another \"id\"" : "without its \"id\"");
+		cJSON_Delete(j);
+		return failed(x, EXT_FAIL_PROTOCOL, what, errtail, 0, 0, out, err, errlen);
+	}
 	memset(out, 0, sizeof *out);
 	out->wall_ms = wall;
 	int rc = take_answer(x, j, out, what, sizeof what);
@@ -247,8 +259,9 @@ int ext_job_start(struct ext *x, const char *src, size_t len, int split, struct 
 	struct ext_job *j = calloc(1, sizeof *j);
 	char *clean = utf8_clean(src ? src : "", src ? len : 0);
 	size_t reqlen = 0;
+	long id = x->info.persistent ? ++x->next_id : -1;
 	char *req = clean ? make_request("evaluate", split == EV_HELDOUT ? "heldout" : "train",
-	                                 clean, &reqlen) : NULL;
+	                                 clean, id, &reqlen) : NULL;
 	free(clean);
 	if (!j || !req) {
 		free(j);
@@ -257,6 +270,7 @@ int ext_job_start(struct ext *x, const char *src, size_t len, int split, struct 
 		return -1;
 	}
 	j->x = x;
+	j->id = id;
 	j->pooled = -1;
 	j->t0 = now_ms();
 	x->jobs++;
@@ -315,15 +329,31 @@ int ext_job_step(struct ext_job *j)
 		return 1;
 	int ended = sbx_proc_step(j->p);
 	if (j->pooled >= 0) {
-		size_t n;
-		const char *out = sbx_proc_out(j->p, &n);
-		const char *nl = memchr(out, '\n', n);
-		if (nl) {
-			j->line = (size_t)(nl - out) + 1;
-			j->garbled = n > j->line;
+		for (;;) {
+			size_t n;
+			const char *out = sbx_proc_out(j->p, &n);
+			const char *nl = memchr(out, '\n', n);
+			if (!nl) {
+				if (ended)
+					j->done = 1;
+				break;
+			}
+			/* An answer to an earlier request (a second answer, late) is
+			 * dropped; the process is replaced after this request. */
+			size_t len = (size_t)(nl - out) + 1;
+			cJSON *a = cJSON_ParseWithLength(out, len);
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
+			int stale = cJSON_IsNumber(id) && id->valuedouble < (double)j->id;
+			cJSON_Delete(a);
+			if (stale) {
+				j->garbled = 1;
+				sbx_proc_consume(j->p, len);
+				continue;
+			}
+			j->line = len;
+			j->garbled |= n > len;
 			j->done = 1;
-		} else if (ended) {
-			j->done = 1;
+			break;
 		}
 	} else if (ended) {
 		j->done = 1;
@@ -379,7 +409,7 @@ int ext_job_finish(struct ext_job **jp, struct ext_result *out, char *err, size_
 			rc = failed(x, failure_of(end.how), end.msg, end.err, end.exit_code, end.signal, out,
 			            err, errlen);
 		else
-			rc = answer(x, end.out, end.nout, end.err, out, err, errlen);
+			rc = answer(x, end.out, end.nout, end.err, -1, out, err, errlen);
 		free(end.out);
 	} else {
 		struct pproc *pp = &x->pool[j->pooled];
@@ -389,15 +419,12 @@ int ext_job_finish(struct ext_job **jp, struct ext_result *out, char *err, size_
 			char *line = strndup(text, j->line);
 			char errtail[SBX_ERR_TAIL * 2 + 1];
 			snprintf(errtail, sizeof errtail, "%s", sbx_proc_err(j->p));
-			rc = line ? answer(x, line, j->line, errtail, out, err, errlen)
+			rc = line ? answer(x, line, j->line, errtail, j->id, out, err, errlen)
 			          : failed(x, EXT_FAIL_SPAWN, "could not be read: out of memory", NULL, -1, 0,
 			                   out, err, errlen);
 			free(line);
 			sbx_proc_consume(j->p, j->line);
-			if (rc == EXT_ANSWERED && j->garbled)
-				rc = failed(x, EXT_FAIL_JSON, "printed more than one line of answer (restarted)",
-				            errtail, 0, 0, out, err, errlen);
-			if (rc == EXT_ANSWERED) {
+			if (rc == EXT_ANSWERED && !j->garbled) {
 				sbx_proc_set_deadline(j->p, 0);
 				pp->busy = 0; /* back to the pool */
 				j->p = NULL;
@@ -561,7 +588,9 @@ static char *utf8_clean(const char *src, size_t len)
 }
 
 /* Build a request; malloc'd, newline-terminated. */
-static char *make_request(const char *kind, const char *split, const char *source, size_t *len)
+/* id >= 0: a persistent process's request number, echoed in its answer. */
+static char *make_request(const char *kind, const char *split, const char *source, long id,
+                          size_t *len)
 {
 	cJSON *j = cJSON_CreateObject();
 	if (!j)
@@ -572,6 +601,8 @@ static char *make_request(const char *kind, const char *split, const char *sourc
 		cJSON_AddStringToObject(j, "split", split);
 	if (source)
 		cJSON_AddStringToObject(j, "source", source);
+	if (id >= 0)
+		cJSON_AddNumberToObject(j, "id", (double)id);
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	if (!s)
@@ -793,7 +824,7 @@ struct ext *ext_open(const char *cmd, const struct ext_limits *lim, char *err, s
 		return NULL;
 	}
 	size_t reqlen;
-	char *req = make_request("info", NULL, NULL, &reqlen);
+	char *req = make_request("info", NULL, NULL, -1, &reqlen);
 	if (!req) {
 		snprintf(err, errlen, "%s: out of memory", x->label);
 		ext_close(&x);

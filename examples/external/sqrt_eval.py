@@ -10,7 +10,8 @@ Use it with:
     disco run --evaluator-cmd "python3 examples/external/sqrt_eval.py" ...
 
 disco runs this script once per request: one JSON object on stdin, one JSON
-object on stdout (see docs/EVALUATORS.md).  Copy it and change
+object on stdout (see docs/EVALUATORS.md).  sqrt_eval_persistent.py is the
+same evaluator as one long-lived process serving many requests.  Copy it and change
 CONTRACT, SEEDS, DIMS, points() and score() for your own problem.
 
 Trust: the candidate never scores itself.  It is compiled together with a
@@ -177,7 +178,19 @@ def evaluate(req):
         "score": round(score, 6),
         "metrics": {"max_rel_err": worst, "mean_rel_err": total / len(xs),
                     "compile_ms": round(compile_ms, 3), "run_ms": round(run_ms, 3)},
+        "times": {"compile_ms": round(compile_ms, 3), "run_ms": round(run_ms, 3)},
         "descriptors": {"ops": count_ops(src), "loops": count_loops(src)},
+    }
+
+
+def info():
+    return {
+        "protocol": 1,
+        "name": "sqrt",
+        "summary": "double f(double x) approximating sqrt on [1e-3, 1e3] without libm",
+        "seeds": SEEDS,
+        "dims": DIMS,
+        "noisy": False,
     }
 
 
@@ -188,14 +201,7 @@ def main():
         return 2
     kind = req.get("request")
     if kind == "info":
-        answer({
-            "protocol": 1,
-            "name": "sqrt",
-            "summary": "double f(double x) approximating sqrt on [1e-3, 1e3] without libm",
-            "seeds": SEEDS,
-            "dims": DIMS,
-            "noisy": False,
-        })
+        answer(info())
     elif kind == "evaluate":
         answer(evaluate(req))
     else:
