@@ -27,6 +27,7 @@
 
 #include "engine/evo_int.h"
 #include "evaluators/external.h"
+#include "evaluators/mono.h"
 
 _Static_assert(SBX_FD_READ == LOOP_READABLE && SBX_FD_WRITE == LOOP_WRITABLE,
                "sandbox/spawn.h fd masks are engine/loop.h masks");
@@ -54,11 +55,6 @@ void evo_install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	stop_requests = 0;
-}
-
-static double now_s(void)
-{
-	return loop_now_ms() / 1e3;
 }
 
 /* ---- flights ------------------------------------------------------------ */
@@ -389,7 +385,7 @@ static int launch(struct evo *E, struct flight *f, int i)
 		flight_free(f);
 		return -1;
 	}
-	if (rc == 0) /* rejected, or judged at once */
+	if (rc != PL_RUNNING) /* rejected, or judged at once */
 		return flight_done(E, f, NULL, 0, NULL);
 	f->state = FL_RUNNING;
 	f->slot = i;
@@ -403,7 +399,7 @@ static int budget_left(struct evo *E)
 	const struct evo_params *p = E->p;
 	if (p->budget_evals && E->started >= p->budget_evals)
 		return 0;
-	if (p->budget_wall_s > 0 && now_s() - E->t0 >= p->budget_wall_s)
+	if (p->budget_wall_s > 0 && mono_s() - E->t0 >= p->budget_wall_s)
 		return 0;
 	return 1;
 }
@@ -486,7 +482,7 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 			flight_free(f);
 			return -1;
 		}
-		if (rc == 1) { /* still busy */
+		if (rc == PL_RUNNING) { /* still busy */
 			E->slot[i] = f;
 			E->inflight++;
 			return 0;
@@ -553,14 +549,14 @@ static void before_sleep(struct loop *l, void *ud)
 		return;
 	}
 	if (stop_requests && !E->drain_deadline)
-		E->drain_deadline = now_s() + 1.0;
+		E->drain_deadline = mono_s() + 1.0;
 	if (fill(E)) {
 		E->failed = 1;
 		loop_stop(l);
 		return;
 	}
 	int idle = !E->inflight && !E->npending && !E->nready;
-	if ((idle && stopping(E)) || (E->drain_deadline && now_s() > E->drain_deadline))
+	if ((idle && stopping(E)) || (E->drain_deadline && mono_s() > E->drain_deadline))
 		loop_stop(l); /* what is still running was never committed */
 	if (arc_checkpoint(E->a, 2000, 500, NULL)) {
 		evo_arc_fail(E, "archive");
@@ -683,7 +679,7 @@ int evo_run(const struct evo_params *p, struct arc *a, struct sbx *sb,
 	struct evo E = { .p = p, .a = a, .sb = sb, .sum = sum, .err = err, .errlen = errlen };
 	memset(sum, 0, sizeof *sum);
 	int rc = -1;
-	E.t0 = now_s();
+	E.t0 = mono_s();
 	if (evo_init(&E))
 		goto out;
 	if (arc_begin(a)) {
@@ -708,7 +704,7 @@ int evo_run(const struct evo_params *p, struct arc *a, struct sbx *sb,
 	}
 out:
 	progress_end(E.prog);
-	sum->wall_s = now_s() - E.t0;
+	sum->wall_s = mono_s() - E.t0;
 	sum->per_s = sum->wall_s > 0 ? sum->attempts / sum->wall_s : 0;
 	sum->text_hit_rate = E.text_lookups ? (double)E.text_hits / E.text_lookups : 0;
 	sum->func_hit_rate = E.func_lookups ? (double)E.func_hits / E.func_lookups : 0;

@@ -9,6 +9,7 @@
 
 #include <linux/filter.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "sandbox/sbx.h"
 
@@ -18,6 +19,15 @@
 #if defined(__SANITIZE_ADDRESS__)
 #define SBX_ASAN 1
 #endif
+
+/* The sandbox's clock: CLOCK_MONOTONIC in ms (the same clock as
+ * evaluators/mono.h, which the sandbox, a leaf, does not include). */
+static inline double sbx_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 /* Exit codes of a child.  A candidate can exit_group() with any of them;
  * that only ever makes its own result worse, never better. */

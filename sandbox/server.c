@@ -84,13 +84,6 @@ static struct slot *slot_at(char *shm, size_t size, int i) { return (struct slot
 static char *slot_plugin(struct slot *s) { return (char *)(s + 1); }
 static char *slot_src(struct slot *s) { return (char *)(s + 1) + s->plugin_len + 1; }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 void sbx_limits_default(struct sbx_limits *lim)
 {
 	lim->wall_ms = 2000;
@@ -186,7 +179,7 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || sbx_filter_load(&filters->compile))
 		_exit(SBX_EXIT_SETUP);
 
-	double t0 = now_ms();
+	double t0 = sbx_now_ms();
 	void *entry[EV_MAX_ENTRIES] = { 0 }, *image;
 	size_t image_len;
 	int rc;
@@ -222,13 +215,13 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 			sl->score_rc = ev->score(ev, sl->task, sl->split, sl->out,
 			                         sl->nin <= OUT_CAP ? sl->nin : 0, &sl->scored);
 		}
-		sl->t_run_ms = now_ms() - t0;
+		sl->t_run_ms = sbx_now_ms() - t0;
 		sl->done = sl->nonce;
 		_exit(SBX_EXIT_DONE);
 	}
 	rc = sbx_compile(ev, slot_src(sl), sl->mem_bytes, entry, &image, &image_len,
 	                 sl->msg, sizeof sl->msg);
-	double t1 = now_ms();
+	double t1 = sbx_now_ms();
 	sl->t_compile_ms = t1 - t0;
 	if (rc)
 		_exit(rc);
@@ -243,13 +236,13 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 		long n = ev->run(ev, entry, t - 1, sl->split, sl->out + used, OUT_CAP - used, err, sizeof err);
 		if (n < 0 || (size_t)n > OUT_CAP - used) {
 			snprintf(sl->msg, sizeof sl->msg, "%s", err[0] ? err : "the evaluator's runner failed");
-			sl->t_run_ms = now_ms() - t1;
+			sl->t_run_ms = sbx_now_ms() - t1;
 			_exit(SBX_EXIT_INVALID);
 		}
 		sl->nout[t] = (uint32_t)n;
 		used += (size_t)n;
 	}
-	sl->t_run_ms = now_ms() - t1;
+	sl->t_run_ms = sbx_now_ms() - t1;
 	sl->done = sl->nonce;
 	_exit(SBX_EXIT_DONE);
 }
@@ -316,7 +309,7 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 	int live = 0, eof = 0;
 
 	while (!eof || live) {
-		double now = now_ms(), next = -1;
+		double now = sbx_now_ms(), next = -1;
 		for (int i = 0; i < s->nslots; i++) {
 			if (!kids[i].pid || kids[i].killed)
 				continue;
@@ -344,7 +337,7 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 						continue;
 					struct resp r = { .slot = i };
 					classify(wst, &kids[i], &r);
-					r.wall_ms = now_ms() - kids[i].start;
+					r.wall_ms = sbx_now_ms() - kids[i].start;
 					kill(-pid, SIGKILL); /* anything left in its group */
 					kids[i].pid = 0;
 					live--;
@@ -367,7 +360,7 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 			if (n != sizeof q || q.slot < 0 || q.slot >= s->nslots || kids[q.slot].pid)
 				continue;
 			struct slot *sl = slot_at(s->shm, s->slot_size, q.slot);
-			double t = now_ms();
+			double t = sbx_now_ms();
 			pid_t pid = fork();
 			if (pid == 0)
 				child_main(sl, s->shm, s->slot_size, s->nslots, q.slot, &filters, devnull);
@@ -432,7 +425,7 @@ struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err, size_t
 	s->req_fd = rq[1];
 	s->resp_fd = rs[0];
 	fcntl(s->resp_fd, F_SETFL, O_NONBLOCK);
-	s->nonce = (uint64_t)now_ms() * 2654435761u;
+	s->nonce = (uint64_t)sbx_now_ms() * 2654435761u;
 	return s;
 fail:
 	for (int i = 0; i < 2; i++) {

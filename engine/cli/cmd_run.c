@@ -15,6 +15,15 @@
 #include "engine/pipeline.h"
 #include "evaluators/plugin.h"
 
+/* The campaign file's limits and enums are copied into struct evo_params
+ * here: tie the parallel definitions so they cannot drift apart. */
+_Static_assert(CFG_MAX_MUTATORS <= EVO_MAX_MUTATORS, "campaign mutators fit the loop's table");
+_Static_assert(CFG_MAX_DIMS <= ARC_MAX_DIMS && EV_MAX_DIMS <= ARC_MAX_DIMS,
+               "campaign and evaluator dimensions fit the archive's");
+_Static_assert((int)CFG_SEL_UNIFORM == (int)EVO_SEL_UNIFORM && (int)CFG_SEL_SCORE == (int)EVO_SEL_SCORE &&
+               (int)CFG_SEL_CURIOSITY == (int)EVO_SEL_CURIOSITY,
+               "selection names mean the same in the campaign file and the loop");
+
 enum {
 	R_EVALUATOR, R_CMD, R_DB, R_EVALS, R_SECONDS, R_WORKERS, R_SEED, R_ISLANDS, R_TIMEOUT,
 	R_QUIET, R_LOG, R_NOSRC,
