@@ -100,6 +100,13 @@ int sbx_filters_build(struct sbx_filters *f, char *err, size_t errlen)
 		snprintf(err, errlen, "seccomp_rule_add failed");
 		goto out;
 	}
+	/* Both phases may write the child's one report on its result pipe
+	 * (fd 3, sandbox/server.c), and nothing else. */
+	if (seccomp_rule_add(run, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0_32(SCMP_CMP_EQ, 3)) != 0 ||
+	    seccomp_rule_add(comp, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0_32(SCMP_CMP_EQ, 3)) != 0) {
+		snprintf(err, errlen, "seccomp_rule_add(write) failed");
+		goto out;
+	}
 	/* The compile phase installs the run filter: prctl(PR_SET_SECCOMP) only. */
 	if (seccomp_rule_add(comp, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
 	                     SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP)) != 0) {

@@ -37,7 +37,8 @@ enum {
 	SBX_EXIT_MEMORY = 72,
 	SBX_EXIT_INVALID = 73,
 	SBX_EXIT_SETUP = 74,
-	SBX_EXIT_PLUGIN = 75, /* the plug-in evaluator failed (message in the slot) */
+	SBX_EXIT_PLUGIN = 75, /* the plug-in evaluator failed (message in the report) */
+	SBX_EXIT_STACK = 77,  /* the fault handler saw a stack overflow */
 };
 
 /* Plug-in support in the child (sandbox/plugin_host.c): the check of a
@@ -51,7 +52,8 @@ size_t sbx_plugin_info_json(const struct ev_evaluator *ev, char *out, size_t cap
  * loaded raw in each child (cheap: no BPF generation per candidate). */
 struct sbx_filters {
 	struct sock_fprog compile; /* memory management; open* fails EACCES */
-	struct sock_fprog run;     /* exit_group, rt_sigreturn, clock_gettime */
+	struct sock_fprog run;     /* exit_group, rt_sigreturn, clock_gettime,
+	                              write(3) for the report */
 };
 int sbx_filters_build(struct sbx_filters *f, char *err, size_t errlen);
 void sbx_filters_free(struct sbx_filters *f);

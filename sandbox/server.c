@@ -1,15 +1,26 @@
 /*
  * server.c - the fork server, the sandbox child, and the engine's side.
  *
- *   engine --req pipe--> fork server --fork--> child (compile, run)
- *   engine <--resp pipe-- fork server <--SIGCHLD/deadline--
- *   engine <==== shared slot memory (source in, raw outputs out) ====> child
+ *   engine --req pipe (slot, deadline, nonce)--> fork server --fork--> child
+ *   engine <--resp pipe (verdict, nonce)-- fork server <--SIGCHLD/deadline--
+ *   engine ==== shared slot (the job) ====> child (read-only, then unmapped)
+ *   fork server <--result pipe (one report)-- child
+ *   engine <==== shared slot (the report, written by the fork server) ====
  *
  * The fork server is forked by sbx_open() while the engine is still small
  * and stays small, so every candidate fork is cheap.  It owns deadlines
- * (poll timeout), reaps children (signalfd) and classifies how they ended.
- * The engine reads the slot only after the child is gone, and validates
- * every field, since the candidate could have written any of it.
+ * (poll timeout), reaps children (signalfd), reads each child's report
+ * into its slot and classifies how the child ended.
+ *
+ * What the candidate can touch: nothing shared.  The child copies its job
+ * out of the slot, maps the slot read-only while compiling, and unmaps it
+ * before any plug-in or candidate code runs; its outputs stay in its own
+ * memory until the runner writes one report on its result pipe (fd 3, the
+ * only system call the run filter adds).  The nonce never enters the
+ * child (it travels engine -> server -> engine and is wiped in the child's
+ * copy of the server), and the engine judges every report against its own
+ * copy of the job: stale outputs, forged parameters, a second report or a
+ * count that does not match the data are invalid_output.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +33,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,43 +44,79 @@
 #include "sandbox/sbx_int.h"
 
 #define OUT_CAP (1u << 17) /* doubles of output per slot, all tasks */
+#define REC_MAGIC 0x64697363u /* "disc" */
+#define RESULT_FD 3           /* the child's end of its result pipe */
 
-/* One slot of shared memory.  Fields below `child` are written by the
- * child (candidate-controlled); the engine validates them. */
+/* One slot of shared memory per job in flight.  The engine writes the job
+ * (and keeps its own copy of every parameter); the fork server writes the
+ * report it read from the child's result pipe.  The child maps its slot
+ * read-only, and not at all while untrusted code runs: nothing in it can
+ * be written, or even found, by the candidate. */
 struct slot {
-	/* engine -> child */
+	/* the job: engine -> child */
 	const struct ev_evaluator *ev; /* static data: same address in every process */
 	unsigned tasks;
 	int split;
 	uint32_t src_len, plugin_len;
 	int kind, task;
 	uint32_t nin;
-	uint64_t nonce;
 	size_t mem_bytes, stack_bytes;
 	unsigned cpu_s;
-	/* child -> engine */
-	int child;
+	struct ev_result scored_in;    /* SCORE describe: the result describe() adds to */
+	/* the report: fork server -> engine */
+	uint32_t finished;             /* 1: a well-formed report of a runner that
+	                                  finished every task arrived */
 	uint32_t nout[SBX_NTASK];
+	uint32_t data_len;             /* bytes of out written by the report */
 	double t_compile_ms, t_run_ms;
-	uint64_t done; /* == nonce once the runner finished every task */
 	int score_rc;
 	struct ev_result scored;
 	char msg[SBX_MSG_MAX];
-	double out[OUT_CAP]; /* SCORE: the input; INFO: JSON text */
+	double out[OUT_CAP]; /* RUN: outputs; SCORE: the input; INFO: JSON text */
 	/* plug-in source then candidate source follow, each NUL-terminated */
+};
+
+/* What a child writes on its result pipe when it ends: this header, then
+ * msg_len bytes of message, then data_len bytes of output.  A candidate
+ * able to issue write(3, ...) itself can only describe its own outputs;
+ * the job's parameters, other slots and the nonce are out of its reach. */
+struct rec {
+	uint32_t magic;
+	uint32_t finished;
+	uint32_t nout[SBX_NTASK];
+	uint32_t msg_len, data_len;
+	double t_compile_ms, t_run_ms;
+	int32_t score_rc;
+	struct ev_result scored;
 };
 
 struct req {
 	int slot;
 	unsigned wall_ms;
+	uint64_t nonce;
 };
+
+enum { REPORT_NONE = 0, REPORT_OK, REPORT_BAD };
 
 struct resp {
 	int slot;
 	int status; /* enum sbx_status, provisional for SBX_OK */
 	int signal;
 	int code;
+	int report; /* REPORT_*: how the child's report arrived */
 	double wall_ms;
+	uint64_t nonce; /* the request's, so a stale answer is never taken */
+};
+
+/* The engine's own copy of a job: what it submitted, never read back. */
+struct job {
+	int busy;
+	unsigned tasks;
+	int split, kind, task;
+	uint32_t nin, src_len, plugin_len;
+	const struct ev_evaluator *ev;
+	uint64_t nonce;
+	size_t used; /* bytes of out the last report wrote, cleared before the next job */
 };
 
 struct sbx {
@@ -78,6 +127,7 @@ struct sbx {
 	pid_t server;
 	uint64_t nonce;
 	struct sbx_limits lim;
+	struct job *jobs;
 };
 
 static struct slot *slot_at(char *shm, size_t size, int i) { return (struct slot *)(shm + size * (size_t)i); }
@@ -105,9 +155,23 @@ const char *__asan_default_options(void)
 }
 #endif
 
-static struct slot *child_slot;
+struct kid {
+	pid_t pid;
+	double start, deadline;
+	int killed;
+	uint64_t nonce;
+	int fd;          /* the read end of its result pipe, or -1 */
+	size_t got;      /* report bytes read so far */
+	int bad;         /* the report is malformed */
+	struct rec hdr;
+};
+
 static uintptr_t child_stack_top;
 static size_t child_stack_size;
+/* The child's private report: outputs, messages (never in shared memory
+ * while untrusted code runs). */
+static double child_out[OUT_CAP];
+static char child_msg[SBX_MSG_MAX];
 
 /* A fault near the bottom of the stack is a stack overflow: report it as a
  * memory failure.  Anything else: SA_RESETHAND restored the default action,
@@ -117,10 +181,8 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 	(void)sig; (void)uc;
 	uintptr_t a = (uintptr_t)si->si_addr;
 	uintptr_t lo = child_stack_top - child_stack_size;
-	if (a < child_stack_top && a + (1u << 20) >= lo) {
-		child_slot->child = SBX_MEMORY;
-		_exit(SBX_EXIT_MEMORY);
-	}
+	if (a < child_stack_top && a + (1u << 20) >= lo)
+		_exit(SBX_EXIT_STACK);
 }
 
 static void set_limit(int res, rlim_t v)
@@ -129,7 +191,49 @@ static void set_limit(int res, rlim_t v)
 	setrlimit(res, &r);
 }
 
-static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots, int idx,
+static void put_all(const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(RESULT_FD, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(SBX_EXIT_SETUP);
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Write the report on the result pipe and end.  finished: the runner got
+ * through every task (or the info/score job). */
+static _Noreturn void report(int code, int finished, const uint32_t *nout, size_t data_len,
+                             double t_compile, double t_run, int score_rc,
+                             const struct ev_result *scored)
+{
+	struct rec r = { .magic = REC_MAGIC, .finished = (uint32_t)finished,
+	                 .t_compile_ms = t_compile, .t_run_ms = t_run, .score_rc = score_rc };
+	if (nout)
+		memcpy(r.nout, nout, sizeof r.nout);
+	if (scored)
+		r.scored = *scored;
+	r.msg_len = (uint32_t)strnlen(child_msg, sizeof child_msg - 1);
+	r.data_len = (uint32_t)data_len;
+	put_all(&r, sizeof r);
+	put_all(child_msg, r.msg_len);
+	put_all(child_out, data_len);
+	_exit(code);
+}
+
+/* Unmap the slot before untrusted code runs (raw system call: a sanitizer
+ * runtime may hook munmap). */
+static void unmap_slot(void *slot, size_t size)
+{
+	if (syscall(SYS_munmap, slot, size))
+		_exit(SBX_EXIT_SETUP);
+}
+
+static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
                        const struct sbx_filters *filters, int devnull)
 {
 	static char altstack[64 << 10];
@@ -140,27 +244,49 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	dup2(devnull, 2);
-	close_range(3, ~0u, 0);
-	/* Other candidates' slots are none of this one's business. */
+	if (resfd != RESULT_FD)
+		dup2(resfd, RESULT_FD);
+	else
+		fcntl(RESULT_FD, F_SETFD, 0);
+	close_range(RESULT_FD + 1, ~0u, 0);
+	char *shm = s->shm;
+	size_t slot_size = s->slot_size;
+	int nslots = s->nslots;
+	struct slot *sl = slot_at(shm, slot_size, idx);
+	/* The server's bookkeeping (other jobs' nonces, the slots' address)
+	 * is none of this child's business. */
+	explicit_bzero(kids, sizeof *kids * (size_t)nslots);
+	explicit_bzero(s, sizeof *s);
+	/* Other candidates' slots neither. */
 	if (idx > 0)
 		munmap(shm, slot_size * (size_t)idx);
 	if (idx + 1 < nslots)
 		munmap(shm + slot_size * (size_t)(idx + 1), slot_size * (size_t)(nslots - idx - 1));
+	/* The job, read before anything untrusted runs; then the slot is
+	 * read-only to this process. */
+	const struct ev_evaluator *ev = sl->ev;
+	const unsigned tasks = sl->tasks;
+	const int split = sl->split, kind = sl->kind, task = sl->task;
+	const size_t nin = sl->nin <= OUT_CAP ? sl->nin : 0, src_len = sl->src_len;
+	const size_t mem_bytes = sl->mem_bytes, stack_bytes = sl->stack_bytes;
+	const unsigned cpu_s = sl->cpu_s;
+	const int has_plugin = sl->plugin_len > 0;
+	if (mprotect(sl, slot_size, PROT_READ))
+		_exit(SBX_EXIT_SETUP);
 
-	set_limit(RLIMIT_CPU, sl->cpu_s);
+	set_limit(RLIMIT_CPU, cpu_s);
 #ifndef SBX_ASAN
-	set_limit(RLIMIT_AS, sl->mem_bytes);
+	set_limit(RLIMIT_AS, mem_bytes);
 #endif
-	set_limit(RLIMIT_STACK, sl->stack_bytes);
+	set_limit(RLIMIT_STACK, stack_bytes);
 	set_limit(RLIMIT_FSIZE, 0);
 	set_limit(RLIMIT_NOFILE, 0);
 	set_limit(RLIMIT_NPROC, 0);
 	set_limit(RLIMIT_CORE, 0);
 	set_limit(RLIMIT_MEMLOCK, 0);
 
-	child_slot = sl;
 	child_stack_top = (uintptr_t)&here;
-	child_stack_size = sl->stack_bytes;
+	child_stack_size = stack_bytes;
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
 	sigaltstack(&ss, NULL);
 	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND };
@@ -175,7 +301,6 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	const struct ev_evaluator *ev = sl->ev;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || sbx_filter_load(&filters->compile))
 		_exit(SBX_EXIT_SETUP);
 
@@ -183,77 +308,77 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 	void *entry[EV_MAX_ENTRIES] = { 0 }, *image;
 	size_t image_len;
 	int rc;
-	sl->msg[0] = 0;
-	if (sl->plugin_len) {
+	if (has_plugin) {
 		/* A C plug-in evaluator: compile it first; its struct replaces ev. */
 		void *pe[EV_MAX_ENTRIES] = { 0 };
-		rc = sbx_compile(sbx_plugin_host(), slot_plugin(sl), sl->mem_bytes, pe, &image, &image_len,
-		                 sl->msg, sizeof sl->msg);
+		rc = sbx_compile(sbx_plugin_host(), slot_plugin(sl), mem_bytes, pe, &image, &image_len,
+		                 child_msg, sizeof child_msg);
 		if (rc)
-			_exit(rc == SBX_EXIT_MEMORY ? rc : SBX_EXIT_PLUGIN);
+			report(rc == SBX_EXIT_MEMORY ? rc : SBX_EXIT_PLUGIN, 0, NULL, 0, 0, 0, -1, NULL);
 		ev = pe[0];
-		if (sbx_plugin_check(ev, sl->msg, sizeof sl->msg))
-			_exit(SBX_EXIT_PLUGIN);
+		if (sbx_plugin_check(ev, child_msg, sizeof child_msg))
+			report(SBX_EXIT_PLUGIN, 0, NULL, 0, 0, 0, -1, NULL);
 	}
 	if (!ev || ev->version != EV_API_VERSION || !ev->run)
 		_exit(SBX_EXIT_SETUP);
-	if (sl->kind == SBX_JOB_INFO) {
-		size_t n = sbx_plugin_info_json(ev, (char *)sl->out, sizeof sl->out);
-		sl->nout[0] = (uint32_t)n;
-		sl->done = sl->nonce;
-		_exit(n ? SBX_EXIT_DONE : SBX_EXIT_PLUGIN);
+	if (kind == SBX_JOB_INFO) {
+		size_t n = sbx_plugin_info_json(ev, (char *)child_out, sizeof child_out);
+		uint32_t nout[SBX_NTASK] = { (uint32_t)n };
+		report(n ? SBX_EXIT_DONE : SBX_EXIT_PLUGIN, n > 0, nout, n, 0, 0, 0, NULL);
 	}
-	if (sl->kind == SBX_JOB_SCORE) {
+	if (kind == SBX_JOB_SCORE) {
+		/* Private copies of the inputs, then the slot goes away. */
+		struct ev_result scored;
+		char *src = NULL;
+		if (task == SBX_DESCRIBE) {
+			scored = sl->scored_in;
+			src = malloc(src_len + 1);
+			if (!src)
+				_exit(SBX_EXIT_MEMORY);
+			memcpy(src, slot_src(sl), src_len);
+			src[src_len] = 0;
+		} else {
+			memset(&scored, 0, sizeof scored);
+			memcpy(child_out, sl->out, nin * sizeof *child_out);
+		}
+		unmap_slot(sl, slot_size);
 		if (sbx_filter_load(&filters->run))
 			_exit(SBX_EXIT_SETUP);
-		if (sl->task == SBX_DESCRIBE) {
+		int score_rc = 0;
+		if (task == SBX_DESCRIBE) {
 			if (ev->describe)
-				ev->describe(ev, slot_src(sl), sl->src_len, &sl->scored);
-			sl->score_rc = 0;
+				ev->describe(ev, src, src_len, &scored);
 		} else {
-			memset(&sl->scored, 0, sizeof sl->scored);
-			sl->score_rc = ev->score(ev, sl->task, sl->split, sl->out,
-			                         sl->nin <= OUT_CAP ? sl->nin : 0, &sl->scored);
+			score_rc = ev->score(ev, task, split, child_out, nin, &scored);
 		}
-		sl->t_run_ms = sbx_now_ms() - t0;
-		sl->done = sl->nonce;
-		_exit(SBX_EXIT_DONE);
+		report(SBX_EXIT_DONE, 1, NULL, 0, 0, sbx_now_ms() - t0, score_rc, &scored);
 	}
-	rc = sbx_compile(ev, slot_src(sl), sl->mem_bytes, entry, &image, &image_len,
-	                 sl->msg, sizeof sl->msg);
+	rc = sbx_compile(ev, slot_src(sl), mem_bytes, entry, &image, &image_len,
+	                 child_msg, sizeof child_msg);
 	double t1 = sbx_now_ms();
-	sl->t_compile_ms = t1 - t0;
 	if (rc)
-		_exit(rc);
-
+		report(rc, 0, NULL, 0, t1 - t0, 0, 0, NULL);
+	unmap_slot(sl, slot_size);
 	if (sbx_filter_load(&filters->run))
 		_exit(SBX_EXIT_SETUP);
 	size_t used = 0;
+	uint32_t nout[SBX_NTASK] = { 0 };
 	for (int t = 0; t < SBX_NTASK; t++) {
-		if (!(sl->tasks & (1u << t)))
+		if (!(tasks & (1u << t)))
 			continue;
 		char err[EV_MSG_MAX] = "";
-		long n = ev->run(ev, entry, t - 1, sl->split, sl->out + used, OUT_CAP - used, err, sizeof err);
+		long n = ev->run(ev, entry, t - 1, split, child_out + used, OUT_CAP - used, err, sizeof err);
 		if (n < 0 || (size_t)n > OUT_CAP - used) {
-			snprintf(sl->msg, sizeof sl->msg, "%s", err[0] ? err : "the evaluator's runner failed");
-			sl->t_run_ms = sbx_now_ms() - t1;
-			_exit(SBX_EXIT_INVALID);
+			snprintf(child_msg, sizeof child_msg, "%s", err[0] ? err : "the evaluator's runner failed");
+			report(SBX_EXIT_INVALID, 0, NULL, 0, t1 - t0, sbx_now_ms() - t1, 0, NULL);
 		}
-		sl->nout[t] = (uint32_t)n;
+		nout[t] = (uint32_t)n;
 		used += (size_t)n;
 	}
-	sl->t_run_ms = sbx_now_ms() - t1;
-	sl->done = sl->nonce;
-	_exit(SBX_EXIT_DONE);
+	report(SBX_EXIT_DONE, 1, nout, used * sizeof *child_out, t1 - t0, sbx_now_ms() - t1, 0, NULL);
 }
 
 /* ---- the fork server --------------------------------------------------- */
-
-struct kid {
-	pid_t pid;
-	double start, deadline;
-	int killed;
-};
 
 static void classify(int wst, const struct kid *k, struct resp *r)
 {
@@ -270,7 +395,7 @@ static void classify(int wst, const struct kid *k, struct resp *r)
 		switch (r->code) {
 		case SBX_EXIT_DONE: r->status = SBX_OK; break;
 		case SBX_EXIT_COMPILE: r->status = SBX_COMPILE_ERROR; break;
-		case SBX_EXIT_MEMORY: r->status = SBX_MEMORY; break;
+		case SBX_EXIT_MEMORY: case SBX_EXIT_STACK: r->status = SBX_MEMORY; break;
 		case SBX_EXIT_PLUGIN: r->status = SBX_INVALID_OUTPUT; break;
 		default: r->status = SBX_INVALID_OUTPUT; break;
 		}
@@ -287,6 +412,70 @@ static void write_all(int fd, const void *p, size_t n)
 		c += w;
 		n -= (size_t)w;
 	}
+}
+
+/* Read what the child's result pipe holds into its slot: the header into
+ * k->hdr, the message and the data straight into the slot, bounds checked
+ * against the header.  Anything malformed or beyond one report marks it
+ * bad.  Returns 1 at end of file, 0 otherwise. */
+static int read_report(struct kid *k, struct slot *sl)
+{
+	for (;;) {
+		char *dst;
+		size_t want;
+		size_t hl = sizeof k->hdr, ml = k->hdr.msg_len, dl = k->hdr.data_len;
+		char sink[4096];
+		if (k->got < hl) {
+			dst = (char *)&k->hdr + k->got;
+			want = hl - k->got;
+		} else if (k->bad || k->got >= hl + ml + dl) {
+			dst = sink; /* a second report, or garbage: read and drop */
+			want = sizeof sink;
+		} else if (k->got < hl + ml) {
+			dst = sl->msg + (k->got - hl);
+			want = hl + ml - k->got;
+		} else {
+			dst = (char *)sl->out + (k->got - hl - ml);
+			want = hl + ml + dl - k->got;
+		}
+		ssize_t n = read(k->fd, dst, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 || errno != EAGAIN;
+		if (dst == sink) {
+			k->bad = 1;
+			continue;
+		}
+		k->got += (size_t)n;
+		if (k->got == hl && (k->hdr.magic != REC_MAGIC || k->hdr.msg_len >= SBX_MSG_MAX ||
+		                     k->hdr.data_len > sizeof sl->out))
+			k->bad = 1;
+	}
+}
+
+/* The child is gone: its report into the slot (or nothing). */
+static int finish_report(struct kid *k, struct slot *sl)
+{
+	while (k->fd >= 0 && !read_report(k, sl))
+		; /* every writer is dead: this ends */
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+	size_t total = sizeof k->hdr + k->hdr.msg_len + k->hdr.data_len;
+	if (k->got == 0)
+		return REPORT_NONE;
+	if (k->bad || k->got < sizeof k->hdr || k->got != total)
+		return REPORT_BAD;
+	sl->msg[k->hdr.msg_len] = 0;
+	sl->finished = k->hdr.finished == 1;
+	memcpy(sl->nout, k->hdr.nout, sizeof sl->nout);
+	sl->data_len = k->hdr.data_len;
+	sl->t_compile_ms = k->hdr.t_compile_ms;
+	sl->t_run_ms = k->hdr.t_run_ms;
+	sl->score_rc = k->hdr.score_rc;
+	sl->scored = k->hdr.scored;
+	return REPORT_OK;
 }
 
 static void server_main(struct sbx *s, int req_fd, int resp_fd)
@@ -306,12 +495,25 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct kid *kids = calloc((size_t)s->nslots, sizeof *kids);
+	struct pollfd *pf = calloc((size_t)s->nslots + 2, sizeof *pf);
+	int *pk = calloc((size_t)s->nslots + 2, sizeof *pk);
+	if (!kids || !pf || !pk)
+		_exit(SBX_EXIT_SETUP);
 	int live = 0, eof = 0;
 
 	while (!eof || live) {
 		double now = sbx_now_ms(), next = -1;
+		int n = 0;
+		pf[n++] = (struct pollfd){ sfd, POLLIN, 0 };
+		pf[n++] = (struct pollfd){ eof ? -1 : req_fd, POLLIN, 0 };
 		for (int i = 0; i < s->nslots; i++) {
-			if (!kids[i].pid || kids[i].killed)
+			if (!kids[i].pid)
+				continue;
+			if (kids[i].fd >= 0) {
+				pk[n] = i;
+				pf[n++] = (struct pollfd){ kids[i].fd, POLLIN, 0 };
+			}
+			if (kids[i].killed)
 				continue;
 			if (kids[i].deadline <= now) {
 				kill(-kids[i].pid, SIGKILL);
@@ -321,10 +523,15 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 				next = kids[i].deadline;
 			}
 		}
-		struct pollfd pf[2] = { { sfd, POLLIN, 0 }, { eof ? -1 : req_fd, POLLIN, 0 } };
 		int timeout = next < 0 ? -1 : (int)ceil(next - now);
-		if (poll(pf, 2, timeout) < 0 && errno != EINTR)
+		if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			break;
+		for (int j = 2; j < n; j++)
+			if (pf[j].revents && kids[pk[j]].fd >= 0 &&
+			    read_report(&kids[pk[j]], slot_at(s->shm, s->slot_size, pk[j]))) {
+				close(kids[pk[j]].fd); /* the whole report is in (EOF) */
+				kids[pk[j]].fd = -1;
+			}
 		if (pf[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof si) > 0)
@@ -335,11 +542,12 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 				for (int i = 0; i < s->nslots; i++) {
 					if (kids[i].pid != pid)
 						continue;
-					struct resp r = { .slot = i };
+					struct resp r = { .slot = i, .nonce = kids[i].nonce };
 					classify(wst, &kids[i], &r);
-					r.wall_ms = sbx_now_ms() - kids[i].start;
 					kill(-pid, SIGKILL); /* anything left in its group */
-					kids[i].pid = 0;
+					r.report = finish_report(&kids[i], slot_at(s->shm, s->slot_size, i));
+					r.wall_ms = sbx_now_ms() - kids[i].start;
+					kids[i] = (struct kid){ .fd = -1 };
 					live--;
 					write_all(resp_fd, &r, sizeof r);
 				}
@@ -347,8 +555,8 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 		}
 		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			struct req q;
-			ssize_t n = read(req_fd, &q, sizeof q);
-			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+			ssize_t got = read(req_fd, &q, sizeof q);
+			if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
 				eof = 1;
 				for (int i = 0; i < s->nslots; i++)
 					if (kids[i].pid) {
@@ -357,20 +565,32 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 					}
 				continue;
 			}
-			if (n != sizeof q || q.slot < 0 || q.slot >= s->nslots || kids[q.slot].pid)
+			if (got != sizeof q || q.slot < 0 || q.slot >= s->nslots || kids[q.slot].pid)
 				continue;
-			struct slot *sl = slot_at(s->shm, s->slot_size, q.slot);
+			int rp[2];
 			double t = sbx_now_ms();
-			pid_t pid = fork();
-			if (pid == 0)
-				child_main(sl, s->shm, s->slot_size, s->nslots, q.slot, &filters, devnull);
+			pid_t pid = -1;
+			if (pipe2(rp, O_CLOEXEC) == 0) {
+				/* The nonce stays here: kept in kids[], wiped in the child. */
+				kids[q.slot] = (struct kid){ .start = t, .deadline = t + q.wall_ms, .nonce = q.nonce, .fd = rp[0] };
+				explicit_bzero(&q.nonce, sizeof q.nonce);
+				pid = fork();
+				if (pid == 0)
+					child_main(s, q.slot, kids, rp[1], &filters, devnull);
+				close(rp[1]);
+			}
 			if (pid < 0) {
-				struct resp r = { .slot = q.slot, .status = SBX_CRASH, .signal = 0, .code = -2 };
+				struct resp r = { .slot = q.slot, .status = SBX_CRASH, .signal = 0, .code = -2,
+				                  .nonce = kids[q.slot].nonce };
+				if (kids[q.slot].fd >= 0)
+					close(kids[q.slot].fd);
+				kids[q.slot] = (struct kid){ .fd = -1 };
 				write_all(resp_fd, &r, sizeof r);
 				continue;
 			}
+			fcntl(kids[q.slot].fd, F_SETFL, O_NONBLOCK);
 			setpgid(pid, pid);
-			kids[q.slot] = (struct kid){ pid, t, t + q.wall_ms, 0 };
+			kids[q.slot].pid = pid;
 			live++;
 		}
 	}
@@ -392,6 +612,12 @@ struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err, size_t
 	}
 	s->nslots = nslots;
 	s->lim = *lim;
+	s->jobs = calloc((size_t)nslots, sizeof *s->jobs);
+	if (!s->jobs) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t max_src = lim->max_source > (16u << 20) ? (16u << 20) : lim->max_source;
 	s->slot_size = (sizeof(struct slot) + 2 * max_src + 2 + page - 1) / page * page;
@@ -425,7 +651,11 @@ struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err, size_t
 	s->req_fd = rq[1];
 	s->resp_fd = rs[0];
 	fcntl(s->resp_fd, F_SETFL, O_NONBLOCK);
-	s->nonce = (uint64_t)sbx_now_ms() * 2654435761u;
+	/* Later forks of the engine (a plug-in's own sandbox, external
+	 * commands) do not get the slots. */
+	madvise(s->shm, s->slot_size * (size_t)nslots, MADV_DONTFORK);
+	if (getrandom(&s->nonce, sizeof s->nonce, 0) != sizeof s->nonce)
+		s->nonce = (uint64_t)sbx_now_ms() * 2654435761u;
 	return s;
 fail:
 	for (int i = 0; i < 2; i++) {
@@ -433,6 +663,7 @@ fail:
 		if (rs[i] >= 0) close(rs[i]);
 	}
 	if (s->shm) munmap(s->shm, s->slot_size * (size_t)nslots);
+	free(s->jobs);
 	free(s);
 	return NULL;
 }
@@ -448,6 +679,7 @@ void sbx_close(struct sbx **sp)
 	while (waitpid(s->server, &wst, 0) < 0 && errno == EINTR)
 		;
 	munmap(s->shm, s->slot_size * (size_t)s->nslots);
+	free(s->jobs);
 	free(s);
 	*sp = NULL;
 }
@@ -499,6 +731,16 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 		return -1;
 	}
 	struct slot *sl = slot_at(s->shm, s->slot_size, slot);
+	struct job *jc = &s->jobs[slot];
+	/* Clear what the last job left: nothing of it can pass for this one's. */
+	if (jc->used)
+		memset(sl->out, 0, jc->used);
+	*jc = (struct job){
+		.busy = 1, .tasks = job->tasks, .split = job->split, .kind = job->kind, .task = job->task,
+		.nin = (uint32_t)job->nin, .src_len = (uint32_t)len, .plugin_len = (uint32_t)plen,
+		.ev = job->ev, .nonce = ++s->nonce,
+		.used = job->kind == SBX_JOB_SCORE ? job->nin * sizeof *job->in : 0,
+	};
 	sl->ev = job->ev;
 	sl->tasks = job->tasks;
 	sl->split = job->split;
@@ -507,29 +749,29 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	sl->kind = job->kind;
 	sl->task = job->task;
 	sl->nin = (uint32_t)job->nin;
-	sl->score_rc = -1;
 	if (job->kind == SBX_JOB_SCORE && job->nin)
 		memcpy(sl->out, job->in, job->nin * sizeof *job->in);
 	if (job->scored_in)
-		sl->scored = *job->scored_in;
+		sl->scored_in = *job->scored_in;
 	else
-		memset(&sl->scored, 0, sizeof sl->scored);
+		memset(&sl->scored_in, 0, sizeof sl->scored_in);
 	if (plen)
 		memcpy(slot_plugin(sl), job->plugin, plen);
 	slot_plugin(sl)[plen] = 0;
-	sl->nonce = ++s->nonce;
 	sl->mem_bytes = s->lim.mem_bytes;
 	sl->stack_bytes = s->lim.stack_bytes;
 	sl->cpu_s = s->lim.cpu_s ? s->lim.cpu_s : s->lim.wall_ms / 1000 + 1;
-	sl->child = 0;
-	sl->done = 0;
+	sl->finished = 0;
+	sl->data_len = 0;
+	sl->score_rc = -1;
+	memset(&sl->scored, 0, sizeof sl->scored);
 	sl->msg[0] = 0;
 	sl->t_compile_ms = sl->t_run_ms = 0;
 	memset(sl->nout, 0, sizeof sl->nout);
 	if (len)
 		memcpy(slot_src(sl), job->source, len);
 	slot_src(sl)[len] = 0;
-	struct req q = { slot, s->lim.wall_ms };
+	struct req q = { slot, s->lim.wall_ms, jc->nonce };
 	if (write(s->req_fd, &q, sizeof q) != (ssize_t)sizeof q) {
 		snprintf(err, errlen, "the sandbox fork server is gone: %s", strerror(errno));
 		return -1;
@@ -537,23 +779,57 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	return 0;
 }
 
-static double clean_ms(double v)
+/* A time from the child's report: finite, >= 0, and within the wall time
+ * the fork server measured (the parts never exceed the whole). */
+static double clean_ms(double v, double wall)
 {
-	return isfinite(v) && v >= 0 && v < 1e9 ? v : 0;
+	return isfinite(v) && v >= 0 ? (v < wall ? v : wall) : 0;
 }
 
-/* Turn the server's verdict plus the (untrusted) slot into a result. */
+static int invalid(struct sbx_result *res, const char *why)
+{
+	res->status = SBX_INVALID_OUTPUT;
+	snprintf(res->message, sizeof res->message, "%s", why);
+	return -1;
+}
+
+/* The slot's job is still the one the engine submitted (jc), unchanged.
+ * Only the engine and the fork server write a slot, so a difference means
+ * the sandbox itself was subverted: never trusted. */
+static int job_intact(const struct slot *sl, const struct job *jc)
+{
+	return sl->ev == jc->ev && sl->tasks == jc->tasks && sl->split == jc->split &&
+	       sl->kind == jc->kind && sl->task == jc->task && sl->nin == jc->nin &&
+	       sl->src_len == jc->src_len && sl->plugin_len == jc->plugin_len;
+}
+
+/* Turn the server's verdict plus the slot's report into a result.  Every
+ * job parameter comes from the engine's own copy (jc); every field of the
+ * report is checked against it. */
 static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *res)
 {
 	struct slot *sl = slot_at(s->shm, s->slot_size, r->slot);
+	struct job *jc = &s->jobs[r->slot];
 	memset(res, 0, sizeof *res);
 	res->status = (enum sbx_status)r->status;
 	res->signal = r->signal;
 	res->t_wall_ms = r->wall_ms;
-	res->t_compile_ms = clean_ms(sl->t_compile_ms);
-	res->t_run_ms = clean_ms(sl->t_run_ms);
-	memcpy(res->message, sl->msg, sizeof res->message);
-	res->message[sizeof res->message - 1] = 0;
+	if (r->report == REPORT_OK) {
+		res->t_compile_ms = clean_ms(sl->t_compile_ms, r->wall_ms);
+		res->t_run_ms = clean_ms(sl->t_run_ms, r->wall_ms - res->t_compile_ms);
+		memcpy(res->message, sl->msg, sizeof res->message);
+		res->message[sizeof res->message - 1] = 0;
+		jc->used = sl->data_len <= sizeof sl->out ? sl->data_len : sizeof sl->out;
+	}
+	jc->busy = 0;
+	if (r->nonce != jc->nonce) {
+		invalid(res, "the sandbox answered for another job");
+		return;
+	}
+	if (!job_intact(sl, jc)) {
+		invalid(res, "the job's parameters changed while it ran");
+		return;
+	}
 	switch (res->status) {
 	case SBX_TIMEOUT:
 		snprintf(res->message, sizeof res->message, "%s limit reached after %.0f ms",
@@ -569,7 +845,7 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 			snprintf(res->message, sizeof res->message, "killed by %s", sbx_signal_name(r->signal));
 		return;
 	case SBX_MEMORY:
-		if (sl->child == SBX_MEMORY)
+		if (r->code == SBX_EXIT_STACK)
 			snprintf(res->message, sizeof res->message, "stack overflow (stack limit %zu bytes)", s->lim.stack_bytes);
 		else if (!res->message[0])
 			snprintf(res->message, sizeof res->message, "memory limit (%zu bytes) reached", s->lim.mem_bytes);
@@ -588,19 +864,22 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 	default:
 		return;
 	}
-	if (sl->done != sl->nonce) {
-		res->status = SBX_INVALID_OUTPUT;
-		snprintf(res->message, sizeof res->message, "the candidate ended the process before producing output");
+	if (r->report == REPORT_BAD) {
+		invalid(res, "malformed report from the sandbox child (the candidate wrote on its result pipe)");
 		return;
 	}
-	if (sl->kind == SBX_JOB_INFO) {
+	if (r->report != REPORT_OK || !sl->finished) {
+		invalid(res, "the candidate ended the process before producing output");
+		return;
+	}
+	if (jc->kind == SBX_JOB_INFO) {
 		char *txt = (char *)sl->out;
-		size_t n = sl->nout[0] < sizeof sl->out ? sl->nout[0] : sizeof sl->out - 1;
+		size_t n = sl->data_len < sizeof sl->out ? sl->data_len : sizeof sl->out - 1;
 		txt[n] = 0;
 		res->info = txt;
 		return;
 	}
-	if (sl->kind == SBX_JOB_SCORE) {
+	if (jc->kind == SBX_JOB_SCORE) {
 		res->score_rc = sl->score_rc;
 		res->scored = sl->scored;
 		struct ev_result *e = &res->scored;
@@ -611,19 +890,34 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 			e->metrics[i].name[sizeof e->metrics[i].name - 1] = 0;
 		return;
 	}
+	/* Counts: only for tasks the job asked for, adding up to exactly the
+	 * data the report carried. */
 	size_t used = 0;
 	for (int t = 0; t < SBX_NTASK; t++) {
-		if (!(sl->tasks & (1u << t)))
-			continue;
 		size_t n = sl->nout[t];
+		if (!(jc->tasks & (1u << t))) {
+			if (n) {
+				char why[96];
+				snprintf(why, sizeof why, "malformed output (task %d was not asked for, claims %zu values)", t, n);
+				invalid(res, why);
+				return;
+			}
+			continue;
+		}
 		if (n > OUT_CAP - used) {
-			res->status = SBX_INVALID_OUTPUT;
-			snprintf(res->message, sizeof res->message, "malformed output (task %d claims %zu values)", t, n);
+			char why[96];
+			snprintf(why, sizeof why, "malformed output (task %d claims %zu values)", t, n);
+			invalid(res, why);
 			return;
 		}
 		res->out[t] = sl->out + used;
 		res->nout[t] = n;
 		used += n;
+	}
+	if (used * sizeof *sl->out != sl->data_len) {
+		memset(res->out, 0, sizeof res->out);
+		memset(res->nout, 0, sizeof res->nout);
+		invalid(res, "malformed output (the counts do not match the data)");
 	}
 }
 
@@ -637,6 +931,8 @@ int sbx_collect(struct sbx *s, int *slot, struct sbx_result *res, char *err, siz
 		snprintf(err, errlen, "the sandbox fork server died");
 		return -1;
 	}
+	if (!s->jobs[r.slot].busy)
+		return 0; /* nothing submitted there: not an answer to take */
 	*slot = r.slot;
 	fill_result(s, &r, res);
 	return 1;
