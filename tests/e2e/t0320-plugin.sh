@@ -133,3 +133,20 @@ if [ -e "$T/crash.db" ]; then
 	check "score-crash: failed attempts carry the plug-in's message" \
 		test "$(sqlite3 "$T/crash.db" "select count(*) from attempts where message like '%score-crash.c%'")" -gt 0
 fi
+
+# A plug-in's run() hunting for a secret of disco's environment on its
+# stack, to print it in its error message: the fork server wiped the
+# environment, so nothing is found (the walk faults) and the canary is in
+# no output and nowhere in the archive.
+CANARY="disco-canary-$$-p1u9"
+DISCO_TEST_CANARY=$CANARY timeout 60 "$DISCO" eval "$T/id.c" --evaluator "$BROKEN/canary-run.c" --json \
+	>"$T/canary.json" 2>"$T/canary.err"
+check_eq "canary-run: eval exits 0" 0 $?
+check_eq "canary-run: the walk found nothing and faulted" crash "$(json "$T/canary.json" .status 2>/dev/null)"
+check "canary-run: no canary on stdout or stderr" sh -c "! grep -qF '$CANARY' '$T/canary.json' '$T/canary.err'"
+DISCO_TEST_CANARY=$CANARY timeout 120 "$DISCO" run --evaluator "$BROKEN/canary-run.c" --budget-evals 6 \
+	--workers 2 --db "$T/canary.db" --quiet >"$T/canary-run.out" 2>&1
+check "canary-run: the campaign recorded its attempts" \
+	test "$(sqlite3 "$T/canary.db" 'select count(*) from attempts' 2>/dev/null)" -ge 1
+check "canary-run: no canary in the archive" sh -c "! sqlite3 '$T/canary.db' .dump | grep -qF '$CANARY'"
+check "canary-run: no canary in the campaign's output" sh -c "! grep -qF '$CANARY' '$T/canary-run.out'"
