@@ -1,5 +1,6 @@
 /* plugin.c - C plug-in evaluators; see plugin.h. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +97,17 @@ static void plugin_describe(const struct ev_evaluator *ev, const char *src, size
 	struct sbx_job job = { .ev = ev, .source = copy, .plugin = pl->source, .kind = SBX_JOB_SCORE,
 	                       .task = SBX_DESCRIBE, .scored_in = res };
 	struct sbx_result *r = malloc(sizeof *r);
-	char err[EV_MSG_MAX];
-	if (copy && r && sandboxed(pl, &job, r, "describe()", err, sizeof err) == 0)
+	char err[EV_MSG_MAX] = "evaluator plug-in: describe(): out of memory";
+	if (copy && r && sandboxed(pl, &job, r, "describe()", err, sizeof err) == 0) {
 		*res = r->scored; /* describe() added to what score() filled */
+	} else {
+		/* A describe() that crashed, looped or made a system call: its
+		 * descriptors are no numbers, which makes the candidate's result
+		 * invalid_output with this message (engine/pipeline.c). */
+		snprintf(res->message, sizeof res->message, "%s", err);
+		for (int d = 0; d < EV_MAX_DIMS; d++)
+			res->desc[d] = NAN;
+	}
 	free(r);
 	free(copy);
 }

@@ -111,6 +111,12 @@ int sbx_plugin_check(const struct ev_evaluator *ev, char *msg, size_t msglen)
 		snprintf(buf, sizeof buf, "disco_evaluator.ndims is %d; expected 0..%d", ev->ndims, EV_MAX_DIMS);
 		why = buf;
 	} else if (!ev->seeds || !ev->seeds[0].name) why = "disco_evaluator.seeds has no seed program";
+	else if (ev->max_outputs > SBX_OUT_CAP / (size_t)(ev->nstages + 1)) {
+		snprintf(buf, sizeof buf, "disco_evaluator.max_outputs is %zu; a job (the probe and %d stage%s) "
+		         "holds at most %u doubles, so at most %zu per task", ev->max_outputs, ev->nstages,
+		         ev->nstages == 1 ? "" : "s", SBX_OUT_CAP, SBX_OUT_CAP / (size_t)(ev->nstages + 1));
+		why = buf;
+	}
 	if (why && o < msglen)
 		snprintf(msg + o, msglen - o, "%s%s", o ? "\n" : "", why);
 	return why ? -1 : 0;

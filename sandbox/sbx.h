@@ -83,6 +83,7 @@ int sbx_prescan(const char *src, size_t len, const struct ev_evaluator *ev,
 const struct ev_evaluator *sbx_plugin_host(void);
 
 #define SBX_MSG_MAX 4096
+#define SBX_OUT_CAP (1u << 17)          /* doubles of output per job, all tasks */
 #define SBX_NTASK (EV_MAX_STAGES + 1)   /* probe + stages */
 #define SBX_TASK_PROBE 1u               /* bit for the probe task */
 #define SBX_TASK_STAGE(k) (2u << (k))   /* bit for stage k */

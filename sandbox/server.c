@@ -43,7 +43,7 @@
 
 #include "sandbox/sbx_int.h"
 
-#define OUT_CAP (1u << 17) /* doubles of output per slot, all tasks */
+#define OUT_CAP SBX_OUT_CAP
 #define REC_MAGIC 0x64697363u /* "disc" */
 #define RESULT_FD 3           /* the child's end of its result pipe */
 
@@ -322,6 +322,10 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	if (!ev || ev->version != EV_API_VERSION || !ev->run)
 		_exit(SBX_EXIT_SETUP);
 	if (kind == SBX_JOB_INFO) {
+		if (!has_plugin) {
+			snprintf(child_msg, sizeof child_msg, "no plug-in source to describe");
+			report(SBX_EXIT_PLUGIN, 0, NULL, 0, 0, 0, -1, NULL);
+		}
 		size_t n = sbx_plugin_info_json(ev, (char *)child_out, sizeof child_out);
 		uint32_t nout[SBX_NTASK] = { (uint32_t)n };
 		report(n ? SBX_EXIT_DONE : SBX_EXIT_PLUGIN, n > 0, nout, n, 0, 0, 0, NULL);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # C plug-in evaluators: the example (examples/plugin/sqrtapprox.c) through
 # eval, baseline and run; broken plug-ins (tests/plugins/*.c) each give one
-# clear message naming the plug-in file and never hang.
+# clear message naming the plug-in file and never hang; describe()
+# failures and NaN descriptors are the candidate's invalid_output; a secret
+# of disco's environment reaches no plug-in code.
 source "$(dirname "$0")/../lib.sh"
 PLUG=$ROOT/examples/plugin/sqrtapprox.c
 BROKEN=$ROOT/tests/plugins
@@ -150,3 +152,30 @@ check "canary-run: the campaign recorded its attempts" \
 	test "$(sqlite3 "$T/canary.db" 'select count(*) from attempts' 2>/dev/null)" -ge 1
 check "canary-run: no canary in the archive" sh -c "! sqlite3 '$T/canary.db' .dump | grep -qF '$CANARY'"
 check "canary-run: no canary in the campaign's output" sh -c "! grep -qF '$CANARY' '$T/canary-run.out'"
+
+# describe() failures are the candidate's invalid_output, with a message
+# naming the plug-in and the function, like score() failures; a NaN
+# descriptor is invalid output too.
+for k in crash loop nan; do
+	timeout 60 "$DISCO" eval "$T/id.c" --evaluator "$BROKEN/describe-$k.c" --json --timeout-ms 500 \
+		>"$T/describe-$k.json" 2>"$T/describe-$k.err"
+	check_eq "describe-$k: eval exits 0" 0 $?
+	check_eq "describe-$k: status invalid_output" invalid_output "$(json "$T/describe-$k.json" .status 2>/dev/null)"
+	check_eq "describe-$k: no score" null "$(json "$T/describe-$k.json" .score 2>/dev/null)"
+done
+check "describe-crash: message names the plug-in, describe() and SIGSEGV" jq -e --arg f "$BROKEN/describe-crash.c" \
+	'.message | contains($f) and contains("describe() failed") and contains("SIGSEGV")' "$T/describe-crash.json"
+check "describe-loop: message names the plug-in, describe() and the time limit" jq -e --arg f "$BROKEN/describe-loop.c" \
+	'.message | contains($f) and contains("describe() failed") and contains("limit")' "$T/describe-loop.json"
+check "describe-nan: message names the descriptor" jq -e '.message | test("descriptor ops is NaN")' "$T/describe-nan.json"
+timeout 120 "$DISCO" run --evaluator "$BROKEN/describe-crash.c" --budget-evals 6 --workers 2 \
+	--db "$T/describe.db" --quiet >"$T/describe-run.out" 2>&1
+check "describe-crash: a campaign records the failures with the message" test \
+	"$(sqlite3 "$T/describe.db" "select count(*) from attempts where status = 'invalid_output' and message like '%describe() failed%'" 2>/dev/null)" -ge 1
+check_eq "describe-crash: no program enters a cell" 0 "$(sqlite3 "$T/describe.db" 'select count(*) from programs' 2>/dev/null)"
+
+# The output limit is checked when the plug-in is loaded.
+timeout 60 "$DISCO" eval "$T/id.c" --evaluator "$BROKEN/too-many-outputs.c" >"$T/big.out" 2>"$T/big.err"
+check_eq "too-many-outputs: eval exits 1 at load" 1 $?
+check "too-many-outputs: message names max_outputs and the limit" \
+	grep -q "max_outputs is 100000; a job (the probe and 1 stage) holds at most 131072 doubles" "$T/big.err"
