@@ -393,7 +393,9 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 			E->func_hits++;
 			char m[128];
 			snprintf(m, sizeof m, "same probe outputs as program %lld", (long long)e.program_id);
-			f->o.score = e.score;
+			/* A duplicate is credited with nothing: no score, no program,
+			 * no cell, no children (see docs/EVALUATORS.md, probe liars). */
+			f->o.score = NAN;
 			return flight_done(E, f, "duplicate", e.program_id, m);
 		}
 	}
