@@ -241,6 +241,6 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "check"))
 		return cmd_check(argv[2], argv[3], strtoull(argv[4], NULL, 10));
 	fprintf(stderr, "usage: arc_writer gen DB N [SEED] | write DB LOG SEED |"
-	                " check DB LOG SEED | cli archive ...\n");
+	                " check DB LOG SEED\n");
 	return 2;
 }
