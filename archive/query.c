@@ -148,6 +148,28 @@ static int grow(void *pp, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
+int arc_q_dims(struct arc *a, struct arc_dim *dims, int *n)
+{
+	if (arc_get_dims(a, dims, ARC_MAX_DIMS, n))
+		return ARC_ERR;
+	for (int i = 0; i < *n; i++) {
+		char *t = arc_utf8(dims[i].name, strnlen(dims[i].name, sizeof dims[i].name));
+		if (!t)
+			return oom(a);
+		/* cut at a character boundary */
+		size_t len = strlen(t);
+		if (len >= sizeof dims[i].name) {
+			len = sizeof dims[i].name - 1;
+			while (len > 0 && ((unsigned char)t[len] & 0xc0) == 0x80)
+				len--;
+		}
+		memcpy(dims[i].name, t, len);
+		dims[i].name[len] = 0;
+		free(t);
+	}
+	return ARC_OK;
+}
+
 /* The program's best train score. */
 #define BEST_SCORE_SQL(p) \
 	"(SELECT max(e.score) FROM evaluations e WHERE e.program_id=" p " AND e.split=0)"
@@ -165,7 +187,7 @@ void arc_prog_list_clear(struct arc_prog_list *l)
 	l->n = 0;
 }
 
-static int fill_rows(struct arc *a, sqlite3_stmt *s, struct arc_prog_list *out, int top,
+static int fill_rows(struct arc *a, sqlite3_stmt *s, struct arc_prog_list *out,
                      const char *what)
 {
 	size_t cap = 0;
@@ -185,8 +207,7 @@ static int fill_rows(struct arc *a, sqlite3_stmt *s, struct arc_prog_list *out, 
 		r->source_len = sqlite3_column_int64(s, 5);
 		col_name(s, 6, r->outcome, sizeof r->outcome);
 		r->created = sqlite3_column_double(s, 7);
-		if (top && sqlite3_column_type(s, 8) != SQLITE_NULL)
-			r->elite_cells = col_str(s, 8);
+		r->heldout = col_num(s, 8);
 	}
 	return done(a, s, rc, what);
 }
@@ -195,7 +216,8 @@ static int fill_rows(struct arc *a, sqlite3_stmt *s, struct arc_prog_list *out, 
 	"p.id, p.island, coalesce(p.parent_id,0), p.mutator, " BEST_SCORE_SQL("p.id") \
 	", p.source_len,"                                                                   \
 	" (SELECT a.outcome FROM attempts a WHERE a.program_id=p.id ORDER BY a.seq LIMIT 1),"  \
-	" p.created"
+	" p.created,"                                                                      \
+	" (SELECT max(e.score) FROM evaluations e WHERE e.program_id=p.id AND e.split=1)"
 
 int arc_q_list(struct arc *a, int island, long limit, struct arc_prog_list *out)
 {
@@ -206,7 +228,17 @@ int arc_q_list(struct arc *a, int island, long limit, struct arc_prog_list *out)
 		return ARC_ERR;
 	sqlite3_bind_int(s, 1, island);
 	sqlite3_bind_int64(s, 2, limit <= 0 ? -1 : limit);
-	return fill_rows(a, s, out, 0, "listing programs");
+	return fill_rows(a, s, out, "listing programs");
+}
+
+int arc_q_seeds(struct arc *a, struct arc_prog_list *out)
+{
+	sqlite3_stmt *s;
+	memset(out, 0, sizeof *out);
+	if (prep(a, "SELECT " PROG_COLS " FROM programs p WHERE p.mutator='seed' AND"
+	         " p.parent_id IS NULL ORDER BY p.id", &s, "listing the seeds"))
+		return ARC_ERR;
+	return fill_rows(a, s, out, "listing the seeds");
 }
 
 struct scored {
@@ -340,8 +372,9 @@ int arc_q_top(struct arc *a, int island, long limit, struct arc_prog_list *out)
 			r->source_len = sqlite3_column_int64(d, 5);
 			col_name(d, 6, r->outcome, sizeof r->outcome);
 			r->created = sqlite3_column_double(d, 7);
-			if (sqlite3_column_type(d, 8) != SQLITE_NULL)
-				r->elite_cells = col_str(d, 8);
+			r->heldout = col_num(d, 8);
+			if (sqlite3_column_type(d, 9) != SQLITE_NULL)
+				r->elite_cells = col_str(d, 9);
 		} else if (st != SQLITE_DONE) {
 			rc = arc_sqlerr(a, "reading the top programs");
 		}
@@ -399,7 +432,7 @@ int arc_q_program(struct arc *a, int64_t id, struct arc_detail *d)
 		arc_detail_clear(d);
 		return oom(a);
 	}
-	if (arc_get_dims(a, d->dims, ARC_MAX_DIMS, &d->ndims))
+	if (arc_q_dims(a, d->dims, &d->ndims))
 		goto fail;
 
 	if (prep(a, "SELECT seq, status, outcome, message, compile_ms, run_ms, score_ms,"
@@ -591,7 +624,7 @@ int arc_q_cells(struct arc *a, int island, struct arc_cells *out)
 	memset(out, 0, sizeof *out);
 	out->island = island;
 	out->lo = out->hi = NAN;
-	if (arc_get_dims(a, out->dims, ARC_MAX_DIMS, &out->ndims))
+	if (arc_q_dims(a, out->dims, &out->ndims))
 		return ARC_ERR;
 	out->total = arc_cell_count(out->dims, out->ndims);
 	if (prep(a, "SELECT cell, score, program_id, descriptors FROM elites WHERE island=?1"
@@ -750,6 +783,53 @@ int arc_q_campaign(struct arc *a, struct arc_campaign_info *ci)
 fail:
 	arc_campaign_info_clear(ci);
 	return ARC_ERR;
+}
+
+void arc_kv_free(struct arc_kv *kv, size_t n)
+{
+	for (size_t i = 0; kv && i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+int arc_q_meta(struct arc *a, struct arc_kv **kv, size_t *n)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+	*kv = NULL;
+	*n = 0;
+	if (prep(a, "SELECT key, value FROM meta ORDER BY key", &s, "reading meta"))
+		return ARC_ERR;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (grow(kv, &cap, *n, sizeof **kv)) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		struct arc_kv *e = &(*kv)[(*n)++];
+		e->key = col_str(s, 0);
+		e->value = col_str(s, 1);
+		if (!e->key || !e->value) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	if (rc == SQLITE_NOMEM) {
+		sqlite3_finalize(s);
+		arc_kv_free(*kv, *n);
+		*kv = NULL;
+		*n = 0;
+		return oom(a);
+	}
+	if (done(a, s, rc, "reading meta")) {
+		arc_kv_free(*kv, *n);
+		*kv = NULL;
+		*n = 0;
+		return ARC_ERR;
+	}
+	return ARC_OK;
 }
 
 int arc_q_llm(struct arc *a, struct arc_llm_row **rows, size_t *n)

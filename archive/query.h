@@ -38,6 +38,7 @@ struct arc_prog_row {
 	int island;
 	char mutator[ARC_NAME_MAX];  /* "" when unknown */
 	double score;                /* best train score; NaN if none */
+	double heldout;              /* best held-out score; NaN if none */
 	char outcome[12];            /* of the attempt that made it; "" if none */
 	double created;              /* unix seconds */
 	char *elite_cells;           /* top only: "island:cell ..." or NULL */
@@ -52,6 +53,8 @@ struct arc_prog_list {
 int arc_q_list(struct arc *a, int island, long limit, struct arc_prog_list *out);
 /* Best train score first (ties: lower id first); island -1: all; limit 0: all. */
 int arc_q_top(struct arc *a, int island, long limit, struct arc_prog_list *out);
+/* The seed programs (mutator "seed", no parent): the baselines, by id. */
+int arc_q_seeds(struct arc *a, struct arc_prog_list *out);
 void arc_prog_list_clear(struct arc_prog_list *l);
 
 /* --- one program ------------------------------------------------------------------ */
@@ -113,6 +116,9 @@ int arc_q_lineage(struct arc *a, int64_t id, struct arc_step **steps, size_t *n)
 char *arc_diff_text(const char *x, const char *y, const char *xname,
                     const char *yname, int context, int *identical);
 
+/* The campaign's dimensions (arc_get_dims() with names repaired). */
+int arc_q_dims(struct arc *a, struct arc_dim *dims, int *n);
+
 /* --- the MAP-Elites grid of one island --------------------------------------------- */
 
 struct arc_cell_row {
@@ -166,6 +172,14 @@ struct arc_campaign_info {
 };
 int arc_q_campaign(struct arc *a, struct arc_campaign_info *ci);
 void arc_campaign_info_clear(struct arc_campaign_info *ci);
+
+/* The meta table's key/value pairs (island count, evaluator identity...),
+ * by key; values as text.  Free with arc_kv_free(). */
+struct arc_kv {
+	char *key, *value;
+};
+int arc_q_meta(struct arc *a, struct arc_kv **kv, size_t *n);
+void arc_kv_free(struct arc_kv *kv, size_t n);
 
 /* LLM spend per model (empty when there were no calls). */
 struct arc_llm_row {

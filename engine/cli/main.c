@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "baseline", cmd_baseline, "score an evaluator's seed programs: the bar to beat" },
 	{ "evaluators", cmd_evaluators, "list the built-in evaluators" },
 	{ "archive", cmd_archive, "browse a campaign's archive (list, top, show, cells...)" },
+	{ "report", cmd_report, "write a campaign's HTML report (map of elites, curves, lineage)" },
 	{ NULL, NULL, NULL },
 };
 
