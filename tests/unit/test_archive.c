@@ -23,7 +23,7 @@
 #include "tests/tools/arc_gen.h"
 
 static char dir[512];
-static char path[600];
+static char path[640];
 static int counter;
 
 static int setup(void **state)
