@@ -46,6 +46,7 @@ const char rpt_css[] =
 	".n{color:var(--mut)}\n"
 	".scale{display:flex;align-items:center;gap:8px;font-size:12px;color:var(--mut);margin:4px 0 8px}\n"
 	".scale .bar{width:180px;height:10px;border-radius:3px;background:linear-gradient(90deg,#440154,#3b528b,#21918c,#5ec962,#fde725)}\n"
+	"pre.msg{white-space:pre-wrap;word-break:break-all;max-height:160px}\n"
 	".diff .add{color:#116329;background:#e6ffec}\n"
 	".diff .del{color:#82071e;background:#ffebe9}\n"
 	".diff .hunk{color:#6639ba}\n"

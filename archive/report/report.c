@@ -38,10 +38,12 @@ struct ctx {
 	char err[512];
 };
 
-static const char *const status_color[ARC_NSTATUS] = {
+static const char *const status_color[] = {
 	"#3a9d5d", "#9aa1ad", "#e08a2e", "#8a5cc7", "#d2453d",
-	"#8b5a2b", "#d665a8", "#d6b52a", "#6fb7e0",
+	"#8b5a2b", "#d665a8", "#d6b52a", "#6fb7e0", "#4a4f5c",
 };
+_Static_assert(sizeof status_color / sizeof *status_color == ARC_NSTATUS,
+               "one colour per attempt status");
 static const char *const mut_color[8] = {
 	"#2d6cdf", "#e07b39", "#3a9d5d", "#b04fc4", "#c9a227", "#d2453d", "#4cb3b3", "#7a7f8c",
 };

@@ -8,11 +8,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "archive/report/report.h"
 #include "engine/cli/cli.h"
 #include "engine/config.h"
 #include "engine/evo.h"
 #include "engine/fhash.h"
 #include "engine/pipeline.h"
+#include "evaluators/mono.h"
 #include "evaluators/plugin.h"
 
 /* The campaign file's limits and enums are copied into struct evo_params
@@ -26,7 +28,7 @@ _Static_assert((int)CFG_SEL_UNIFORM == (int)EVO_SEL_UNIFORM && (int)CFG_SEL_SCOR
 
 enum {
 	R_EVALUATOR, R_CMD, R_DB, R_EVALS, R_SECONDS, R_WORKERS, R_SEED, R_ISLANDS, R_TIMEOUT,
-	R_QUIET, R_LOG, R_NOSRC,
+	R_QUIET, R_LOG, R_NOSRC, R_REPORT,
 };
 static const struct cli_opt run_opts[] = {
 	[R_EVALUATOR] = { "evaluator", "NAME|FILE.c", "built-in evaluator or C plug-in (overrides the file)" },
@@ -41,6 +43,7 @@ static const struct cli_opt run_opts[] = {
 	[R_QUIET] = { "quiet", NULL, "no progress lines (the summary is still printed)" },
 	[R_LOG] = { "log-json", "FILE", "write machine-readable events (JSON lines) to FILE" },
 	[R_NOSRC] = { "no-source", NULL, "do not print the best program's source in the summary" },
+	[R_REPORT] = { "report", "FILE", "keep an HTML report of the campaign in FILE (rewritten every few seconds)" },
 	{ NULL, NULL, NULL },
 };
 static const struct cli_spec run_spec = {
@@ -56,11 +59,31 @@ static const struct cli_spec resume_spec = {
 	"resume", "DB [options]",
 	"Continue a stopped or killed campaign from its database, with the\n"
 	"configuration stored there.  --budget-evals, --budget-seconds, --workers,\n"
-	"--quiet, --log-json and --timeout-ms may change; the rest comes from the\n"
+	"--quiet, --log-json, --report and --timeout-ms may change; the rest comes from the\n"
 	"database.  Attempts that were in flight when it stopped are redone; nothing\n"
 	"committed is lost or counted twice.",
 	run_opts, 1, 1,
 };
+
+/* disco run --report FILE: the page is rewritten (atomically) every
+ * REPORT_EVERY_S seconds, or less often when writing it takes longer than a
+ * tenth of that, so a large archive does not slow the campaign down. */
+#define REPORT_EVERY_S 3.0
+struct live_report {
+	const char *db, *out;
+	int failed;
+};
+
+static double live_report(void *ud)
+{
+	struct live_report *r = ud;
+	char err[1024];
+	double t0 = mono_s();
+	if (rpt_write_file(r->db, r->out, err, sizeof err) && !r->failed++)
+		fprintf(stderr, "disco run: --report: %s\n", err);
+	double took = mono_s() - t0;
+	return 10 * took > REPORT_EVERY_S ? 10 * took : REPORT_EVERY_S;
+}
 
 static int set_int(const struct cli_spec *sp, const struct cli_args *a, int i, double lo, double hi,
                    int64_t *out)
@@ -384,6 +407,18 @@ static int campaign_main(const char *cmd, const struct cli_args *a,
 		fprintf(stderr, "disco %s: cannot write --log-json %s\n", cmd, a->val[R_LOG]);
 		goto out;
 	}
+	struct live_report live = { db, a->val[R_REPORT], 0 };
+	if (live.out) {
+		/* A first page now (writes so far autocommitted): a bad path
+		 * fails before any work. */
+		if (rpt_write_file(db, live.out, err, sizeof err)) {
+			fprintf(stderr, "disco %s: --report: %s\n", cmd, err);
+			goto out;
+		}
+		p.periodic = live_report;
+		p.periodic_ud = &live;
+		p.periodic_s = REPORT_EVERY_S;
+	}
 	p.quiet = a->val[R_QUIET] != NULL;
 	p.log_json = log;
 	p.db_path = db;
@@ -401,6 +436,13 @@ static int campaign_main(const char *cmd, const struct cli_args *a,
 		arc_campaign_finish(arc);
 	summary(arc, ev, &sum, sb, db, !a->val[R_NOSRC], log);
 	rc = sum.end == EVO_INTERRUPTED ? 130 : 0;
+	if (live.out) {
+		/* after the summary, which records held-out scores */
+		if (rpt_write_file(db, live.out, err, sizeof err))
+			fprintf(stderr, "disco %s: --report: %s\n", cmd, err);
+		else if (!p.quiet)
+			fprintf(stderr, "report: %s\n", live.out);
+	}
 out:
 	if (log)
 		fclose(log);
