@@ -469,7 +469,9 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 			E->func_hits++;
 			char m[128];
 			snprintf(m, sizeof m, "same probe outputs as program %lld", (long long)e.program_id);
-			f->o.score = e.score;
+			/* A duplicate is credited with nothing: no score, no program,
+			 * no cell, no children (see docs/EVALUATORS.md, probe liars). */
+			f->o.score = NAN;
 			return flight_done(E, f, "duplicate", e.program_id, m);
 		}
 	}
@@ -563,6 +565,8 @@ static void before_sleep(struct loop *l, void *ud)
 		loop_stop(l);
 		return;
 	}
+	if (E->p->periodic && mono_s() >= E->next_periodic)
+		E->next_periodic = mono_s() + E->p->periodic(E->p->periodic_ud);
 	if (progress_due(E->prog)) {
 		struct arc_stats st;
 		if (arc_stats(E->a, -1, &st) == ARC_OK) {
@@ -680,6 +684,7 @@ int evo_run(const struct evo_params *p, struct arc *a, struct sbx *sb,
 	memset(sum, 0, sizeof *sum);
 	int rc = -1;
 	E.t0 = mono_s();
+	E.next_periodic = E.t0 + p->periodic_s;
 	if (evo_init(&E))
 		goto out;
 	if (arc_begin(a)) {
