@@ -25,6 +25,11 @@ static int plugin_score(const struct ev_evaluator *ev, int task, int split, cons
 static void plugin_describe(const struct ev_evaluator *ev, const char *src, size_t len,
                             struct ev_result *res);
 
+/* Marks a plug-in with serve(): the child runs the plug-in's own. */
+static void plugin_serve_stub(const struct ev_evaluator *ev, void *const *entry, void *buf, size_t len)
+{
+}
+
 static long plugin_run_stub(const struct ev_evaluator *ev, void *const *entry, int task, int split,
                             double *out, size_t cap, char *err, size_t errlen)
 {
@@ -175,6 +180,8 @@ static int from_info(struct plugin *pl, char *err, size_t errlen)
 		}
 	}
 	pl->has_describe = cJSON_IsTrue(cJSON_GetObjectItem(j, "describe"));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(j, "serve")))
+		ev->serve = plugin_serve_stub; /* the candidate in a process of its own */
 	return 0;
 }
 

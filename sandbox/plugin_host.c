@@ -44,6 +44,7 @@ static const char host_extra[] =
 
 static const struct ev_symbol host_libc[] = {
 	{ "ev_metric", (const void *)ev_metric }, { "ev_count_ops", (const void *)ev_count_ops },
+	{ "ev_remote", (const void *)ev_remote },
 	{ "memcpy", (const void *)memcpy },       { "memset", (const void *)memset },
 	{ "strlen", (const void *)strlen },       { "strcmp", (const void *)strcmp },
 	{ "strncmp", (const void *)strncmp },     { "snprintf", (const void *)snprintf },
@@ -163,6 +164,7 @@ size_t sbx_plugin_info_json(const struct ev_evaluator *ev, char *out, size_t cap
 	cJSON_AddBoolToObject(j, "noisy", ev->noisy != 0);
 	cJSON_AddNumberToObject(j, "max_outputs", (double)ev->max_outputs);
 	cJSON_AddBoolToObject(j, "describe", ev->describe != NULL);
+	cJSON_AddBoolToObject(j, "serve", ev->serve != NULL);
 	int ok = cJSON_PrintPreallocated(j, out, (int)(cap > (1u << 30) ? (1u << 30) : cap), 0);
 	cJSON_Delete(j);
 	return ok ? strlen(out) : 0;

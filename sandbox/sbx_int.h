@@ -39,6 +39,7 @@ enum {
 	SBX_EXIT_SETUP = 74,
 	SBX_EXIT_PLUGIN = 75, /* the plug-in evaluator failed (message in the report) */
 	SBX_EXIT_STACK = 77,  /* the fault handler saw a stack overflow */
+	SBX_EXIT_CANDSIG = 78, /* the candidate's own process was killed (signal in the report) */
 };
 
 /* Plug-in support in the child (sandbox/plugin_host.c): the check of a

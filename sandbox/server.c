@@ -37,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <linux/futex.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +63,7 @@ struct slot {
 	uint32_t nin;
 	size_t mem_bytes, stack_bytes;
 	unsigned cpu_s;
+	int remote;                    /* RUN: the candidate in a process of its own */
 	struct ev_result scored_in;    /* SCORE describe: the result describe() adds to */
 	/* the report: fork server -> engine */
 	uint32_t finished;             /* 1: a well-formed report of a runner that
@@ -70,6 +72,7 @@ struct slot {
 	uint32_t data_len;             /* bytes of out written by the report */
 	double t_compile_ms, t_run_ms;
 	int score_rc;
+	int cand_signal;
 	struct ev_result scored;
 	char msg[SBX_MSG_MAX];
 	double out[OUT_CAP]; /* RUN: outputs; SCORE: the input; INFO: JSON text */
@@ -87,6 +90,8 @@ struct rec {
 	uint32_t msg_len, data_len;
 	double t_compile_ms, t_run_ms;
 	int32_t score_rc;
+	int32_t cand_signal;           /* SBX_EXIT_CANDSIG: the signal that ended the
+	                                  candidate's process */
 	struct ev_result scored;
 };
 
@@ -117,6 +122,7 @@ struct job {
 	const struct ev_evaluator *ev;
 	uint64_t nonce;
 	size_t used; /* bytes of out the last report wrote, cleared before the next job */
+	int remote;
 };
 
 struct sbx {
@@ -172,6 +178,9 @@ static size_t child_stack_size;
  * while untrusted code runs). */
 static double child_out[OUT_CAP];
 static char child_msg[SBX_MSG_MAX];
+/* run()'s process: how the candidate's process ended (SIGCHLD). */
+static volatile sig_atomic_t cand_gone;
+static volatile int cand_code, cand_sig;
 
 /* A fault near the bottom of the stack is a stack overflow: report it as a
  * memory failure.  Anything else: SA_RESETHAND restored the default action,
@@ -225,12 +234,88 @@ static _Noreturn void report(int code, int finished, const uint32_t *nout, size_
 	_exit(code);
 }
 
+/* run()'s process, after the candidate's ended: a candidate that exited
+ * wrote its own report if it had one (a compile error), so mirror its
+ * code; one killed by a signal is reported with that signal. */
+static _Noreturn void cand_ended(double t0)
+{
+	if (cand_sig) {
+		struct rec r = { .magic = REC_MAGIC, .cand_signal = cand_sig,
+		                 .t_run_ms = sbx_now_ms() - t0 };
+		put_all(&r, sizeof r);
+		_exit(SBX_EXIT_CANDSIG);
+	}
+	_exit(cand_code);
+}
+
 /* Unmap the slot before untrusted code runs (raw system call: a sanitizer
  * runtime may hook munmap). */
 static void unmap_slot(void *slot, size_t size)
 {
 	if (syscall(SYS_munmap, slot, size))
 		_exit(SBX_EXIT_SETUP);
+}
+
+/* ---- the candidate in a process of its own (evaluator.h, ev_remote) ---- */
+
+/* Shared by run()'s process and the candidate's: a request counter, an
+ * answer counter, readiness, then the buffer. */
+struct rctl {
+	uint32_t req, ack, ready, pad;
+	double t_compile_ms;
+	char pad2[64 - 24];
+};
+
+static void on_cand_end(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig; (void)uc;
+	if (si->si_code == CLD_EXITED)
+		cand_code = si->si_status;
+	else
+		cand_sig = si->si_status;
+	cand_gone = 1;
+}
+
+static long futex(uint32_t *addr, int op, uint32_t val, const struct timespec *t)
+{
+	return syscall(SYS_futex, addr, op, val, t, NULL, 0);
+}
+
+/* A round trip is short: spin a little before sleeping on the futex
+ * (with the other process on the other core, the answer is often there
+ * within microseconds). */
+static int spin_change(uint32_t *word, uint32_t old)
+{
+	for (int i = 0; i < 256; i++) {
+		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != old)
+			return 1;
+		__builtin_ia32_pause();
+	}
+	return 0;
+}
+
+/* Wait (10 ms at a time, so an exit between the check and the wait is
+ * noticed) until *word differs from old or the candidate's process ended. */
+static int wait_change(uint32_t *word, uint32_t old)
+{
+	static const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	if (spin_change(word, old))
+		return 0;
+	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == old) {
+		if (cand_gone)
+			return -1;
+		futex(word, FUTEX_WAIT, old, &tick);
+	}
+	return 0;
+}
+
+static int remote_call(struct ev_remote *rm)
+{
+	struct rctl *c = (struct rctl *)rm->buf - 1;
+	uint32_t ack = __atomic_load_n(&c->ack, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&c->req, c->req + 1, __ATOMIC_RELEASE);
+	futex(&c->req, FUTEX_WAKE, 1, NULL);
+	return wait_change(&c->ack, ack);
 }
 
 static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
@@ -271,8 +356,32 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	const size_t mem_bytes = sl->mem_bytes, stack_bytes = sl->stack_bytes;
 	const unsigned cpu_s = sl->cpu_s;
 	const int has_plugin = sl->plugin_len > 0;
+	const int remote = kind == SBX_JOB_RUN && sl->remote;
 	if (mprotect(sl, slot_size, PROT_READ))
 		_exit(SBX_EXIT_SETUP);
+	/* The candidate in a process of its own: forked now, before run() has
+	 * computed anything.  This process (run()'s) stays the one the fork
+	 * server reaps; the candidate's dies with it. */
+	struct rctl *ctl = NULL;
+	int cand = 0;
+	if (remote) {
+		ctl = mmap(NULL, sizeof *ctl + EV_REMOTE_BYTES, PROT_READ | PROT_WRITE,
+		           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (ctl == MAP_FAILED)
+			_exit(SBX_EXIT_SETUP);
+		pid_t me = getpid(), pid = fork();
+		if (pid < 0)
+			_exit(SBX_EXIT_SETUP);
+		if (pid == 0) {
+			cand = 1;
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != me)
+				_exit(SBX_EXIT_SETUP);
+		} else {
+			struct sigaction cs = { .sa_sigaction = on_cand_end, .sa_flags = SA_SIGINFO | SA_NOCLDSTOP };
+			sigaction(SIGCHLD, &cs, NULL);
+		}
+	}
 
 	set_limit(RLIMIT_CPU, cpu_s);
 #ifndef SBX_ASAN
@@ -357,14 +466,43 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 		}
 		report(SBX_EXIT_DONE, 1, NULL, 0, 0, sbx_now_ms() - t0, score_rc, &scored);
 	}
-	rc = sbx_compile(ev, slot_src(sl), mem_bytes, entry, &image, &image_len,
-	                 child_msg, sizeof child_msg);
-	double t1 = sbx_now_ms();
-	if (rc)
-		report(rc, 0, NULL, 0, t1 - t0, 0, 0, NULL);
+	double t1 = t0;
+	struct ev_remote rm = { .buf = ctl ? (void *)(ctl + 1) : NULL, .len = EV_REMOTE_BYTES,
+	                        .call = remote_call };
+	if (!remote || cand) {
+		rc = sbx_compile(ev, slot_src(sl), mem_bytes, entry, &image, &image_len,
+		                 child_msg, sizeof child_msg);
+		t1 = sbx_now_ms();
+		if (rc)
+			report(rc, 0, NULL, 0, t1 - t0, 0, 0, NULL);
+	}
 	unmap_slot(sl, slot_size);
 	if (sbx_filter_load(&filters->run))
 		_exit(SBX_EXIT_SETUP);
+	if (cand) {
+		/* The candidate's process: serve run()'s requests until it ends
+		 * (this process then dies by PR_SET_PDEATHSIG). */
+		ctl->t_compile_ms = t1 - t0;
+		__atomic_store_n(&ctl->ready, 1, __ATOMIC_RELEASE);
+		futex(&ctl->ready, FUTEX_WAKE, 1, NULL);
+		uint32_t seen = 0;
+		for (;;) {
+			if (!spin_change(&ctl->req, seen))
+				while (__atomic_load_n(&ctl->req, __ATOMIC_ACQUIRE) == seen)
+					futex(&ctl->req, FUTEX_WAIT, seen, NULL);
+			seen = __atomic_load_n(&ctl->req, __ATOMIC_ACQUIRE);
+			ev->serve(ev, entry, ctl + 1, EV_REMOTE_BYTES);
+			__atomic_store_n(&ctl->ack, seen, __ATOMIC_RELEASE);
+			futex(&ctl->ack, FUTEX_WAKE, 1, NULL);
+		}
+	}
+	if (remote) {
+		/* run()'s process: the candidate's compiled (or ended). */
+		if (wait_change(&ctl->ready, 0))
+			cand_ended(t0);
+		t1 = t0 + ctl->t_compile_ms;
+		ev_remote_set(&rm);
+	}
 	size_t used = 0;
 	uint32_t nout[SBX_NTASK] = { 0 };
 	for (int t = 0; t < SBX_NTASK; t++) {
@@ -372,6 +510,8 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 			continue;
 		char err[EV_MSG_MAX] = "";
 		long n = ev->run(ev, entry, t - 1, split, child_out + used, OUT_CAP - used, err, sizeof err);
+		if (remote && cand_gone)
+			cand_ended(t0);
 		if (n < 0 || (size_t)n > OUT_CAP - used) {
 			snprintf(child_msg, sizeof child_msg, "%s", err[0] ? err : "the evaluator's runner failed");
 			report(SBX_EXIT_INVALID, 0, NULL, 0, t1 - t0, sbx_now_ms() - t1, 0, NULL);
@@ -478,6 +618,7 @@ static int finish_report(struct kid *k, struct slot *sl)
 	sl->t_compile_ms = k->hdr.t_compile_ms;
 	sl->t_run_ms = k->hdr.t_run_ms;
 	sl->score_rc = k->hdr.score_rc;
+	sl->cand_signal = k->hdr.cand_signal;
 	sl->scored = k->hdr.scored;
 	return REPORT_OK;
 }
@@ -786,6 +927,7 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 		.nin = (uint32_t)job->nin, .src_len = (uint32_t)len, .plugin_len = (uint32_t)plen,
 		.ev = job->ev, .nonce = ++s->nonce,
 		.used = job->kind == SBX_JOB_SCORE ? job->nin * sizeof *job->in : 0,
+		.remote = job->kind == SBX_JOB_RUN && job->ev && job->ev->serve,
 	};
 	sl->ev = job->ev;
 	sl->tasks = job->tasks;
@@ -807,6 +949,8 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	sl->mem_bytes = s->lim.mem_bytes;
 	sl->stack_bytes = s->lim.stack_bytes;
 	sl->cpu_s = s->lim.cpu_s ? s->lim.cpu_s : s->lim.wall_ms / 1000 + 1;
+	sl->remote = jc->remote;
+	sl->cand_signal = 0;
 	sl->finished = 0;
 	sl->data_len = 0;
 	sl->score_rc = -1;
@@ -846,7 +990,7 @@ static int job_intact(const struct slot *sl, const struct job *jc)
 {
 	return sl->ev == jc->ev && sl->tasks == jc->tasks && sl->split == jc->split &&
 	       sl->kind == jc->kind && sl->task == jc->task && sl->nin == jc->nin &&
-	       sl->src_len == jc->src_len && sl->plugin_len == jc->plugin_len;
+	       sl->src_len == jc->src_len && sl->plugin_len == jc->plugin_len && sl->remote == jc->remote;
 }
 
 /* Turn the server's verdict plus the slot's report into a result.  Every
@@ -875,6 +1019,14 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 	if (!job_intact(sl, jc)) {
 		invalid(res, "the job's parameters changed while it ran");
 		return;
+	}
+	if (res->status == SBX_INVALID_OUTPUT && r->code == SBX_EXIT_CANDSIG && r->report == REPORT_OK &&
+	    sl->cand_signal > 0 && sl->cand_signal < 65) {
+		/* The candidate's own process was killed: classified as if it
+		 * were the job's only process. */
+		int sig = sl->cand_signal;
+		res->signal = sig;
+		res->status = sig == SIGSYS ? SBX_SYSCALL : sig == SIGXCPU ? SBX_TIMEOUT : SBX_CRASH;
 	}
 	switch (res->status) {
 	case SBX_TIMEOUT:
