@@ -179,3 +179,14 @@ timeout 60 "$DISCO" eval "$T/id.c" --evaluator "$BROKEN/too-many-outputs.c" >"$T
 check_eq "too-many-outputs: eval exits 1 at load" 1 $?
 check "too-many-outputs: message names max_outputs and the limit" \
 	grep -q "max_outputs is 100000; a job (the probe and 1 stage) holds at most 131072 doubles" "$T/big.err"
+
+# A plug-in with serve(): its candidate runs in a process forked before
+# run() made its secret, so reading through the secret's address finds 0.
+printf 'double f(const double *p) { return *p; }\n' >"$T/reader.c"
+timeout 60 "$DISCO" eval "$T/reader.c" --evaluator "$BROKEN/remote-secret.c" --json >"$T/remote.json" 2>"$T/remote.err"
+check_eq "remote-secret: eval exits 0" 0 $?
+check_eq "remote-secret: status ok" ok "$(json "$T/remote.json" .status 2>/dev/null)"
+check_eq "remote-secret: the candidate's process never had run()'s secret" 0 "$(json "$T/remote.json" .score 2>/dev/null)"
+printf 'double f(const double *p) { return *(volatile double *)0; }\n' >"$T/reader-crash.c"
+timeout 60 "$DISCO" eval "$T/reader-crash.c" --evaluator "$BROKEN/remote-secret.c" --json >"$T/remote2.json" 2>/dev/null
+check_eq "remote-secret: a crash in the candidate's process is the candidate's crash" crash "$(json "$T/remote2.json" .status 2>/dev/null)"
