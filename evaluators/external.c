@@ -36,6 +36,7 @@
 #include <cjson/cJSON.h>
 
 #include "evaluators/external.h"
+#include "evaluators/text.h"
 #include "sandbox/sbx.h"
 
 extern char **environ;
@@ -688,7 +689,7 @@ static char *make_request(const char *kind, const char *split, const char *sourc
 	if (split)
 		cJSON_AddStringToObject(j, "split", split);
 	if (source)
-		cJSON_AddStringToObject(j, "source", source);
+		text_json_add(j, "source", source); /* valid UTF-8 for the command's parser */
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	if (!s)

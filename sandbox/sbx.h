@@ -65,7 +65,8 @@ void sbx_limits_default(struct sbx_limits *lim);
 
 /* Check a candidate before any compiling: size, NUL bytes, every #include
  * must name one of ev->headers (those lines are blanked, since the prelude
- * provides them), no _Pragma and no #pragma comment.  On success returns 0
+ * provides them), no _Pragma, no #pragma comment, no #line or "# N"
+ * linemarker.  On success returns 0
  * and *clean is a malloc'd, NUL-terminated copy to compile (caller frees).
  * On refusal returns -1 with a message naming the line. */
 int sbx_prescan(const char *src, size_t len, const struct ev_evaluator *ev,

@@ -8,6 +8,7 @@
 #include "engine/cli/cli.h"
 #include "engine/pipeline.h"
 #include "evaluators/plugin.h"
+#include "evaluators/text.h"
 
 static const struct cli_opt list_opts[] = { { "json", NULL, "print a JSON array" }, { NULL, NULL, NULL } };
 static const struct cli_spec list_spec = {
@@ -105,7 +106,7 @@ int cmd_baseline(int argc, char **argv)
 		const char *st = sbx_status_name(o[0].status != SBX_OK ? o[0].status : o[1].status);
 		if (arr) {
 			cJSON *j = cJSON_CreateObject();
-			cJSON_AddStringToObject(j, "seed", s->name);
+			text_json_add(j, "seed", s->name);
 			cJSON_AddStringToObject(j, "status", st);
 			for (int k = 0; k < 2; k++) {
 				const char *key = k ? "heldout" : "train";
@@ -117,8 +118,15 @@ int cmd_baseline(int argc, char **argv)
 			char tr[32] = "-", ho[32] = "-";
 			if (o[0].status == SBX_OK) snprintf(tr, sizeof tr, "%.4f", o[0].score);
 			if (o[1].status == SBX_OK) snprintf(ho, sizeof ho, "%.4f", o[1].score);
-			printf("%-24s %12s %12s  %s%s%s\n", s->name, tr, ho, st,
-			       o[0].status != SBX_OK ? ": " : "", o[0].status != SBX_OK ? o[0].message : "");
+			text_puts(stdout, s->name, 0);
+			printf("%*s %12s %12s  %s", strlen(s->name) < 24 ? 24 - (int)strlen(s->name) : 0, "", tr, ho, st);
+			if (o[0].status != SBX_OK) {
+				/* the first line of the message, escaped */
+				const char *m = o[0].message, *nl = strchr(m, '\n');
+				printf(": ");
+				text_put(stdout, m, nl ? (size_t)(nl - m) : strlen(m), 0);
+			}
+			printf("\n");
 		}
 	}
 	if (arr) {

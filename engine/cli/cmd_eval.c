@@ -1,5 +1,6 @@
 /* cmd_eval.c - `disco eval FILE --evaluator NAME`: one candidate, end to end. */
 #include <cjson/cJSON.h>
+#include "evaluators/text.h"
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -39,7 +40,7 @@ static void print_outcome(const struct cli_args *a, const struct ev_evaluator *e
 {
 	if (a->val[O_JSON]) {
 		cJSON *j = outcome_json(ev, o);
-		cJSON_AddStringToObject(j, "file", a->pos[0]);
+		text_json_add(j, "file", a->pos[0]);
 		char *s = cJSON_PrintUnformatted(j);
 		printf("%s\n", s);
 		free(s);

@@ -14,6 +14,7 @@
 #include "engine/fhash.h"
 #include "engine/pipeline.h"
 #include "evaluators/plugin.h"
+#include "evaluators/text.h"
 
 enum {
 	R_EVALUATOR, R_CMD, R_DB, R_EVALS, R_SECONDS, R_WORKERS, R_SEED, R_ISLANDS, R_TIMEOUT,
@@ -274,7 +275,9 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 			arc_program_clear(&prog);
 		}
 		if (show_src && arc_get_program(a, st.best_program_id, &prog) == ARC_OK) {
-			printf("\n%s%s", prog.source, prog.source[0] && prog.source[strlen(prog.source) - 1] == '\n' ? "" : "\n");
+			printf("\n");
+			text_puts(stdout, prog.source, 1); /* candidate text: escaped */
+			printf("%s", prog.source[0] && prog.source[strlen(prog.source) - 1] == '\n' ? "" : "\n");
 			arc_program_clear(&prog);
 		}
 	}

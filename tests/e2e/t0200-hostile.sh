@@ -106,6 +106,10 @@ run_case() { # case-file [expect-field]
 			head -c $((50 * 1024 * 1024)) >>"$file"
 		;;
 	nul) printf '/* a NUL byte: \0 */\ndouble g(double x) { return x; }\n' >>"$file" ;;
+	esc-error) # terminal escapes and invalid UTF-8 in a compiler message
+		printf '#error \033]0;disco-pwned-title\007 \033[2J\033[31m \302\233 \377\376 bad\n' >>"$file" ;;
+	esc-ident) # the same bytes in an identifier-ish position (stray characters)
+		printf 'double g(double x) { return x \033[31m \377; }\n' >>"$file" ;;
 	*)
 		not_ok "$name: unknown generator '$gen'"
 		return
@@ -129,6 +133,13 @@ run_case() { # case-file [expect-field]
 		ok "$name: stdout is exactly one result object"
 	else
 		not_ok "$name: stdout is exactly one result object ($(jq -s length "$T/out" 2>/dev/null || echo unparsable) values)"
+		nfail=1
+	fi
+
+	if iconv -f UTF-8 -t UTF-8 "$T/out" >/dev/null 2>&1; then
+		ok "$name: stdout is valid UTF-8"
+	else
+		not_ok "$name: stdout is valid UTF-8"
 		nfail=1
 	fi
 
