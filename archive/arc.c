@@ -16,6 +16,7 @@
 
 #include "archive/arc.h"
 #include "archive/arc_int.h"
+#include "evaluators/mono.h"
 
 #ifndef DISCO_VERSION
 #define DISCO_VERSION "unknown"
@@ -23,7 +24,7 @@
 
 const char *const arc_status_names[ARC_NSTATUS] = {
 	"ok", "rejected", "compile_error", "timeout", "crash",
-	"memory", "syscall", "invalid_output", "duplicate",
+	"memory", "syscall", "invalid_output", "duplicate", "edit_failed",
 };
 
 static const char *const outcome_names[ARC_NOUTCOMES] = {
@@ -197,13 +198,6 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 void arc_seterr(struct arc *a, const char *fmt, ...)

@@ -16,6 +16,15 @@
 #include "evaluators/plugin.h"
 #include "evaluators/text.h"
 
+/* The campaign file's limits and enums are copied into struct evo_params
+ * here: tie the parallel definitions so they cannot drift apart. */
+_Static_assert(CFG_MAX_MUTATORS <= EVO_MAX_MUTATORS, "campaign mutators fit the loop's table");
+_Static_assert(CFG_MAX_DIMS <= ARC_MAX_DIMS && EV_MAX_DIMS <= ARC_MAX_DIMS,
+               "campaign and evaluator dimensions fit the archive's");
+_Static_assert((int)CFG_SEL_UNIFORM == (int)EVO_SEL_UNIFORM && (int)CFG_SEL_SCORE == (int)EVO_SEL_SCORE &&
+               (int)CFG_SEL_CURIOSITY == (int)EVO_SEL_CURIOSITY,
+               "selection names mean the same in the campaign file and the loop");
+
 enum {
 	R_EVALUATOR, R_CMD, R_DB, R_EVALS, R_SECONDS, R_WORKERS, R_SEED, R_ISLANDS, R_TIMEOUT,
 	R_QUIET, R_LOG, R_NOSRC,
@@ -232,7 +241,8 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 	memset(&st, 0, sizeof st);
 	arc_stats(a, -1, &st);
 	printf("\n%s: %s after %lld attempts this run (%.1f s, %.0f/s); %lld attempts in the archive\n",
-	       ev->name, s->end == EVO_INTERRUPTED ? "interrupted" : "budget reached",
+	       ev->name,
+	       s->end == EVO_INTERRUPTED ? "interrupted" : s->end == EVO_EXHAUSTED ? "every mutator exhausted" : "budget reached",
 	       (long long)s->attempts, s->wall_s, s->per_s, (long long)st.attempts);
 	printf("  programs %lld, coverage %.1f%% (%lld cells), QD-score %.4g\n", (long long)st.programs,
 	       100 * st.coverage, (long long)st.occupied, st.qd_score);
@@ -282,7 +292,7 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 		}
 	}
 	printf("\narchive: %s  (browse: disco archive top --db %s)\n", db, db);
-	if (s->end == EVO_INTERRUPTED)
+	if (s->end == EVO_INTERRUPTED || s->end == EVO_EXHAUSTED)
 		printf("resume with: disco resume %s\n", db);
 	if (log) {
 		cJSON *j = cJSON_CreateObject();
