@@ -1,7 +1,11 @@
 /* text.c - see text.h. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "evaluators/text.h"
 
@@ -125,4 +129,68 @@ cJSON *text_json_add_number(cJSON *obj, const char *key, double v)
 	}
 	free(k);
 	return j;
+}
+
+char *text_read_file(const char *path, size_t max, int nonempty, size_t *len, char *err,
+                     size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "%s: is a directory, not a file", path);
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	size_t cap = max < (1u << 16) ? max + 1 : (1u << 16), n = 0;
+	char *buf = malloc(cap + 1);
+	while (buf) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max)
+			break;
+		if (n == cap) {
+			size_t nc = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *nb = realloc(buf, nc + 1);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap = nc;
+		}
+	}
+	close(fd);
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	if (n > max) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+		free(buf);
+		return NULL;
+	}
+	if (nonempty && n == 0) {
+		snprintf(err, errlen, "%s: is empty", path);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
 }

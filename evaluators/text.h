@@ -44,4 +44,13 @@ cJSON *text_json_add(cJSON *obj, const char *key, const char *s);
 /* Add key: number (key made valid UTF-8); non-finite becomes null. */
 cJSON *text_json_add_number(cJSON *obj, const char *key, double v);
 
+/* Read a whole file, bounded: at most max + 1 bytes are ever read, so
+ * /dev/zero or a huge file costs nothing.  Refuses a directory, a file
+ * larger than max ("PATH: larger than MAX bytes") and, with nonempty set, an
+ * empty one.  Opening never blocks (a FIFO without a writer reads as
+ * empty).  Returns a malloc'd buffer with a NUL after *len bytes (the text
+ * may contain NUL bytes before that), or NULL with "PATH: why" in err. */
+char *text_read_file(const char *path, size_t max, int nonempty, size_t *len, char *err,
+                     size_t errlen);
+
 #endif
