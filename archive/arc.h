@@ -55,6 +55,9 @@
 /* arc_open() flags. */
 #define ARC_CREATE 1   /* create the file if missing; migrate an old schema */
 #define ARC_READONLY 2 /* browse only: no writes, no migration */
+#define ARC_WRITER 4   /* the campaign's one writer: refuse when another process holds
+                          the file as its writer (an advisory flock on the file, released
+                          by arc_close or the process's death, kill -9 included) */
 
 #define ARC_SCHEMA_VERSION 1
 #define ARC_APPLICATION_ID 0x44495343 /* "DISC" in PRAGMA application_id */
@@ -150,7 +153,9 @@ struct arc_stats {
 	int64_t occupied;    /* elite cells */
 	int64_t cells;       /* cells per island (product of bins) x islands */
 	double coverage;     /* occupied / cells, 0 if no cells */
-	double qd_score;     /* sum of elite scores */
+	double qd_score;     /* sum of (elite score - qd_offset) */
+	double qd_offset;    /* min(0, lowest train score): QD-score never falls
+	                      * as coverage grows (pyribs' qd_score_offset) */
 	double best_score;   /* NaN if no elite */
 	int64_t best_program_id; /* 0 if no elite */
 	int islands;         /* distinct islands with elites (or 1 if island >= 0) */
@@ -202,6 +207,9 @@ int arc_add_evaluation(struct arc *a, int64_t program_id, double score,
 int arc_add_llm_call(struct arc *a, const struct arc_llm_call *c, int64_t *id);
 /* kind: "resume", "budget_stop", "migration", ...; detail_json may be NULL. */
 int arc_add_event(struct arc *a, const char *kind, const char *detail_json);
+/* The detail of the first event of kind (malloc'd into *detail_json, NULL
+ * when it has none).  ARC_OK, ARC_NOTFOUND or ARC_ERR. */
+int arc_event_first(struct arc *a, const char *kind, char **detail_json);
 
 /* --- MAP-Elites ---------------------------------------------------------------- */
 
@@ -269,12 +277,6 @@ int arc_next_seq(struct arc *a, int64_t *seq);
 
 const char *arc_outcome_name(int outcome); /* "NEW", ...; "?" if unknown */
 int arc_status_index(const char *status);  /* -1 if not a known status */
-
-/* --- CLI --------------------------------------------------------------------------- */
-
-/* `disco archive SUB ...`; argv[0] == "archive".  Returns the exit code:
- * 0 ok, 1 bad file/id, 2 usage error. */
-int cmd_archive(int argc, char **argv);
 
 /* --- tuned baselines (archive/tuned.c) --------------------------------------- */
 

@@ -34,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evaluators/csrc.h"
+#include "sandbox/csrc.h"
 #include "sandbox/sbx.h"
 
 enum tk { T_IDENT, T_NUM, T_STR, T_PUNCT };

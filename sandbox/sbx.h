@@ -83,6 +83,13 @@ int sbx_prescan(const char *src, size_t len, const struct ev_evaluator *ev,
 int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *msg,
                size_t msglen);
 
+/* The evaluator that compiles C plug-in evaluators inside the child: its
+ * prelude is evaluator.h itself plus the math table and a few libc
+ * functions (memcpy, memset, strlen, strcmp, strncmp, snprintf), its entry
+ * symbol `disco_evaluator`.  Prescan a plug-in's source against it.  Static
+ * data, built on first use (sbx_open() builds it before forking). */
+const struct ev_evaluator *sbx_plugin_host(void);
+
 #define SBX_MSG_MAX 4096
 #define SBX_NTASK (EV_MAX_STAGES + 1)   /* probe + stages */
 #define SBX_TASK_PROBE 1u               /* bit for the probe task */
