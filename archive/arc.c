@@ -23,7 +23,7 @@
 
 const char *const arc_status_names[ARC_NSTATUS] = {
 	"ok", "rejected", "compile_error", "timeout", "crash",
-	"memory", "syscall", "invalid_output", "duplicate",
+	"memory", "syscall", "invalid_output", "duplicate", "edit_failed",
 };
 
 static const char *const outcome_names[ARC_NOUTCOMES] = {

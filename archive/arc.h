@@ -74,10 +74,12 @@ enum arc_outcome {
 #define ARC_NOUTCOMES 4
 
 /* Attempt statuses, the only values accepted in arc_attempt.status. */
-#define ARC_NSTATUS 9
+#define ARC_NSTATUS 10
 extern const char *const arc_status_names[ARC_NSTATUS];
 /* "ok","rejected","compile_error","timeout","crash","memory","syscall",
- * "invalid_output","duplicate" */
+ * "invalid_output" (the sandbox's statuses, in sbx_status order), then
+ * "duplicate" and "edit_failed" (a mutator could not make a child, e.g. an
+ * LLM edit that did not apply) */
 
 struct arc; /* opaque */
 

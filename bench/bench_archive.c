@@ -66,7 +66,8 @@ static double fill(const char *path, int64_t n)
 
 int main(void)
 {
-	char dir[] = "/tmp/disco-bench-XXXXXX", path[96], cmd[128];
+	char dir[512], path[600], cmd[700];
+	snprintf(dir, sizeof dir, "%s/disco-bench-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	double runs[7];
 	int64_t big = 1000000;
 	const char *env = getenv("BENCH_ARCHIVE_ATTEMPTS");
