@@ -21,6 +21,8 @@
 
 #include "archive/arc.h"
 #include "archive/arc_int.h"
+#include "archive/front.h"
+#include "evaluators/evaluator.h"
 
 #define EXIT_USAGE 2
 #define EXIT_BAD 1
@@ -33,6 +35,7 @@ enum {
 	O_FORMAT = 1 << 4,
 	O_TABLE = 1 << 5,
 	O_HELP = 1 << 6,
+	O_DIM = 1 << 7,
 };
 
 struct opt {
@@ -50,6 +53,7 @@ static const struct opt opts[] = {
 	{"--format", O_FORMAT, "jsonl|csv", "export format (default jsonl)"},
 	{"--table", O_TABLE, "NAME", "table to export: programs (default), attempts,"
 	 " evaluations, elites, llm_calls, events, campaigns, dims"},
+	{"--dim", O_DIM, "NAME", "front: the descriptor (default: the first dimension)"},
 	{"--help", O_HELP, NULL, "show this help"},
 	{NULL, 0, NULL, NULL},
 };
@@ -63,6 +67,7 @@ struct ctx {
 	long limit;     /* -1: subcommand default */
 	const char *format;
 	const char *table;
+	const char *dim;
 	int nargs;
 	int64_t ids[2];
 	struct arc *a;
@@ -87,6 +92,7 @@ static int cmd_diff(struct ctx *c);
 static int cmd_cells(struct ctx *c);
 static int cmd_stats(struct ctx *c);
 static int cmd_export(struct ctx *c);
+static int cmd_front(struct ctx *c);
 
 #define COMMON (O_DB | O_HELP)
 static const struct sub subs[] = {
@@ -129,6 +135,14 @@ static const struct sub subs[] = {
 	 "Writes every row of one table (--table, default programs) to stdout, as\n"
 	 "JSON lines (one object per row) or CSV with a header line (RFC 4180\n"
 	 "quoting).  Integers are exact (64-bit hashes are signed integers)."},
+	{"front", cmd_front, 0, "", COMMON | O_JSON | O_DIM,
+	 "best score at each value of a descriptor, with the evaluator's reference",
+	 "The Pareto front along one descriptor (--dim NAME, default the first\n"
+	 "dimension): for each value the best train score, the program reaching it\n"
+	 "and how many programs have that value; '*' marks values no smaller value\n"
+	 "beats.  When the campaign's evaluator has a reference curve for the\n"
+	 "descriptor (expapprox: the minimax polynomial's digits at each operation\n"
+	 "count), it is shown next to the front with the difference."},
 	{NULL, NULL, 0, NULL, 0, NULL, NULL},
 };
 
@@ -1241,7 +1255,7 @@ int cmd_archive(int argc, char **argv)
 			sub = s;
 	if (!sub)
 		return fail(EXIT_USAGE, "unknown subcommand '%s' (expected list, top, show, lineage,"
-		            " diff, cells, stats or export; see 'disco archive --help')", argv[1]);
+		            " diff, cells, stats, export or front; see 'disco archive --help')", argv[1]);
 	c.sub = sub->name;
 
 	for (int i = 2; i < argc; i++) {
@@ -1279,6 +1293,7 @@ int cmd_archive(int argc, char **argv)
 			case O_JSON: c.json = 1; break;
 			case O_FORMAT: c.format = val; break;
 			case O_TABLE: c.table = val; break;
+			case O_DIM: c.dim = val; break;
 			case O_ISLAND:
 				if (parse_long(val, 0, 1000000, &v))
 					return fail(EXIT_USAGE, "%s: --island '%s' is not an island number"
@@ -1318,4 +1333,92 @@ int cmd_archive(int argc, char **argv)
 	fflush(stdout);
 	arc_close(&c.a);
 	return rc;
+}
+
+/* --- front --------------------------------------------------------------------- */
+
+/* The campaign's built-in evaluator's reference curve for dim, or NULL. */
+static const struct ev_reference *front_reference(struct ctx *c, const char *dim)
+{
+	char *cfg = NULL;
+	uint64_t seed;
+	const struct ev_reference *ref = NULL;
+	if (arc_campaign_get(c->a, &cfg, &seed) != ARC_OK)
+		return NULL;
+	cJSON *j = cJSON_Parse(cfg);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "evaluator");
+	const struct ev_evaluator *ev = cJSON_IsString(e) ? ev_find(e->valuestring) : NULL;
+	if (ev && ev->version >= 2 && ev->reference && !strcmp(ev->reference->dim, dim))
+		ref = ev->reference;
+	cJSON_Delete(j);
+	free(cfg);
+	return ref;
+}
+
+static int cmd_front(struct ctx *c)
+{
+	struct arc_dim dims[ARC_MAX_DIMS];
+	int nd = 0, k = 0;
+	if (arc_get_dims(c->a, dims, ARC_MAX_DIMS, &nd))
+		return fail(EXIT_BAD, "%s", arc_errmsg(c->a));
+	if (!nd)
+		return fail(EXIT_BAD, "%s: the archive has no descriptor dimensions", c->db_path);
+	if (c->dim) {
+		while (k < nd && strcmp(dims[k].name, c->dim))
+			k++;
+		if (k == nd) {
+			char list[256] = "";
+			size_t L = 0;
+			for (int i = 0; i < nd && L < sizeof list - 40; i++)
+				L += (size_t)snprintf(list + L, sizeof list - L, "%s%s", i ? ", " : "", dims[i].name);
+			return fail(EXIT_USAGE, "front: --dim '%s' is not a dimension of this archive (it has: %s)",
+			            c->dim, list);
+		}
+	}
+	struct arc_front_row *rows;
+	int n;
+	if (arc_front(c->a, k, &rows, &n))
+		return fail(EXIT_BAD, "%s", arc_errmsg(c->a));
+	const struct ev_reference *ref = front_reference(c, dims[k].name);
+	cJSON *j = NULL, *arr = NULL;
+	if (c->json) {
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "dim", dims[k].name);
+		if (ref)
+			cJSON_AddStringToObject(j, "reference", ref->label);
+		arr = cJSON_AddArrayToObject(j, "front");
+	} else {
+		printf("%-8s %-12s %-9s %-9s%s\n", dims[k].name, "best score", "program", "programs",
+		       ref ? "  reference (diff)" : "");
+	}
+	for (int i = 0; i < n; i++) {
+		double rv = NAN;
+		for (int q = 0; ref && q < ref->n; q++)
+			if (ref->value[q] == rows[i].value)
+				rv = ref->score[q];
+		if (c->json) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "value", rows[i].value);
+			cJSON_AddItemToObject(o, "score", num_or_null(rows[i].score));
+			cJSON_AddNumberToObject(o, "program_id", (double)rows[i].program_id);
+			cJSON_AddNumberToObject(o, "programs", (double)rows[i].programs);
+			cJSON_AddBoolToObject(o, "on_front", !rows[i].dominated);
+			if (ref)
+				cJSON_AddItemToObject(o, "reference", num_or_null(rv));
+			cJSON_AddItemToArray(arr, o);
+		} else {
+			printf("%-8g %-11.6g%c #%-8lld %-9lld", rows[i].value, rows[i].score,
+			       rows[i].dominated ? ' ' : '*', (long long)rows[i].program_id,
+			       (long long)rows[i].programs);
+			if (isfinite(rv))
+				printf("  %.2f (%+.2f)", rv, rows[i].score - rv);
+			printf("\n");
+		}
+	}
+	free(rows);
+	if (c->json)
+		return print_json(j);
+	if (ref)
+		printf("reference: %s\n", ref->label);
+	return 0;
 }

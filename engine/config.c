@@ -202,7 +202,7 @@ static const struct nfield nfields[] = {
 
 static const char *const top_keys[] = {
 	"description", "evaluator", "mutators", "dims", "islands", "selection", "inspirations",
-	"budget", "sandbox", "workers", "seed", "db", "hash", NULL,
+	"budget", "sandbox", "workers", "seed", "db", "hash", "seeds", NULL,
 };
 static const char *const groups[] = { "islands", "budget", "sandbox", "hash", NULL };
 static const char *const evaluator_keys[] = { "builtin", "plugin", "command", NULL };
@@ -285,7 +285,8 @@ void cfg_default(struct campaign *c)
 	c->evaluator.kind = CFG_EV_BUILTIN;
 	snprintf(c->evaluator.text, sizeof c->evaluator.text, "optim");
 	c->nmutators = 1;
-	snprintf(c->mutators[0].name, sizeof c->mutators[0].name, "literal");
+	/* symbolic varies the IR where the evaluator has one, literal otherwise */
+	snprintf(c->mutators[0].name, sizeof c->mutators[0].name, "symbolic");
 	c->mutators[0].weight = 1;
 	c->ndims = 0;
 	c->islands.count = 2;
@@ -603,6 +604,24 @@ static void apply(struct campaign *c, const cJSON *root, struct errs *e)
 			parse_seed(c, it, e);
 		} else if (!strcmp(k, "db")) {
 			get_str(it, k, c->db, CFG_TEXT_MAX, 0, e);
+		} else if (!strcmp(k, "seeds")) {
+			/* names of the seeds to start from: ["taylor2", ...] */
+			int n = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : -1;
+			char buf[CFG_TEXT_MAX] = "";
+			size_t L = 0;
+			for (int i = 0; i < n; i++) {
+				const cJSON *s = cJSON_GetArrayItem(it, i);
+				if (!cJSON_IsString(s) || !s->valuestring[0] || strpbrk(s->valuestring, ", ") ||
+				    L + strlen(s->valuestring) + 2 >= sizeof buf) {
+					n = -1;
+					break;
+				}
+				L += (size_t)snprintf(buf + L, sizeof buf - L, "%s%s", i ? "," : "", s->valuestring);
+			}
+			if (n < 1)
+				expected(e, k, "a non-empty array of seed names like [\"taylor2\"]", it);
+			else
+				snprintf(c->seeds, sizeof c->seeds, "%s", buf);
 		} else if (in_list(k, groups)) {
 			parse_group(c, k, it, e);
 		} else {
@@ -874,6 +893,16 @@ char *cfg_to_json(const struct campaign *c)
 				cJSON_AddStringToObject(r, "seed", b);
 			}
 			cJSON_AddStringToObject(r, "db", c->db);
+			if (c->seeds[0]) {
+				cJSON *sa = cJSON_AddArrayToObject(r, "seeds");
+				for (const char *o = c->seeds; sa && *o;) {
+					size_t n = strcspn(o, ",");
+					char nm[CFG_TEXT_MAX];
+					snprintf(nm, sizeof nm, "%.*s", (int)n, o);
+					cJSON_AddItemToArray(sa, cJSON_CreateString(nm));
+					o += n + (o[n] == ',');
+				}
+			}
 		}
 	}
 	char *text = cJSON_Print(r);

@@ -93,6 +93,7 @@ struct campaign {
 	int workers;
 	uint64_t seed;
 	char db[CFG_TEXT_MAX];
+	char seeds[CFG_TEXT_MAX]; /* seed names to start from, comma separated; "" = the evaluator's default */
 	struct {
 		double tolerance;    /* relative tolerance of functional hashing; 0 = exact */
 		int remeasure_after; /* noisy evaluators: re-run a function after K duplicate hits; 0 = never */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "engine/evo_int.h"
+#include "engine/sym/sym.h"
 
 #define CACHE_CAP (1u << 16) /* entries per hash cache: bounded memory */
 #define TICK_MS 100
@@ -179,19 +180,21 @@ static int propose(struct evo *E, struct flight **out)
 	const struct ev_evaluator *ev = p->ev;
 	*out = NULL;
 	if (E->seeding) {
-		const struct ev_seed *s = &ev->seeds[E->seed_next];
+		const struct ev_seed *s = &(p->seeds ? p->seeds : ev->seeds)[E->seed_next];
 		if (!s->name) {
 			E->seeding = 0;
 		} else {
 			struct flight *f = flight_new(E);
 			if (!f)
 				return -1;
+			const char *sir = p->seed_ir ? p->seed_ir[E->seed_next] : NULL;
 			E->seed_next++;
 			f->src = strdup(s->source);
 			f->len = strlen(s->source);
+			f->ir = sir ? strdup(sir) : NULL;
 			f->mutator = "seed";
 			f->island = 0;
-			if (!f->src) {
+			if (!f->src || (sir && !f->ir)) {
 				flight_free(f);
 				snprintf(E->err, E->errlen, "out of memory");
 				return -1;
@@ -244,7 +247,7 @@ static int propose(struct evo *E, struct flight **out)
 	}
 	f->req = (struct mut_req){
 		.rng = &E->rng,
-		.parent = { .src = f->par.source, .len = strlen(f->par.source), .id = pid, .score = psc,
+		.parent = { .src = f->par.source, .len = strlen(f->par.source), .ir = f->par.ir, .id = pid, .score = psc,
 		            .metrics = pmetrics, .island = f->par.island },
 		.insp = f->ninsp_prog ? f->insp_view : NULL,
 		.ninsp = f->ninsp_prog,
@@ -304,6 +307,30 @@ static int launch(struct evo *E, struct flight *f, int i)
 			snprintf(m, sizeof m, "same normalized text as attempt %lld (%s)",
 			         (long long)-e.program_id, sbx_status_name(e.status));
 		return flight_done(E, f, "duplicate", e.program_id > 0 ? e.program_id : 0, m);
+	}
+	/* Fast path: an IR child's probe outputs, interpreted in-process
+	 * (engine/sym), find a functional duplicate before any compiling. */
+	uint64_t ih;
+	if (f->ir && sym_fast_hash(E->p->ev, f->ir, E->p->hash_tol, &ih) == 0) {
+		E->func_lookups++;
+		E->interp_lookups++;
+		int64_t id;
+		double sc;
+		hit = fh_cache_get(E->func, ih, &e);
+		if (!hit && arc_find_func_hash(E->a, ih, &id, &sc) == ARC_OK) {
+			e = (struct fh_entry){ .program_id = id, .score = sc, .status = SBX_OK };
+			hit = 1;
+			fh_cache_put(E->func, ih, &e);
+		}
+		if (hit && !E->p->ev->noisy) {
+			E->func_hits++;
+			E->interp_hits++;
+			char m[128];
+			snprintf(m, sizeof m, "same probe outputs as program %lld (interpreted)",
+			         (long long)e.program_id);
+			f->o.score = e.score;
+			return flight_done(E, f, "duplicate", e.program_id, m);
+		}
 	}
 	char err[256];
 	int rc = pl_start(E->sb, i, E->p->ev, f->src, f->len, SBX_TASK_PROBE | SBX_TASK_STAGE(0),
@@ -585,11 +612,11 @@ static int add_stop_event(struct evo *E)
 	struct evo_summary *sum = E->sum;
 	snprintf(detail, sizeof detail,
 	         "{\"attempts\":%lld,\"reason\":\"%s\",\"text_hits\":%lld,\"text_lookups\":%lld,"
-	         "\"func_hits\":%lld,\"func_lookups\":%lld}",
+	         "\"func_hits\":%lld,\"func_lookups\":%lld,\"interp_hits\":%lld,\"interp_lookups\":%lld}",
 	         (long long)sum->attempts,
 	         stop_requests ? "interrupted" : E->exhausted ? "mutators exhausted" : "budget",
 	         (long long)E->text_hits, (long long)E->text_lookups, (long long)E->func_hits,
-	         (long long)E->func_lookups);
+	         (long long)E->func_lookups, (long long)E->interp_hits, (long long)E->interp_lookups);
 	return arc_add_event(E->a,
 	                     stop_requests ? "interrupted" : E->exhausted ? "exhausted_stop" : "budget_stop",
 	                     detail);
@@ -630,6 +657,9 @@ out:
 	sum->per_s = sum->wall_s > 0 ? sum->attempts / sum->wall_s : 0;
 	sum->text_hit_rate = E.text_lookups ? (double)E.text_hits / E.text_lookups : 0;
 	sum->func_hit_rate = E.func_lookups ? (double)E.func_hits / E.func_lookups : 0;
+	sum->text_hits = E.text_hits;
+	sum->interp_hits = E.interp_hits;
+	sum->interp_lookups = E.interp_lookups;
 	if (rc)
 		sum->end = EVO_ERROR;
 	evo_release(&E);

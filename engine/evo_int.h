@@ -87,6 +87,7 @@ struct evo {
 	uint32_t *cur_tries, *cur_wins;
 	struct evo_summary *sum;
 	int64_t text_hits, text_lookups, func_hits, func_lookups;
+	int64_t interp_hits, interp_lookups; /* functional lookups from interpreted IR (no compile) */
 	struct progress *prog;
 	double t0, drain_deadline;
 	int failed;                    /* an error is in err: stop */

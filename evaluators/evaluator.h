@@ -123,6 +123,16 @@ struct ev_ir {
 	                  size_t n, double *res, size_t cap);
 };
 
+/* A reference curve for `disco archive front`: the best score known at
+ * each value of one descriptor (e.g. the minimax polynomial's digits at
+ * each operation count). */
+struct ev_reference {
+	const char *dim;     /* descriptor name */
+	const char *label;   /* what the curve is */
+	int n;
+	const double *value, *score;
+};
+
 struct ev_evaluator {
 	int version; /* EV_API_VERSION */
 	const char *name;
@@ -163,6 +173,7 @@ struct ev_evaluator {
 
 	/* Version 2. */
 	const struct ev_ir *ir; /* the symbolic form, or NULL */
+	const struct ev_reference *reference; /* a known best score per descriptor value, or NULL */
 };
 
 /* --- shared helpers for evaluators (evaluators/evhelp.c) ----------------- */

@@ -1041,6 +1041,15 @@ static const struct ev_seed nm_log_ir_seeds[] = {
 	{NULL, NULL},
 };
 
+/* -log10 of the max relative error of the minimax polynomial of degree
+ * ops/2 for exp on [-1, 1] (Horner: ops/2 multiplications, ops/2 additions). */
+static const double nm_exp_ref_ops[] = { 4, 6, 8, 10, 12, 14, 16, 18, 20 };
+static const double nm_exp_ref_digits[] = { 1.40, 2.30, 3.30, 4.38, 5.52, 6.72, 7.98, 9.28, 10.62 };
+static const struct ev_reference nm_exp_ref = {
+	.dim = "ops", .label = "minimax polynomial of degree ops/2 (Horner)", .n = 9,
+	.value = nm_exp_ref_ops, .score = nm_exp_ref_digits,
+};
+
 static const struct ev_ir nm_exp_ir = {
 	.shape = EV_IR_FUNC, .tmpl = nm_ir_tmpl, .regs = nm_ir_regs,
 	.ops = "add sub mul div neg square recip", .seeds = nm_exp_ir_seeds,
@@ -1073,7 +1082,7 @@ static const struct nm_params nm_log_params = {
 	.nspecial = 3, .special = {1.0, 1.0 + 0x1p-30, 1.0 - 0x1p-30},
 };
 
-#define NM_EVALUATOR(nm_name, nm_summary, nm_prelude, nm_symbols, nm_seeds, nm_params, nm_ir) \
+#define NM_EVALUATOR(nm_name, nm_summary, nm_prelude, nm_symbols, nm_seeds, nm_params, nm_ir, nm_ref) \
 	{                                                                               \
 		.version = EV_API_VERSION,                                                  \
 		.name = nm_name,                                                            \
@@ -1094,17 +1103,18 @@ static const struct nm_params nm_log_params = {
 		.describe = nm_describe,                                                    \
 		.data = &nm_params,                                                         \
 		.ir = nm_ir,                                                                \
+		.reference = nm_ref,                                                        \
 	}
 
 const struct ev_evaluator ev_expapprox = NM_EVALUATOR(
 	"expapprox", "double f(double x) ~ exp(x) on [-1, 1]; score -log10(max rel err)",
-	nm_narrow_prelude, nm_narrow_symbols, nm_exp_seeds, nm_exp_params, &nm_exp_ir);
+	nm_narrow_prelude, nm_narrow_symbols, nm_exp_seeds, nm_exp_params, &nm_exp_ir, &nm_exp_ref);
 
 const struct ev_evaluator ev_expapprox_wide = NM_EVALUATOR(
 	"expapprox-wide",
 	"double f(double x) ~ exp(x) on [-40, 40] (range reduction); score -log10(max rel err)",
-	nm_wide_prelude, nm_wide_symbols, nm_wide_seeds, nm_wide_params, NULL);
+	nm_wide_prelude, nm_wide_symbols, nm_wide_seeds, nm_wide_params, NULL, NULL);
 
 const struct ev_evaluator ev_logapprox = NM_EVALUATOR(
 	"logapprox", "double f(double x) ~ log(x) on [0.5, 2]; score -log10(max rel err)",
-	nm_narrow_prelude, nm_narrow_symbols, nm_log_seeds, nm_log_params, &nm_log_ir);
+	nm_narrow_prelude, nm_narrow_symbols, nm_log_seeds, nm_log_params, &nm_log_ir, NULL);

@@ -182,3 +182,13 @@ long sym_residuals(const struct sym_prog *p, double *res, size_t cap)
 		return -1;
 	return ev->ir->residuals(ev, 0, EV_TRAIN, out, (size_t)n, res, cap);
 }
+
+int sym_fast_hash(const struct ev_evaluator *ev, const char *ir, double tol, uint64_t *hash)
+{
+	struct sym_prog p;
+	char err[160];
+	const struct sym_spec *s = sym_spec_of(ev, NULL, 0);
+	if (!s || !s->inproc || sym_parse(ir, strlen(ir), ev, &p, err, sizeof err))
+		return -1;
+	return sym_probe_hash(&p, tol, hash);
+}

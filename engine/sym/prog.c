@@ -629,3 +629,100 @@ int sym_seeds(const struct ev_evaluator *ev, const char *names, const char **see
 	}
 	return c;
 }
+
+void sym_seed_table_free(struct ev_seed **seeds, char ***irs)
+{
+	if (seeds && *seeds) {
+		for (struct ev_seed *s = *seeds; s->name; s++)
+			free((char *)s->source);
+		free(*seeds);
+		*seeds = NULL;
+	}
+	if (irs && *irs) {
+		for (char **p = *irs; *p; p++)
+			free(*p);
+		free(*irs);
+		*irs = NULL;
+	}
+}
+
+int sym_seed_table(const struct ev_evaluator *ev, const char *names, int use_ir,
+                   struct ev_seed **seeds, char ***irs, char *err, size_t errlen)
+{
+	enum { MAXS = 64 };
+	*seeds = NULL;
+	*irs = NULL;
+	struct ev_seed *tab = calloc(MAXS + 1, sizeof *tab);
+	char **ir = calloc(MAXS + 1, sizeof *ir);
+	if (!tab || !ir) {
+		free(tab);
+		free(ir);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*seeds = tab;
+	*irs = ir;
+	int n = 0;
+	if (use_ir && sym_spec_of(ev, NULL, 0)) {
+		static struct sym_prog progs[MAXS];
+		const char *nm[MAXS];
+		n = sym_seeds(ev, names, nm, progs, MAXS, err, errlen);
+		for (int i = 0; i < n; i++) {
+			sym_simplify(&progs[i]);
+			tab[i].name = nm[i];
+			tab[i].source = sym_render(&progs[i]);
+			ir[i] = sym_print(&progs[i]);
+			if (!tab[i].source || !ir[i]) {
+				snprintf(err, errlen, "out of memory");
+				n = -1;
+				break;
+			}
+		}
+	} else {
+		const char *want = names && *names ? names : NULL;
+		for (const char *o = want; o && *o;) {
+			while (*o == ' ' || *o == ',')
+				o++;
+			size_t k = strcspn(o, " ,");
+			if (!k)
+				break;
+			int found = 0;
+			for (int i = 0; ev->seeds[i].name; i++)
+				found |= strlen(ev->seeds[i].name) == k && !memcmp(ev->seeds[i].name, o, k);
+			if (!found) {
+				char list[512] = "";
+				size_t L = 0;
+				for (int i = 0; ev->seeds[i].name && L < sizeof list - 40; i++)
+					L += (size_t)snprintf(list + L, sizeof list - L, "%s%s", i ? ", " : "", ev->seeds[i].name);
+				snprintf(err, errlen, "evaluator %s has no seed '%.*s' (it has: %s)", ev->name,
+				         (int)(k > 40 ? 40 : k), o, list);
+				n = -1;
+				break;
+			}
+			o += k;
+		}
+		for (int i = 0; n >= 0 && ev->seeds[i].name && n < MAXS; i++) {
+			if (want && !name_listed(want, ev->seeds[i].name))
+				continue;
+			tab[n].name = ev->seeds[i].name;
+			tab[n].source = strdup(ev->seeds[i].source);
+			if (!tab[n].source) {
+				snprintf(err, errlen, "out of memory");
+				n = -1;
+				break;
+			}
+			n++;
+		}
+	}
+	if (n < 0) {
+		/* names stay borrowed; sources and IR are ours */
+		sym_seed_table_free(seeds, irs);
+		return -1;
+	}
+	if (n == 0) {
+		sym_seed_table_free(seeds, irs);
+		snprintf(err, errlen, "evaluator %s: no seed selected", ev->name);
+		return -1;
+	}
+	return n;
+}

@@ -210,6 +210,11 @@ int sym_probe_hash(const struct sym_prog *p, double tol, uint64_t *hash);
  * when not NULL), or -1 when the output is invalid or p cannot be run. */
 int sym_score(const struct sym_prog *p, int stage, double *score, struct ev_result *res);
 
+/* The fast path of the evolution loop: parse IR text of evaluator ev and
+ * hash its interpreted probe outputs.  Returns 0, or -1 when the text does
+ * not parse or ev cannot run IR in-process (then compile as usual). */
+int sym_fast_hash(const struct ev_evaluator *ev, const char *ir, double tol, uint64_t *hash);
+
 /* ---- search ------------------------------------------------------------------- */
 
 /* Mutation kinds, each with a weight in struct sym_weights. */
@@ -273,5 +278,16 @@ int sym_fit(struct sym_prog *p, int max_evals, struct rng *r, double *score);
  * message for an unknown name or a seed that does not parse. */
 int sym_seeds(const struct ev_evaluator *ev, const char *names, const char **seed_names,
               struct sym_prog *progs, int max, char *err, size_t errlen);
+
+/* The seeds a campaign starts from.  With use_ir and an evaluator with a
+ * symbolic form: its IR seeds named in names (NULL/"": ev_ir.default_seeds,
+ * or all), simplified, rendered to C, with their IR text; otherwise ev's C
+ * seeds named in names (NULL/"": all), without IR.  *seeds ends with
+ * {NULL, NULL}; *irs[i] is the IR of seed i or NULL.  Both arrays and their
+ * strings are malloc'd: release with sym_seed_table_free().  Returns the
+ * count, or -1 with a message (an unknown name lists the known ones). */
+int sym_seed_table(const struct ev_evaluator *ev, const char *names, int use_ir,
+                   struct ev_seed **seeds, char ***irs, char *err, size_t errlen);
+void sym_seed_table_free(struct ev_seed **seeds, char ***irs);
 
 #endif
