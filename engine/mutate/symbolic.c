@@ -12,7 +12,9 @@
  *      the parent, or has the parent's probe hash (interpreted: microseconds);
  *   3. constant fitting (sym_fit) for one child in SYMB_FIT_EVERY whose
  *      structure changed (not a pure constant perturbation): at most
- *      SYMB_FIT_EVALS in-process scoring runs;
+ *      SYMB_FIT_EVALS in-process scoring runs (evaluators without
+ *      residuals, e.g. optim: one child in 4 x SYMB_FIT_EVERY, a fifth
+ *      of the runs, since each is a full interpreted scoring);
  *   4. the child's C is the rendering of its simplified IR; both are
  *      returned, with a JSON note (mutations applied, tries, fitting runs).
  *
@@ -84,9 +86,14 @@ static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct m
 		return -1;
 	}
 	int fit = 0;
-	if (sp->fit_every > 0 && sp->fit_evals > 0 && (vs.kinds & ~(1 << SYM_M_PERTURB)) &&
-	    rng_below(req->rng, (uint64_t)sp->fit_every) == 0) {
-		fit = sym_fit(&c, sp->fit_evals, req->rng, NULL);
+	/* Without residuals the fitter is a local search over full scorings
+	 * (optim: ~15 ms each, interpreted): fit rarely and briefly. */
+	int slow = !c.spec->ev->ir->residuals;
+	int every = slow ? sp->fit_every * 4 : sp->fit_every;
+	int evals = slow ? (sp->fit_evals + 4) / 5 : sp->fit_evals;
+	if (every > 0 && evals > 0 && (vs.kinds & ~(1 << SYM_M_PERTURB)) &&
+	    rng_below(req->rng, (uint64_t)every) == 0) {
+		fit = sym_fit(&c, evals, req->rng, NULL);
 		counters.fit_evals += fit;
 		counters.fitted += fit > 0;
 		sym_simplify(&c);
