@@ -47,6 +47,7 @@
 
 #include "engine/rng.h"
 #include "evaluators/evaluator.h"
+#include "sandbox/sbx.h"
 
 #define SYM_MAX_INSTR 48
 #define SYM_MAX_CONST 96
@@ -214,6 +215,30 @@ int sym_score(const struct sym_prog *p, int stage, double *score, struct ev_resu
  * hash its interpreted probe outputs.  Returns 0, or -1 when the text does
  * not parse or ev cannot run IR in-process (then compile as usual). */
 int sym_fast_hash(const struct ev_evaluator *ev, const char *ir, double tol, uint64_t *hash);
+
+/* ---- batches (batch.c) ------------------------------------------------------
+ *
+ * Up to SYM_BATCH_MAX IR programs of one built-in evaluator rendered into
+ * one translation unit and run by one sandbox child: submit
+ * sym_batch_source() with sym_batch_ev(ev) as the job's evaluator, then
+ * split the result per program with sym_batch_split() and give each slice
+ * to pl_finish() with the real evaluator.  When the child fails as a whole
+ * (status not ok, or a malformed header), run the programs one by one so
+ * each gets its own status. */
+#define SYM_BATCH_MAX 64
+#define SYM_BATCH_OUT (1u << 17) /* doubles a sandbox job may write, all tasks */
+
+/* The wrapper evaluator of ev (static, exists before sbx_open()), or NULL
+ * when ev cannot be batched. */
+const struct ev_evaluator *sym_batch_ev(const struct ev_evaluator *ev);
+/* How many programs fit one job running ntasks tasks. */
+int sym_batch_capacity(const struct ev_evaluator *ev, int ntasks);
+/* The translation unit (malloc'd), NULL when a program does not render or
+ * k is out of 1..SYM_BATCH_MAX. */
+char *sym_batch_source(const struct sym_prog *const *progs, int k);
+/* Program i's view of a batch result of k programs (pointers into res).
+ * Returns 0, or -1 when the batch's outputs are malformed. */
+int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_result *one);
 
 /* ---- search ------------------------------------------------------------------- */
 

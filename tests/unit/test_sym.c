@@ -405,6 +405,79 @@ static void test_fit(void **st)
 	assert_true(after >= before);
 }
 
+/* A batch of IR programs in one child scores each exactly as alone. */
+static void test_batch(void **st)
+{
+	static struct sbx_result res;
+	struct rng r;
+	rng_seed(&r, 11);
+	for (int e = 0; ir_evaluators[e]; e++) {
+		const struct ev_evaluator *ev = ev_find(ir_evaluators[e]);
+		const struct ev_evaluator *w = sym_batch_ev(ev);
+		assert_non_null(w);
+		int k = sym_batch_capacity(ev, 2);
+		assert_true(k >= 8);
+		if (k > 24)
+			k = 24;
+		static struct sym_prog progs[SYM_BATCH_MAX];
+		const struct sym_prog *pp[SYM_BATCH_MAX];
+		struct sym_prog seed;
+		parse_ok(ev, ev->ir->seeds[0].source, &seed);
+		for (int i = 0; i < k; i++) {
+			assert_int_equal(sym_vary(&seed, NULL, NULL, 1e-15, 24, &r, &progs[i], NULL), 0);
+			pp[i] = &progs[i];
+		}
+		char *src = sym_batch_source(pp, k);
+		assert_non_null(src);
+		char err[256], *clean = NULL;
+		struct pl_outcome bo;
+		memset(&bo, 0, sizeof bo);
+		assert_int_equal(pl_start(sb, 0, w, src, strlen(src), SBX_TASK_PROBE | SBX_TASK_STAGE(0), EV_TRAIN,
+		                          &bo, err, sizeof err), 1);
+		assert_int_equal(sbx_wait(sb, 0, &res, err, sizeof err), 0);
+		if (res.status != SBX_OK)
+			fail_msg("%s batch: %s\n%s", ev->name, res.message, src);
+		/* the slices point into the slot: finish them all before reusing it */
+		static struct pl_outcome a[SYM_BATCH_MAX];
+		for (int i = 0; i < k; i++) {
+			struct sbx_result one;
+			if (sym_batch_split(&res, k, i, &one))
+				fail_msg("%s: split %d of %d failed", ev->name, i, k);
+			char *ci = sym_render(&progs[i]);
+			memset(&a[i], 0, sizeof a[i]);
+			a[i].stage = -1;
+			pl_finish(ev, &one, EV_TRAIN, 1e-15, ci, strlen(ci), &a[i]);
+			free(ci);
+		}
+		/* a header that does not match the job is refused */
+		struct sbx_result one;
+		assert_int_equal(sym_batch_split(&res, k + 1, 0, &one), -1);
+		assert_int_equal(sym_batch_split(&res, k, k, &one), -1);
+		for (int i = 0; i < k; i++) {
+			char *ci = sym_render(&progs[i]);
+			struct pl_outcome b;
+			memset(&b, 0, sizeof b);
+			b.stage = -1;
+			static struct sbx_result alone;
+			assert_int_equal(pl_start(sb, 0, ev, ci, strlen(ci), SBX_TASK_PROBE | SBX_TASK_STAGE(0), EV_TRAIN,
+			                          &b, err, sizeof err), 1);
+			assert_int_equal(sbx_wait(sb, 0, &alone, err, sizeof err), 0);
+			pl_finish(ev, &alone, EV_TRAIN, 1e-15, ci, strlen(ci), &b);
+			assert_int_equal(a[i].status, b.status);
+			assert_true(a[i].fhash == b.fhash);
+			if (b.status == SBX_OK)
+				assert_true(a[i].score == b.score && a[i].stage == b.stage);
+			uint64_t h;
+			assert_int_equal(sym_probe_hash(&progs[i], 1e-15, &h), 0);
+			assert_true(h == a[i].fhash);
+			free(ci);
+		}
+		free(clean);
+		free(src);
+	}
+	assert_null(sym_batch_ev(ev_find("expapprox-wide")));
+}
+
 int main(void)
 {
 	char err[256];
@@ -423,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_interpreter_vs_compiled),
 		cmocka_unit_test(test_vary_deterministic),
 		cmocka_unit_test(test_fit),
+		cmocka_unit_test(test_batch),
 	};
 	int rc = cmocka_run_group_tests_name("sym", tests, NULL, NULL);
 	sbx_close(&sb);
