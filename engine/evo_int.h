@@ -30,7 +30,7 @@
 #include "engine/mutate/mutate.h"
 #include "engine/pipeline.h"
 #include "engine/progress.h"
-#include "engine/rng.h"
+#include "evaluators/rng.h"
 
 /* Proposals an asynchronous mutator may hold at once, whatever it says. */
 #define EVO_MAX_PENDING 256
@@ -59,6 +59,7 @@ struct flight {
 	uint64_t thash;
 	int remeasure;        /* a noisy duplicate being measured again */
 	struct pl_outcome o;
+	struct ext_job *xjob; /* an external command's evaluation in flight, or NULL */
 	/* An asynchronous proposal's request and what it borrows. */
 	struct mut_req req;
 	struct arc_program par;

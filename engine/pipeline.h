@@ -31,13 +31,21 @@ struct pl_outcome {
 	double t_compile_ms, t_run_ms, t_score_ms, t_total_ms;
 };
 
-/* Prescan src and submit a job for `tasks` on `slot`.  Returns 1 when the
- * job is running, 0 when the candidate is already finished (o filled:
- * rejected, or judged at once by an external evaluator command), -1 on a
- * setup error (err). */
+/* pl_start()'s named outcome: the job is running on its slot. */
+#define PL_RUNNING 1
+
+/* Prescan src and submit a job for `tasks` on `slot`.  Returns PL_RUNNING
+ * when the job is running, 0 when the candidate is already finished (o
+ * filled: rejected, or judged at once by an external evaluator command),
+ * -1 on a setup error (err). */
 int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src,
              size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
              size_t errlen);
+
+/* An external command's answer (ext_eval() or ext_job_finish() returned
+ * rc with r) as the candidate's outcome, phase times included. */
+struct ext_result;
+void pl_ext_outcome(const struct ext_result *r, int rc, struct pl_outcome *o);
 
 /* Fold a finished job into o: hash the probe output (if run) with relative
  * tolerance tol, score the stages that ran in order, stopping at the first

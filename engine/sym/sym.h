@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/rng.h"
+#include "evaluators/rng.h"
 #include "evaluators/evaluator.h"
 #include "sandbox/sbx.h"
 
