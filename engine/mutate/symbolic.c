@@ -31,7 +31,7 @@
 #include "engine/sym/sym.h"
 
 #define SYMB_TRIES 24
-#define SYMB_FIT_EVERY 4
+#define SYMB_FIT_EVERY 2
 #define SYMB_FIT_EVALS 40
 #define SYMB_TOL 1e-15 /* the campaign default hash tolerance */
 

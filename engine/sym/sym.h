@@ -251,7 +251,8 @@ int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_resul
 	X(PERTURB, "perturb")     \
 	X(RANDOMIZE, "randomize") \
 	X(SWAP, "swap")           \
-	X(CROSSOVER, "crossover")
+	X(CROSSOVER, "crossover") \
+	X(EXTEND, "extend")
 
 enum sym_mutation {
 #define SYM_MENUM_(id, name) SYM_M_##id,

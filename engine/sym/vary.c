@@ -23,6 +23,12 @@
  *   crossover   the parent's first i instructions, then another program's
  *               instructions from j on (temporaries renamed, reads of
  *               temporaries left behind redirected)
+ *   extend      an operand X becomes X + R k, X (1 + R k) or X / (1 + R k)
+ *               for a register R and a small new constant k (a constant c
+ *               of a polynomial becomes c + x k: one more Horner step;
+ *               X / (1 + x k): a rational), nearly neutral until fitting
+ *               or perturbation grows k; one mutation, since its halves
+ *               alone would simplify away
  * Constant prior: half from a small table of usual values (0.5, 2, 0.9,
  * 0.999, 1e-8, ...), half +-10^U(-3, 1).
  */
@@ -40,6 +46,7 @@ const char *const sym_mutation_names[SYM_NMUT] = {
 const struct sym_weights sym_default_weights = { {
 	[SYM_M_INSERT] = 3, [SYM_M_DELETE] = 2, [SYM_M_CHANGE_OP] = 2, [SYM_M_CHANGE_ARG] = 2,
 	[SYM_M_PERTURB] = 4, [SYM_M_RANDOMIZE] = 1, [SYM_M_SWAP] = 0.5, [SYM_M_CROSSOVER] = 0.5,
+	[SYM_M_EXTEND] = 3,
 } };
 
 static double new_const(struct rng *r)
@@ -298,6 +305,47 @@ static int m_crossover(struct sym_prog *p, const struct sym_prog *o, struct rng 
 	return 0;
 }
 
+static int m_extend(struct sym_prog *p, struct rng *r)
+{
+	if (!p->n || p->n + 3 > SYM_MAX_INSTR || p->nk + 2 > SYM_MAX_CONST)
+		return -1;
+	int form = (int)rng_below(r, 3); /* X + R k, X (1 + R k), X / (1 + R k) */
+	int outer = form == 0 ? SYM_ADD : form == 1 ? SYM_MUL : SYM_DIV;
+	if (!(p->spec->vocab >> SYM_MUL & 1) || !(p->spec->vocab >> SYM_ADD & 1) ||
+	    !(p->spec->vocab >> outer & 1))
+		return -1;
+	int j = (int)rng_below(r, (uint64_t)p->n);
+	int s = (int)rng_below(r, (uint64_t)sym_ops[p->ins[j].op].arity);
+	int X = p->ins[j].a[s];
+	int R = avail_reg(p, j, r);
+	p->k[p->nk] = 0.01 * rng_normal(r); /* nearly neutral: fitting or perturbation grows it */
+	int k = SYM_K(p->nk++);
+	struct sym_instr in[3];
+	int n = 0, t;
+	memset(in, 0, sizeof in);
+	if ((t = new_temp(p)) < 0)
+		return -1;
+	in[n] = (struct sym_instr){ .op = SYM_MUL, .dst = (int16_t)t, .a = { (int16_t)R, (int16_t)k, 0 } };
+	int prev = t;
+	n++;
+	if (form) {
+		p->k[p->nk] = 1.0;
+		int one = SYM_K(p->nk++);
+		if ((t = new_temp(p)) < 0)
+			return -1;
+		in[n++] = (struct sym_instr){ .op = SYM_ADD, .dst = (int16_t)t, .a = { (int16_t)prev, (int16_t)one, 0 } };
+		prev = t;
+	}
+	if ((t = new_temp(p)) < 0)
+		return -1;
+	in[n++] = (struct sym_instr){ .op = (uint8_t)outer, .dst = (int16_t)t, .a = { (int16_t)X, (int16_t)prev, 0 } };
+	p->ins[j].a[s] = (int16_t)t;
+	for (int q = n - 1; q >= 0; q--)
+		if (insert_at(p, j, &in[q]))
+			return -1;
+	return 0;
+}
+
 int sym_mutate_once(struct sym_prog *p, int m, const struct sym_prog *other, struct rng *r)
 {
 	switch (m) {
@@ -309,6 +357,7 @@ int sym_mutate_once(struct sym_prog *p, int m, const struct sym_prog *other, str
 	case SYM_M_RANDOMIZE: return m_randomize(p, r);
 	case SYM_M_SWAP: return m_swap(p, r);
 	case SYM_M_CROSSOVER: return m_crossover(p, other, r);
+	case SYM_M_EXTEND: return m_extend(p, r);
 	}
 	return -1;
 }
