@@ -192,19 +192,39 @@ static const struct nfield nfields[] = {
 	  "an integer from 16 to 65536 (MiB)" },
 	{ "sandbox", "max_source_bytes", F_INT, OFF(sandbox.max_source_bytes), 256, 16777216,
 	  "an integer from 256 to 16777216 (bytes)" },
+	{ "sandbox", "batch", F_INT, OFF(sandbox.batch), 1, 64,
+	  "an integer from 1 (one candidate per child) to 64" },
 	{ NULL, "workers", F_INT, OFF(workers), 1, CFG_MAX_WORKERS, "an integer from 1 to 256" },
 	{ "hash", "tolerance", F_DBL, OFF(hash.tolerance), 0, 0.5,
 	  "a number from 0 (exact) to 0.5 (relative tolerance)" },
 	{ "hash", "remeasure_after", F_INT, OFF(hash.remeasure_after), 0, 1000000,
 	  "an integer from 0 (never) to 1000000" },
+	{ "symbolic", "fit_every", F_INT, OFF(symbolic.fit_every), 0, 1000000,
+	  "an integer from 0 (never fit constants) to 1000000" },
+	{ "symbolic", "fit_evals", F_INT, OFF(symbolic.fit_evals), 1, 100000, "an integer from 1 to 100000" },
+	{ "symbolic", "tries", F_INT, OFF(symbolic.tries), 1, 1000, "an integer from 1 to 1000" },
+	{ "mutation_weights", "insert", F_DBL, OFF(symbolic.weights[0]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "delete", F_DBL, OFF(symbolic.weights[1]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "change_op", F_DBL, OFF(symbolic.weights[2]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "change_arg", F_DBL, OFF(symbolic.weights[3]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "perturb", F_DBL, OFF(symbolic.weights[4]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "randomize", F_DBL, OFF(symbolic.weights[5]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "swap", F_DBL, OFF(symbolic.weights[6]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "crossover", F_DBL, OFF(symbolic.weights[7]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "extend", F_DBL, OFF(symbolic.weights[8]), 0, 1000, "a number from 0 to 1000" },
+};
+
+/* The order of engine/sym/sym.h's SYM_MUTATIONS (checked by test_sym). */
+const char *const cfg_mutation_weight_names[CFG_MUTATION_KINDS + 1] = {
+	"insert", "delete", "change_op", "change_arg", "perturb", "randomize", "swap", "crossover", "extend", NULL,
 };
 #define NNFIELDS (sizeof nfields / sizeof nfields[0])
 
 static const char *const top_keys[] = {
 	"description", "evaluator", "mutators", "dims", "islands", "selection", "inspirations",
-	"budget", "sandbox", "workers", "seed", "db", "hash", "seeds", NULL,
+	"budget", "sandbox", "workers", "seed", "db", "hash", "seeds", "symbolic", "mutation_weights", NULL,
 };
-static const char *const groups[] = { "islands", "budget", "sandbox", "hash", NULL };
+static const char *const groups[] = { "islands", "budget", "sandbox", "hash", "symbolic", "mutation_weights", NULL };
 static const char *const evaluator_keys[] = { "builtin", "plugin", "command", NULL };
 static const char *const mutator_keys[] = { "name", "weight", NULL };
 static const char *const dim_keys[] = { "descriptor", "lo", "hi", "bins", NULL };
@@ -298,6 +318,13 @@ void cfg_default(struct campaign *c)
 	c->sandbox.timeout_ms = 2000;
 	c->sandbox.memory_mb = 256;
 	c->sandbox.max_source_bytes = 65536;
+	c->sandbox.batch = 16; /* IR candidates per sandbox child (engine/sym/batch.c) */
+	/* the symbolic mutator's defaults (engine/mutate/symbolic.c, engine/sym/vary.c) */
+	c->symbolic.fit_every = 2;
+	c->symbolic.fit_evals = 40;
+	c->symbolic.tries = 24;
+	static const double w[CFG_MUTATION_KINDS] = { 3, 2, 2, 2, 4, 1, 0.5, 0.5, 3 };
+	memcpy(c->symbolic.weights, w, sizeof w);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	c->workers = n < 1 ? 1 : n > CFG_MAX_WORKERS ? CFG_MAX_WORKERS : (int)n;
 	c->seed = 1;
@@ -551,7 +578,7 @@ static void parse_group(struct campaign *c, const char *group, const cJSON *obj,
 		expected(e, group, what, obj);
 		return;
 	}
-	const char *keys[16];
+	const char *keys[24];
 	int nk = 0;
 	for (size_t i = 0; i < NNFIELDS; i++)
 		if (nfields[i].group && !strcmp(nfields[i].group, group))

@@ -130,6 +130,16 @@ static void ready_push(struct evo *E, struct flight *f)
 	E->nready++;
 }
 
+static void ready_push_front(struct evo *E, struct flight *f)
+{
+	f->state = FL_READY;
+	f->next = E->ready;
+	E->ready = f;
+	if (!E->ready_tail)
+		E->ready_tail = f;
+	E->nready++;
+}
+
 static struct flight *ready_pop(struct evo *E)
 {
 	struct flight *f = E->ready;
@@ -355,7 +365,9 @@ static int launch_ext(struct evo *E, struct flight *f, int i)
 
 /* Put f (child made) on sandbox slot i, or record it at once (text
  * duplicate, rejected, judged at once).  Returns 0 or -1 (E->err). */
-static int launch(struct evo *E, struct flight *f, int i)
+/* Exact-text and interpreted functional duplicates, before any sandbox.
+ * Returns 1 when f was recorded (gone), 0 when it must run, -1 (E->err). */
+static int precheck(struct evo *E, struct flight *f)
 {
 	f->thash = fh_text(f->src, f->len);
 	struct fh_entry e;
@@ -376,7 +388,7 @@ static int launch(struct evo *E, struct flight *f, int i)
 		else
 			snprintf(m, sizeof m, "same normalized text as attempt %lld (%s)",
 			         (long long)-e.program_id, sbx_status_name(e.status));
-		return flight_done(E, f, "duplicate", e.program_id > 0 ? e.program_id : 0, m);
+		return flight_done(E, f, "duplicate", e.program_id > 0 ? e.program_id : 0, m) ? -1 : 1;
 	}
 	/* Fast path: an IR child's probe outputs, interpreted in-process
 	 * (engine/sym), find a functional duplicate before any compiling. */
@@ -398,15 +410,33 @@ static int launch(struct evo *E, struct flight *f, int i)
 			char m[128];
 			snprintf(m, sizeof m, "same probe outputs as program %lld (interpreted)",
 			         (long long)e.program_id);
-			f->o.score = e.score;
-			return flight_done(E, f, "duplicate", e.program_id, m);
+			f->o.score = NAN; /* as for a compiled duplicate: credited with nothing */
+			return flight_done(E, f, "duplicate", e.program_id, m) ? -1 : 1;
 		}
 	}
-	if (ext_of(E->p->ev))
-		return launch_ext(E, f, i);
+	return 0;
+}
+
+static int launch_batch(struct evo *E, struct flight *head, int i);
+
+static int launch(struct evo *E, struct flight *f, int i)
+{
+	unsigned tasks = SBX_TASK_PROBE | SBX_TASK_STAGE(0);
+	if (f->stage_next > 0) {
+		/* the later stages of a batched child: it runs alone now */
+		tasks = pl_stage_tasks(E->p->ev, f->stage_next);
+		f->stage_next = 0;
+	} else {
+		int r = precheck(E, f);
+		if (r)
+			return r < 0 ? -1 : 0;
+		if (ext_of(E->p->ev))
+			return launch_ext(E, f, i);
+		if (E->p->batch > 1 && f->ir && f->mut && !f->solo && sym_batch_ev(E->p->ev))
+			return launch_batch(E, f, i);
+	}
 	char err[256];
-	int rc = pl_start(E->sb, i, E->p->ev, f->src, f->len, SBX_TASK_PROBE | SBX_TASK_STAGE(0),
-	                  EV_TRAIN, &f->o, err, sizeof err);
+	int rc = pl_start(E->sb, i, E->p->ev, f->src, f->len, tasks, EV_TRAIN, &f->o, err, sizeof err);
 	if (rc < 0) {
 		snprintf(E->err, E->errlen, "sandbox: %s", err);
 		flight_free(f);
@@ -417,6 +447,91 @@ static int launch(struct evo *E, struct flight *f, int i)
 	f->state = FL_RUNNING;
 	f->slot = i;
 	E->slot[i] = f;
+	E->inflight++;
+	return 0;
+}
+
+/* Gather up to p->batch IR children (head first, then ready or newly
+ * proposed ones that pass the duplicate checks) into one sandbox job on
+ * slot i.  A lone child, or a batch the sandbox refuses, runs as usual. */
+static int stopping(struct evo *E);
+
+static int launch_batch(struct evo *E, struct flight *head, int i)
+{
+	static struct sym_prog progs[SYM_BATCH_MAX];
+	const struct sym_prog *pp[SYM_BATCH_MAX];
+	struct flight *b[SYM_BATCH_MAX];
+	const struct ev_evaluator *ev = E->p->ev;
+	int cap = sym_batch_capacity(ev, 2), m = 0;
+	char err[256];
+	if (cap > E->p->batch)
+		cap = E->p->batch;
+	if (sym_parse(head->ir, strlen(head->ir), ev, &progs[m], err, sizeof err) == 0)
+		b[m++] = head;
+	while (m && m < cap && !stopping(E)) {
+		struct flight *g = ready_pop(E);
+		if (!g) {
+			E->inflight += m; /* the gathered ones count as in flight for propose() */
+			int rc = E->npending >= EVO_MAX_PENDING ? 0 : propose(E, &g);
+			E->inflight -= m;
+			if (rc < 0)
+				return -1;
+			if (rc == 0)
+				break;
+			if (rc == 2)
+				continue;
+		}
+		if (!g->ir || !g->mut || g->solo || g->stage_next) {
+			ready_push_front(E, g);
+			break;
+		}
+		int r = precheck(E, g);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		if (sym_parse(g->ir, strlen(g->ir), ev, &progs[m], err, sizeof err)) {
+			g->solo = 1;
+			ready_push_front(E, g);
+			break;
+		}
+		b[m++] = g;
+	}
+	char *src = NULL;
+	if (m > 1) {
+		for (int k = 0; k < m; k++)
+			pp[k] = &progs[k];
+		src = sym_batch_source(pp, m);
+	}
+	struct pl_outcome bo;
+	memset(&bo, 0, sizeof bo);
+	int rc = src ? pl_start(E->sb, i, sym_batch_ev(ev), src, strlen(src), SBX_TASK_PROBE | SBX_TASK_STAGE(0),
+	                        EV_TRAIN, &bo, err, sizeof err)
+	             : 0;
+	free(src);
+	if (rc < 0) {
+		snprintf(E->err, E->errlen, "sandbox: %s", err);
+		return -1;
+	}
+	if (rc != PL_RUNNING) {
+		/* one child, or a batch refused before running: each alone */
+		for (int k = m - 1; k >= 0; k--) {
+			b[k]->solo = 1;
+			ready_push_front(E, b[k]);
+		}
+		if (!m) {
+			head->solo = 1;
+			ready_push_front(E, head);
+		}
+		return 0;
+	}
+	for (int k = 0; k < m; k++) {
+		b[k]->batch = k + 1 < m ? b[k + 1] : NULL;
+		b[k]->state = FL_RUNNING;
+		b[k]->slot = i;
+	}
+	head->nbatch = m;
+	E->slot[i] = head;
 	E->inflight++;
 	return 0;
 }
@@ -460,15 +575,13 @@ static int fill(struct evo *E)
 	return 0;
 }
 
-/* A job finished in slot i. */
-static int finish(struct evo *E, int i, const struct sbx_result *res)
+/* One flight's job ended: res is its own result (or its slice of a
+ * batch's, then i is -1 and later stages queue up to run alone). */
+static int finish_flight(struct evo *E, struct flight *f, int i, const struct sbx_result *res)
 {
-	struct flight *f = E->slot[i];
 	const struct evo_params *p = E->p;
 	int first = res->out[0] != NULL;
 	int next = pl_finish(p->ev, res, EV_TRAIN, p->hash_tol, f->src, f->len, &f->o);
-	E->slot[i] = NULL;
-	E->inflight--;
 	if (first && f->o.has_fhash && f->o.status == SBX_OK) {
 		struct fh_entry e;
 		E->func_lookups++;
@@ -502,6 +615,11 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 			return flight_done(E, f, "duplicate", e.program_id, m);
 		}
 	}
+	if (next >= 0 && i < 0) {
+		f->stage_next = next;
+		ready_push(E, f);
+		return 0;
+	}
 	if (next >= 0) {
 		char err[256];
 		int rc = pl_start(E->sb, i, p->ev, f->src, f->len, pl_stage_tasks(p->ev, next), EV_TRAIN,
@@ -518,6 +636,47 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 		}
 	}
 	return flight_done(E, f, NULL, 0, NULL);
+}
+
+/* A batch job ended: hand each flight its slice; when the child failed as
+ * a whole, every flight runs again alone to get its own status. */
+static int finish_batch(struct evo *E, struct flight *head, const struct sbx_result *res)
+{
+	static struct sbx_result one;
+	struct flight *b[SYM_BATCH_MAX];
+	int m = 0, ok = res->status == SBX_OK;
+	for (struct flight *g = head; g && m < SYM_BATCH_MAX; g = g->batch)
+		b[m++] = g;
+	for (int k = 0; ok && k < m; k++)
+		ok = sym_batch_split(res, m, k, &one) == 0;
+	for (int k = 0; k < m; k++) {
+		b[k]->batch = NULL;
+		b[k]->nbatch = 0;
+	}
+	if (!ok) {
+		for (int k = m - 1; k >= 0; k--) {
+			b[k]->solo = 1;
+			ready_push_front(E, b[k]);
+		}
+		return 0;
+	}
+	for (int k = 0; k < m; k++) {
+		sym_batch_split(res, m, k, &one);
+		if (finish_flight(E, b[k], -1, &one))
+			return -1;
+	}
+	return 0;
+}
+
+/* A job finished in slot i. */
+static int finish(struct evo *E, int i, const struct sbx_result *res)
+{
+	struct flight *f = E->slot[i];
+	E->slot[i] = NULL;
+	E->inflight--;
+	if (f->nbatch > 1)
+		return finish_batch(E, f, res);
+	return finish_flight(E, f, i, res);
 }
 
 static void migrations(struct evo *E)

@@ -56,6 +56,7 @@ struct evo_params {
 	/* Seeds to start from instead of ev->seeds (NULL: ev->seeds), ending
 	 * with {NULL, NULL}; seed_ir[i]: the IR text seeds[i] was rendered
 	 * from, or NULL (seed_ir itself may be NULL). */
+	int batch;                       /* IR children per sandbox job (<= 1: one each) */
 	const struct ev_seed *seeds;
 	const char *const *seed_ir;
 	const char *db_path;             /* for messages ("disco resume DB") */

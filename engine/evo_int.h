@@ -58,6 +58,11 @@ struct flight {
 	const char *mutator;  /* name recorded with the attempt */
 	uint64_t thash;
 	int remeasure;        /* a noisy duplicate being measured again */
+	/* Batches of IR children (engine/sym/batch.c): one job on one slot. */
+	struct flight *batch; /* the next flight of the same job */
+	int nbatch;           /* on the head: flights in the job (0: not batched) */
+	int stage_next;       /* > 0: run only this stage (after a batch) */
+	int solo;             /* run alone (its batch failed as a whole) */
 	struct pl_outcome o;
 	struct ext_job *xjob; /* an external command's evaluation in flight, or NULL */
 	/* An asynchronous proposal's request and what it borrows. */

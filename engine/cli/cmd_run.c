@@ -181,6 +181,15 @@ static int make_params(const char *cmd, const struct campaign *c, const struct e
 	p->budget_evals = c->budget.evaluations;
 	p->budget_wall_s = c->budget.wall_seconds;
 	p->workers = c->workers;
+	p->batch = c->sandbox.batch;
+	{
+		static struct sym_weights w;
+		for (int k = 0; k < SYM_NMUT && k < CFG_MUTATION_KINDS; k++)
+			w.w[k] = c->symbolic.weights[k];
+		struct sym_params sp = { .weights = &w, .fit_every = c->symbolic.fit_every,
+		                         .fit_evals = c->symbolic.fit_evals, .tries = c->symbolic.tries };
+		mut_symbolic_configure(&sp);
+	}
 	p->seed = c->seed;
 	p->hash_tol = c->hash.tolerance;
 	p->remeasure_after = c->hash.remeasure_after;

@@ -43,9 +43,21 @@ void sym_counters_get(struct sym_counters *c)
 	*c = counters;
 }
 
-static const struct sym_params default_params = {
+/* Module state: the built-in's parameters, set once at start-up by
+ * mut_symbolic_configure() (a campaign's "symbolic" fields). */
+static struct sym_weights cfg_weights;
+static struct sym_params default_params = {
 	.fit_every = SYMB_FIT_EVERY, .fit_evals = SYMB_FIT_EVALS, .tries = SYMB_TRIES,
 };
+
+void mut_symbolic_configure(const struct sym_params *p)
+{
+	default_params = *p;
+	if (p->weights) {
+		cfg_weights = *p->weights;
+		default_params.weights = &cfg_weights;
+	}
+}
 
 static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct mut_child *child,
                       char *err, size_t errlen)

@@ -37,6 +37,10 @@ struct sym_counters {
 
 void sym_counters_get(struct sym_counters *c);
 
+/* Parameters of the built-in mut_symbolic (copied; weights too).  Call
+ * during start-up, before the campaign runs. */
+void mut_symbolic_configure(const struct sym_params *p);
+
 extern const struct mut_mutator mut_symbolic;
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/config.h"
 #include "engine/fhash.h"
 #include "engine/pipeline.h"
 #include "engine/sym/sym.h"
@@ -56,6 +57,14 @@ static void test_ops_table(void **st)
 			         sym_ops[o].cost, sym_ops[o].c, spelling_ops(sym_ops[o].c));
 	}
 	assert_int_equal(sym_op_find("nosuch"), -1);
+	/* the campaign file's mutation_weights follow the same kinds and defaults */
+	struct campaign c;
+	cfg_default(&c);
+	assert_int_equal(SYM_NMUT, CFG_MUTATION_KINDS);
+	for (int m = 0; m < SYM_NMUT; m++) {
+		assert_string_equal(cfg_mutation_weight_names[m], sym_mutation_names[m]);
+		assert_true(c.symbolic.weights[m] == sym_default_weights.w[m]);
+	}
 	assert_true(sym_apply(SYM_LERP, 1, 3, 0.25) == 1.5);
 	assert_true(sym_apply(SYM_CLIP, 5, -1, 1) == 1);
 	assert_true(sym_apply(SYM_SIGN, -0.0, 0, 0) == 0);
