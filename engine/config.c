@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine/config.h"
+#include "evaluators/text.h"
 
 #define MAX_EXACT_INT 9007199254740992.0 /* 2^53: larger integers lose digits in JSON */
 
@@ -35,10 +36,14 @@ static void errs_init(struct errs *e, char *buf, size_t cap, const char *file)
 		e->buf[0] = '\0';
 }
 
+/* At most this many problems are listed; the rest are counted
+ * (50,000 unknown keys are one screen, not 50,000 lines). */
+#define ERRS_SHOWN 20
+
 __attribute__((format(printf, 2, 3))) static void add(struct errs *e, const char *fmt, ...)
 {
 	e->n++;
-	if (!e->buf || e->len + 1 >= e->cap)
+	if (!e->buf || e->len + 1 >= e->cap || e->n > ERRS_SHOWN)
 		return;
 	int w = snprintf(e->buf + e->len, e->cap - e->len, "%s%s: ", e->n > 1 ? "\n" : "", e->file);
 	if (w < 0)
@@ -53,6 +58,19 @@ __attribute__((format(printf, 2, 3))) static void add(struct errs *e, const char
 	w = vsnprintf(e->buf + e->len, e->cap - e->len, fmt, ap);
 	va_end(ap);
 	if (w >= 0)
+		e->len += (size_t)w;
+	if (e->len >= e->cap)
+		e->len = e->cap - 1;
+}
+
+/* The count of problems not listed, as one last line. */
+static void errs_done(struct errs *e)
+{
+	if (e->n <= ERRS_SHOWN || !e->buf || e->len + 1 >= e->cap)
+		return;
+	int w = snprintf(e->buf + e->len, e->cap - e->len, "\n%s: ... and %d more problems", e->file,
+	                 e->n - ERRS_SHOWN);
+	if (w > 0)
 		e->len += (size_t)w;
 	if (e->len >= e->cap)
 		e->len = e->cap - 1;
@@ -192,19 +210,39 @@ static const struct nfield nfields[] = {
 	  "an integer from 16 to 65536 (MiB)" },
 	{ "sandbox", "max_source_bytes", F_INT, OFF(sandbox.max_source_bytes), 256, 16777216,
 	  "an integer from 256 to 16777216 (bytes)" },
+	{ "sandbox", "batch", F_INT, OFF(sandbox.batch), 1, 64,
+	  "an integer from 1 (one candidate per child) to 64" },
 	{ NULL, "workers", F_INT, OFF(workers), 1, CFG_MAX_WORKERS, "an integer from 1 to 256" },
 	{ "hash", "tolerance", F_DBL, OFF(hash.tolerance), 0, 0.5,
 	  "a number from 0 (exact) to 0.5 (relative tolerance)" },
 	{ "hash", "remeasure_after", F_INT, OFF(hash.remeasure_after), 0, 1000000,
 	  "an integer from 0 (never) to 1000000" },
+	{ "symbolic", "fit_every", F_INT, OFF(symbolic.fit_every), 0, 1000000,
+	  "an integer from 0 (never fit constants) to 1000000" },
+	{ "symbolic", "fit_evals", F_INT, OFF(symbolic.fit_evals), 1, 100000, "an integer from 1 to 100000" },
+	{ "symbolic", "tries", F_INT, OFF(symbolic.tries), 1, 1000, "an integer from 1 to 1000" },
+	{ "mutation_weights", "insert", F_DBL, OFF(symbolic.weights[0]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "delete", F_DBL, OFF(symbolic.weights[1]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "change_op", F_DBL, OFF(symbolic.weights[2]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "change_arg", F_DBL, OFF(symbolic.weights[3]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "perturb", F_DBL, OFF(symbolic.weights[4]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "randomize", F_DBL, OFF(symbolic.weights[5]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "swap", F_DBL, OFF(symbolic.weights[6]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "crossover", F_DBL, OFF(symbolic.weights[7]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "extend", F_DBL, OFF(symbolic.weights[8]), 0, 1000, "a number from 0 to 1000" },
+};
+
+/* The order of engine/sym/sym.h's SYM_MUTATIONS (checked by test_sym). */
+const char *const cfg_mutation_weight_names[CFG_MUTATION_KINDS + 1] = {
+	"insert", "delete", "change_op", "change_arg", "perturb", "randomize", "swap", "crossover", "extend", NULL,
 };
 #define NNFIELDS (sizeof nfields / sizeof nfields[0])
 
 static const char *const top_keys[] = {
 	"description", "evaluator", "mutators", "dims", "islands", "selection", "inspirations",
-	"budget", "sandbox", "workers", "seed", "db", "hash", NULL,
+	"budget", "sandbox", "workers", "seed", "db", "hash", "seeds", "symbolic", "mutation_weights", NULL,
 };
-static const char *const groups[] = { "islands", "budget", "sandbox", "hash", NULL };
+static const char *const groups[] = { "islands", "budget", "sandbox", "hash", "symbolic", "mutation_weights", NULL };
 static const char *const evaluator_keys[] = { "builtin", "plugin", "command", NULL };
 static const char *const mutator_keys[] = { "name", "weight", NULL };
 static const char *const dim_keys[] = { "descriptor", "lo", "hi", "bins", NULL };
@@ -285,7 +323,8 @@ void cfg_default(struct campaign *c)
 	c->evaluator.kind = CFG_EV_BUILTIN;
 	snprintf(c->evaluator.text, sizeof c->evaluator.text, "optim");
 	c->nmutators = 1;
-	snprintf(c->mutators[0].name, sizeof c->mutators[0].name, "literal");
+	/* symbolic varies the IR where the evaluator has one, literal otherwise */
+	snprintf(c->mutators[0].name, sizeof c->mutators[0].name, "symbolic");
 	c->mutators[0].weight = 1;
 	c->ndims = 0;
 	c->islands.count = 2;
@@ -297,6 +336,13 @@ void cfg_default(struct campaign *c)
 	c->sandbox.timeout_ms = 2000;
 	c->sandbox.memory_mb = 256;
 	c->sandbox.max_source_bytes = 65536;
+	c->sandbox.batch = 16; /* IR candidates per sandbox child (engine/sym/batch.c) */
+	/* the symbolic mutator's defaults (engine/mutate/symbolic.c, engine/sym/vary.c) */
+	c->symbolic.fit_every = 2;
+	c->symbolic.fit_evals = 40;
+	c->symbolic.tries = 24;
+	static const double w[CFG_MUTATION_KINDS] = { 3, 2, 2, 2, 4, 1, 0.5, 0.5, 3 };
+	memcpy(c->symbolic.weights, w, sizeof w);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	c->workers = n < 1 ? 1 : n > CFG_MAX_WORKERS ? CFG_MAX_WORKERS : (int)n;
 	c->seed = 1;
@@ -550,7 +596,7 @@ static void parse_group(struct campaign *c, const char *group, const cJSON *obj,
 		expected(e, group, what, obj);
 		return;
 	}
-	const char *keys[16];
+	const char *keys[24];
 	int nk = 0;
 	for (size_t i = 0; i < NNFIELDS; i++)
 		if (nfields[i].group && !strcmp(nfields[i].group, group))
@@ -606,6 +652,24 @@ static void apply(struct campaign *c, const cJSON *root, struct errs *e)
 			parse_seed(c, it, e);
 		} else if (!strcmp(k, "db")) {
 			get_str(it, k, c->db, CFG_TEXT_MAX, 0, e);
+		} else if (!strcmp(k, "seeds")) {
+			/* names of the seeds to start from: ["taylor2", ...] */
+			int n = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : -1;
+			char buf[CFG_TEXT_MAX] = "";
+			size_t L = 0;
+			for (int i = 0; i < n; i++) {
+				const cJSON *s = cJSON_GetArrayItem(it, i);
+				if (!cJSON_IsString(s) || !s->valuestring[0] || strpbrk(s->valuestring, ", ") ||
+				    L + strlen(s->valuestring) + 2 >= sizeof buf) {
+					n = -1;
+					break;
+				}
+				L += (size_t)snprintf(buf + L, sizeof buf - L, "%s%s", i ? "," : "", s->valuestring);
+			}
+			if (n < 1)
+				expected(e, k, "a non-empty array of seed names like [\"taylor2\"]", it);
+			else
+				snprintf(c->seeds, sizeof c->seeds, "%s", buf);
 		} else if (in_list(k, groups)) {
 			parse_group(c, k, it, e);
 		} else {
@@ -699,6 +763,82 @@ static void line_col(const char *text, const char *pos, int *line, int *col)
 	}
 }
 
+/* Before cJSON sees the text (it checks neither): the file is UTF-8, and
+ * every number means exactly what it says: no overflow to infinity, no
+ * underflow to 0 or a subnormal, no integer that a double cannot hold (beyond
+ * 2^53 doubles skip integers: 9007199254740993 would silently become ...992). */
+static int check_text(const char *p, struct errs *e)
+{
+	const char *s = p;
+	int in_str = 0;
+	while (*s) {
+		size_t l = text_utf8_len((const unsigned char *)s, strlen(s) < 4 ? strlen(s) : 4);
+		if (!l) {
+			int line, col;
+			line_col(p, s, &line, &col);
+			add(e, "line %d, column %d: invalid UTF-8 (byte 0x%02x); campaign files are UTF-8 text", line, col,
+			    (unsigned char)*s);
+			return -1;
+		}
+		if (l > 1) {
+			s += l;
+			continue;
+		}
+		if (in_str) {
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == '"')
+				in_str = 0;
+			s += *s ? 1 : 0;
+			continue;
+		}
+		if (*s == '"') {
+			in_str = 1;
+			s++;
+			continue;
+		}
+		if (*s == '-' || (*s >= '0' && *s <= '9')) {
+			const char *b = s;
+			int integer = 1;
+			if (*s == '-')
+				s++;
+			while ((*s >= '0' && *s <= '9') || *s == '.' || *s == 'e' || *s == 'E' || *s == '+' || *s == '-') {
+				if (*s == '.' || *s == 'e' || *s == 'E')
+					integer = 0;
+				s++;
+			}
+			char tok[64];
+			size_t n = (size_t)(s - b);
+			snprintf(tok, sizeof tok, "%.*s", (int)(n < 40 ? n : 40), b);
+			errno = 0;
+			char *end;
+			double d = strtod(b, &end);
+			const char *why = NULL;
+			if (end != s)
+				why = NULL; /* not a number: cJSON reports the syntax */
+			else if (errno == ERANGE || !isfinite(d))
+				why = fabs(d) > 1 ? "is too large for a double" : "is too small for a double (it would become 0 or lose precision)";
+			else if (d != 0 && fabs(d) < 2.2250738585072014e-308)
+				why = "is too small for a double (it would become 0 or lose precision)";
+			else if (integer && fabs(d) >= 9007199254740992.0) {
+				/* beyond 2^53 only some integers exist as doubles */
+				char exact[400];
+				snprintf(exact, sizeof exact, "%.0f", d);
+				if (strlen(exact) != n || memcmp(exact, b, n))
+					why = "is an integer that a double cannot hold exactly (beyond 2^53 doubles skip integers)";
+			}
+			if (why) {
+				int line, col;
+				line_col(p, b, &line, &col);
+				add(e, "line %d, column %d: the number %s%s %s", line, col, tok, n > 40 ? "..." : "", why);
+			}
+			continue;
+		}
+		s++;
+	}
+	return e->n ? -1 : 0;
+}
+
 int cfg_parse(struct campaign *c, const char *json, const char *filename, char *err,
               size_t errlen)
 {
@@ -715,6 +855,8 @@ int cfg_parse(struct campaign *c, const char *json, const char *filename, char *
 		add(&e, "invalid JSON: the file is empty (expected an object such as {})");
 		return -1;
 	}
+	if (check_text(p, &e))
+		return -1;
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithOpts(p, &end, 1);
 	if (!root) {
@@ -747,6 +889,7 @@ int cfg_parse(struct campaign *c, const char *json, const char *filename, char *
 		validate(&tmp, &e);
 	}
 	cJSON_Delete(root);
+	errs_done(&e);
 	if (e.n)
 		return -1;
 	*c = tmp;
@@ -758,6 +901,7 @@ int cfg_validate(const struct campaign *c, const char *origin, char *err, size_t
 	struct errs e;
 	errs_init(&e, err, errlen, origin);
 	validate(c, &e);
+	errs_done(&e);
 	return e.n ? -1 : 0;
 }
 
@@ -765,32 +909,22 @@ int cfg_load_file(struct campaign *c, const char *path, char *err, size_t errlen
 {
 	struct errs e;
 	errs_init(&e, err, errlen, path);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		add(&e, "cannot open the campaign file: %s", strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		add(&e, "is a directory, expected a campaign file (JSON)");
-		return -1;
-	}
-	char *buf = malloc(CFG_FILE_MAX + 1);
+	size_t n = 0;
+	char why[512];
+	char *buf = text_read_file(path, CFG_FILE_MAX, 0, &n, why, sizeof why);
 	if (!buf) {
-		fclose(f);
-		add(&e, "out of memory");
+		/* why is "PATH: reason"; the origin already names the file */
+		const char *r = strncmp(why, path, strlen(path)) == 0 ? why + strlen(path) + 2 : why;
+		if (strstr(r, "is a directory"))
+			add(&e, "is a directory, expected a campaign file (JSON)");
+		else if (strstr(r, "larger than"))
+			add(&e, "the campaign file is larger than %d bytes", CFG_FILE_MAX);
+		else
+			add(&e, "cannot open the campaign file: %s", r);
 		return -1;
 	}
-	size_t n = fread(buf, 1, CFG_FILE_MAX + 1, f);
-	int rerr = ferror(f);
-	fclose(f);
 	int rc = -1;
-	if (rerr)
-		add(&e, "cannot read the campaign file: %s", strerror(errno));
-	else if (n > CFG_FILE_MAX)
-		add(&e, "the campaign file is larger than %d bytes", CFG_FILE_MAX);
-	else if (memchr(buf, '\0', n))
+	if (memchr(buf, '\0', n))
 		add(&e, "the campaign file contains a NUL byte (expected JSON text)");
 	else {
 		buf[n] = '\0';
@@ -877,6 +1011,16 @@ char *cfg_to_json(const struct campaign *c)
 				cJSON_AddStringToObject(r, "seed", b);
 			}
 			cJSON_AddStringToObject(r, "db", c->db);
+			if (c->seeds[0]) {
+				cJSON *sa = cJSON_AddArrayToObject(r, "seeds");
+				for (const char *o = c->seeds; sa && *o;) {
+					size_t n = strcspn(o, ",");
+					char nm[CFG_TEXT_MAX];
+					snprintf(nm, sizeof nm, "%.*s", (int)n, o);
+					cJSON_AddItemToArray(sa, cJSON_CreateString(nm));
+					o += n + (o[n] == ',');
+				}
+			}
 		}
 	}
 	char *text = cJSON_Print(r);

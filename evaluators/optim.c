@@ -10,10 +10,13 @@
  * in the candidate's own source.
  *
  * run() drives step() on each workload of the task (optim_work.c) and
- * writes the final parameters, workload after workload, then one count of
- * state slots used per workload.  score() regenerates the workloads,
- * recomputes every loss from those parameters and never trusts anything
- * else the child wrote.  Full definitions: docs/EVALUATORS.md.
+ * writes the parameters at OPT_CKPT checkpoints, workload after workload,
+ * then one count of state slots used per workload.  score() regenerates
+ * the workloads, recomputes every loss from those parameters and never
+ * trusts anything else the child wrote; a workload scores the mean
+ * improvement over its checkpoints (area under the curve), so speed counts
+ * and the clip at 10 binds only for rules that get there early.  Full
+ * definitions: docs/EVALUATORS.md.
  */
 #include <math.h>
 #include <stdio.h>
@@ -198,6 +201,8 @@ static int all_finite(int n, const double *w)
 struct lane {
 	const struct opt_work *wl; /* NULL: the probe */
 	int n, steps, active;
+	int ck;             /* checkpoints written */
+	size_t pos;         /* where its checkpoints go in out */
 	double w[OPT_MAXN], g[OPT_MAXN], s[OPT_SLOTS * OPT_MAXN];
 	struct rng noise;
 };
@@ -315,19 +320,21 @@ static long run_probe(optim_step_fn step, struct ev_remote *rm, double *out, siz
 	return OPT_PROBE_OUT;
 }
 
-/* Drive step() on every workload of a task in lockstep; final parameters
- * of each into out, then the number of state slots each used.  A
- * parameter that turns non-finite ends its workload early (it scores the
- * floor anyway). */
+/* Drive step() on every workload of a task in lockstep; the parameters of
+ * each at its checkpoints into out[pos + j * n ..], then the number of
+ * state slots each used. */
 static long run_lanes(optim_step_fn step, struct ev_remote *rm, int split, const int *idx, int nw,
                       double *out, char *err, size_t errlen)
 {
 	int maxsteps = 0;
+	size_t pos = 0;
 	for (int k = 0; k < nw; k++) {
 		struct lane *l = &lanes[k];
 		memset(l, 0, sizeof *l);
 		l->wl = opt_workload(split, idx[k]);
 		l->n = l->wl->n;
+		l->pos = pos;
+		pos += (size_t)OPT_CKPT * (size_t)l->n;
 		l->steps = l->wl->spec->steps;
 		l->active = 1;
 		memcpy(l->w, l->wl->w0, sizeof(double) * (size_t)l->n);
@@ -355,14 +362,19 @@ static long run_lanes(optim_step_fn step, struct ev_remote *rm, int split, const
 			snprintf(err, errlen, "optim: the candidate's process ended");
 			return -1;
 		}
-		for (int k = 0; k < nw; k++)
-			if (lanes[k].active && !all_finite(lanes[k].n, lanes[k].w))
-				lanes[k].active = 0;
-	}
-	size_t pos = 0;
-	for (int k = 0; k < nw; k++) {
-		memcpy(out + pos, lanes[k].w, sizeof(double) * (size_t)lanes[k].n);
-		pos += (size_t)lanes[k].n;
+		/* The parameters at each checkpoint; a parameter that turns
+		 * non-finite ends its workload, the remaining checkpoints repeat
+		 * it (they score the floor). */
+		for (int k = 0; k < nw; k++) {
+			struct lane *l = &lanes[k];
+			if (!l->active)
+				continue;
+			int bad = !all_finite(l->n, l->w);
+			while (l->ck < OPT_CKPT && (bad || t == opt_ckpt_step(l->steps, l->ck + 1)))
+				memcpy(out + l->pos + (size_t)l->ck++ * (size_t)l->n, l->w, sizeof(double) * (size_t)l->n);
+			if (bad)
+				l->active = 0;
+		}
 	}
 	for (int k = 0; k < nw; k++)
 		out[pos++] = slots_used(&lanes[k]);
@@ -374,7 +386,7 @@ static size_t task_outputs(int split, const int *idx, int nw)
 {
 	size_t total = (size_t)nw;
 	for (int k = 0; k < nw; k++)
-		total += (size_t)opt_workload(split, idx[k])->n;
+		total += (size_t)OPT_CKPT * (size_t)opt_workload(split, idx[k])->n;
 	return total;
 }
 
@@ -433,19 +445,25 @@ static int optim_score(const struct ev_evaluator *ev, int task, int split,
 	size_t need = task_outputs(split, idx, nw);
 	if (n != need || !out) {
 		snprintf(res->message, sizeof res->message,
-		         "optim: stage %d output has %zu doubles, expected %zu (final parameters of %d workloads + %d slot counts)",
-		         task, n, need, nw, nw);
+		         "optim: stage %d output has %zu doubles, expected %zu (parameters at %d checkpoints of %d workloads + %d slot counts)",
+		         task, n, need, OPT_CKPT, nw, nw);
 		return -1;
 	}
-	double sum = 0;
+	double sum = 0, final = 0;
 	int slots = 0;
 	size_t pos = 0;
 	for (int k = 0; k < nw; k++) {
 		const struct opt_work *wl = opt_workload(split, idx[k]);
-		double imp = opt_improvement(wl, opt_lstar(split, idx[k]), out + pos);
-		ev_metric(res, wl->spec->name, imp);
-		sum += imp;
-		pos += (size_t)wl->n;
+		double lstar = opt_lstar(split, idx[k]), area = 0, last = 0;
+		for (int j = 0; j < OPT_CKPT; j++) {
+			last = opt_improvement(wl, lstar, out + pos);
+			area += last;
+			pos += (size_t)wl->n;
+		}
+		area /= OPT_CKPT;
+		ev_metric(res, wl->spec->name, area);
+		sum += area;
+		final += last;
 	}
 	/* Slot counts are the child's claim: clamp to 0..SLOTS, keep the most. */
 	for (int k = 0; k < nw; k++) {
@@ -457,6 +475,7 @@ static int optim_score(const struct ev_evaluator *ev, int task, int split,
 	res->score = sum / nw;
 	res->desc[0] = slots;
 	ev_metric(res, "slots", slots);
+	ev_metric(res, "final", final / nw); /* the mean improvement at the last step */
 	return 0;
 }
 
@@ -465,6 +484,148 @@ static void optim_describe(const struct ev_evaluator *ev, const char *src, size_
 {
 	res->desc[1] = src ? ev_count_ops(src, len) : 0;
 }
+
+/* ---- the symbolic form ----------------------------------------------------
+ *
+ * The update rule as an elementwise register program: w (in/out), g (in),
+ * t (the step, scalar), m0..m3 (the four state slots, s[k*n+i]).  Scalar
+ * temporaries (functions of t and constants, e.g. bias corrections) are
+ * hoisted before the loop.  Each IR seed performs the operations of the C
+ * seed of the same name in the same order, so both score the same.
+ * The template's own operations (the slot pointers and i++) count 4. */
+
+static const struct ev_ir_reg optim_ir_regs[] = {
+	{"w", "w[i]", 1, EV_IR_INOUT},
+	{"g", "g[i]", 1, EV_IR_IN},
+	{"t", "t", 0, EV_IR_IN},
+	{"m0", "s[i]", 1, EV_IR_STATE},
+	{"m1", "s1[i]", 1, EV_IR_STATE},
+	{"m2", "s2[i]", 1, EV_IR_STATE},
+	{"m3", "s3[i]", 1, EV_IR_STATE},
+	{NULL, NULL, 0, 0},
+};
+
+static const char optim_ir_tmpl[] =
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tdouble *s1 = s + n, *s2 = s1 + n, *s3 = s2 + n;\n"
+	"\t{scalar}\n"
+	"\tfor (int i = 0; i < n; i++) {\n"
+	"\t\t{body}\n"
+	"\t}\n"
+	"}\n";
+
+static const struct ev_seed optim_ir_seeds[] = {
+	{"sgd",
+	 "sym optim\n"
+	 "r0 = mul 0.001 g\n"
+	 "w = sub w r0\n"},
+	{"momentum",
+	 "sym optim\n"
+	 "r0 = mul 0.9 m0\n"
+	 "m0 = add r0 g\n"
+	 "r1 = mul 0.0001 m0\n"
+	 "w = sub w r1\n"},
+	{"nesterov",
+	 "sym optim\n"
+	 "r0 = mul 0.9 m0\n"
+	 "m0 = add r0 g\n"
+	 "r1 = mul 0.9 m0\n"
+	 "r2 = add g r1\n"
+	 "r3 = mul 0.0001 r2\n"
+	 "w = sub w r3\n"},
+	{"adagrad",
+	 "sym optim\n"
+	 "r0 = mul g g\n"
+	 "m0 = add m0 r0\n"
+	 "r1 = mul 0.1 g\n"
+	 "r2 = sqrt m0\n"
+	 "r3 = add r2 1e-08\n"
+	 "r4 = div r1 r3\n"
+	 "w = sub w r4\n"},
+	{"rmsprop",
+	 "sym optim\n"
+	 "r0 = mul 0.99 m0\n"
+	 "r1 = mul 0.01 g\n"
+	 "r2 = mul r1 g\n"
+	 "m0 = add r0 r2\n"
+	 "r3 = mul 0.01 g\n"
+	 "r4 = sqrt m0\n"
+	 "r5 = add r4 1e-08\n"
+	 "r6 = div r3 r5\n"
+	 "w = sub w r6\n"},
+	{"adam",
+	 "sym optim\n"
+	 "r0 = pow 0.9 t\n"
+	 "r1 = sub 1.0 r0\n"
+	 "r2 = pow 0.999 t\n"
+	 "r3 = sub 1.0 r2\n"
+	 "r4 = mul 0.9 m0\n"
+	 "r5 = mul 0.1 g\n"
+	 "m0 = add r4 r5\n"
+	 "r6 = mul 0.999 m1\n"
+	 "r7 = mul 0.001 g\n"
+	 "r8 = mul r7 g\n"
+	 "m1 = add r6 r8\n"
+	 "r9 = div m0 r1\n"
+	 "r10 = mul 0.03 r9\n"
+	 "r11 = div m1 r3\n"
+	 "r12 = sqrt r11\n"
+	 "r13 = add r12 1e-08\n"
+	 "r14 = div r10 r13\n"
+	 "w = sub w r14\n"},
+	{"adamw",
+	 "sym optim\n"
+	 "r0 = pow 0.9 t\n"
+	 "r1 = sub 1.0 r0\n"
+	 "r2 = pow 0.999 t\n"
+	 "r3 = sub 1.0 r2\n"
+	 "r4 = mul 0.9 m0\n"
+	 "r5 = mul 0.1 g\n"
+	 "m0 = add r4 r5\n"
+	 "r6 = mul 0.999 m1\n"
+	 "r7 = mul 0.001 g\n"
+	 "r8 = mul r7 g\n"
+	 "m1 = add r6 r8\n"
+	 "r9 = div m0 r1\n"
+	 "r10 = div m1 r3\n"
+	 "r11 = sqrt r10\n"
+	 "r12 = add r11 1e-08\n"
+	 "r13 = div r9 r12\n"
+	 "r14 = mul 0.001 w\n"
+	 "r15 = add r13 r14\n"
+	 "r16 = mul 0.03 r15\n"
+	 "w = sub w r16\n"},
+	{"signsgd",
+	 "sym optim\n"
+	 "r0 = sign g\n"
+	 "r1 = mul 0.003 r0\n"
+	 "w = sub w r1\n"},
+	{"lion",
+	 "sym optim\n"
+	 "r0 = mul 0.9 m0\n"
+	 "r1 = mul 0.1 g\n"
+	 "r2 = add r0 r1\n"
+	 "r3 = sign r2\n"
+	 "r4 = mul 0.001 w\n"
+	 "r5 = add r3 r4\n"
+	 "r6 = mul 0.007 r5\n"
+	 "w = sub w r6\n"
+	 "r7 = mul 0.99 m0\n"
+	 "r8 = mul 0.01 g\n"
+	 "m0 = add r7 r8\n"},
+	{NULL, NULL},
+};
+
+static const struct ev_ir optim_ir = {
+	.shape = EV_IR_UPDATE,
+	.tmpl = optim_ir_tmpl,
+	.regs = optim_ir_regs,
+	.ops = "add sub mul div neg abs sign sqrt square recip exp log tanh min max clip lerp pow",
+	.seeds = optim_ir_seeds,
+	.default_seeds = NULL,
+	.residuals = NULL,
+};
 
 const struct ev_evaluator ev_optim = {
 	.version = EV_API_VERSION,
@@ -485,5 +646,6 @@ const struct ev_evaluator ev_optim = {
 	.score = optim_score,
 	.describe = optim_describe,
 	.data = NULL,
+	.ir = &optim_ir,
 	.serve = optim_serve,
 };

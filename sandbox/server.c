@@ -76,11 +76,22 @@ struct slot {
 	struct ev_result scored;
 	char msg[SBX_MSG_MAX];
 	double out[OUT_CAP]; /* RUN: outputs; SCORE: the input; INFO: JSON text */
-	/* plug-in source then candidate source follow, each NUL-terminated */
+	/* plug-in source then candidate source follow, each NUL-terminated;
+	 * the last pages of the slot hold the preprocessed candidate (struct
+	 * ppbuf), which the fork server stores from the child's report: the
+	 * child sends it before the candidate runs, so the candidate cannot
+	 * change what describe() counts. */
 };
 
-/* What a child writes on its result pipe when it ends: this header, then
- * msg_len bytes of message, then data_len bytes of output.  A candidate
+struct ppbuf {
+	uint64_t len;
+	char text[];
+};
+
+/* What a child writes on its result pipe: first a struct pprec and the
+ * preprocessed candidate (len bytes; 0 when there is none), sent before
+ * any untrusted code runs; when it ends, a struct rec, then msg_len bytes
+ * of message, then data_len bytes of output.  A candidate
  * able to issue write(3, ...) itself can only describe its own outputs;
  * the job's parameters, other slots and the nonce are out of its reach. */
 struct rec {
@@ -93,6 +104,12 @@ struct rec {
 	int32_t cand_signal;           /* SBX_EXIT_CANDSIG: the signal that ended the
 	                                  candidate's process */
 	struct ev_result scored;
+};
+
+#define PP_MAGIC 0x70707063u /* "cppp" */
+struct pprec {
+	uint32_t magic, pad;
+	uint64_t len;
 };
 
 struct req {
@@ -128,6 +145,7 @@ struct job {
 struct sbx {
 	int nslots;
 	size_t slot_size;
+	size_t pp_size; /* the ppbuf pages at the end of each slot */
 	char *shm;
 	int req_fd, resp_fd;
 	pid_t server;
@@ -139,6 +157,10 @@ struct sbx {
 static struct slot *slot_at(char *shm, size_t size, int i) { return (struct slot *)(shm + size * (size_t)i); }
 static char *slot_plugin(struct slot *s) { return (char *)(s + 1); }
 static char *slot_src(struct slot *s) { return (char *)(s + 1) + s->plugin_len + 1; }
+static struct ppbuf *slot_pp(struct slot *s, size_t slot_size, size_t pp_size)
+{
+	return (struct ppbuf *)((char *)s + slot_size - pp_size);
+}
 
 void sbx_limits_default(struct sbx_limits *lim)
 {
@@ -169,6 +191,7 @@ struct kid {
 	int fd;          /* the read end of its result pipe, or -1 */
 	size_t got;      /* report bytes read so far */
 	int bad;         /* the report is malformed */
+	struct pprec pph;
 	struct rec hdr;
 };
 
@@ -214,6 +237,18 @@ static void put_all(const void *p, size_t n)
 	}
 }
 
+static int pp_sent; /* this process's report began with its pprec */
+
+/* The preprocessed candidate (or nothing), first on the result pipe:
+ * before untrusted code runs. */
+static void send_pp(const char *text, size_t len)
+{
+	struct pprec h = { .magic = PP_MAGIC, .len = len };
+	put_all(&h, sizeof h);
+	put_all(text, len);
+	pp_sent = 1;
+}
+
 /* Write the report on the result pipe and end.  finished: the runner got
  * through every task (or the info/score job). */
 static _Noreturn void report(int code, int finished, const uint32_t *nout, size_t data_len,
@@ -228,6 +263,8 @@ static _Noreturn void report(int code, int finished, const uint32_t *nout, size_
 		r.scored = *scored;
 	r.msg_len = (uint32_t)strnlen(child_msg, sizeof child_msg - 1);
 	r.data_len = (uint32_t)data_len;
+	if (!pp_sent)
+		send_pp(NULL, 0);
 	put_all(&r, sizeof r);
 	put_all(child_msg, r.msg_len);
 	put_all(child_out, data_len);
@@ -237,11 +274,13 @@ static _Noreturn void report(int code, int finished, const uint32_t *nout, size_
 /* run()'s process, after the candidate's ended: a candidate that exited
  * wrote its own report if it had one (a compile error), so mirror its
  * code; one killed by a signal is reported with that signal. */
-static _Noreturn void cand_ended(double t0)
+static _Noreturn void cand_ended(double t0, int cand_sent_pp)
 {
 	if (cand_sig) {
 		struct rec r = { .magic = REC_MAGIC, .cand_signal = cand_sig,
 		                 .t_run_ms = sbx_now_ms() - t0 };
+		if (!cand_sent_pp)
+			send_pp(NULL, 0);
 		put_all(&r, sizeof r);
 		_exit(SBX_EXIT_CANDSIG);
 	}
@@ -335,7 +374,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 		fcntl(RESULT_FD, F_SETFD, 0);
 	close_range(RESULT_FD + 1, ~0u, 0);
 	char *shm = s->shm;
-	size_t slot_size = s->slot_size;
+	size_t slot_size = s->slot_size, pp_cap = s->pp_size - sizeof(struct ppbuf);
 	int nslots = s->nslots;
 	struct slot *sl = slot_at(shm, slot_size, idx);
 	/* The server's bookkeeping (other jobs' nonces, the slots' address)
@@ -421,14 +460,14 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 		/* A C plug-in evaluator: compile it first; its struct replaces ev. */
 		void *pe[EV_MAX_ENTRIES] = { 0 };
 		rc = sbx_compile(sbx_plugin_host(), slot_plugin(sl), mem_bytes, pe, &image, &image_len,
-		                 child_msg, sizeof child_msg);
+		                 NULL, 0, NULL, child_msg, sizeof child_msg);
 		if (rc)
 			report(rc == SBX_EXIT_MEMORY ? rc : SBX_EXIT_PLUGIN, 0, NULL, 0, 0, 0, -1, NULL);
 		ev = pe[0];
 		if (sbx_plugin_check(ev, child_msg, sizeof child_msg))
 			report(SBX_EXIT_PLUGIN, 0, NULL, 0, 0, 0, -1, NULL);
 	}
-	if (!ev || ev->version != EV_API_VERSION || !ev->run)
+	if (!ev || ev->version < 1 || ev->version > EV_API_VERSION || !ev->run)
 		_exit(SBX_EXIT_SETUP);
 	if (kind == SBX_JOB_INFO) {
 		if (!has_plugin) {
@@ -470,11 +509,17 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	struct ev_remote rm = { .buf = ctl ? (void *)(ctl + 1) : NULL, .len = EV_REMOTE_BYTES,
 	                        .call = remote_call };
 	if (!remote || cand) {
+		char *pp = malloc(pp_cap);
+		size_t pp_len = 0;
+		if (!pp)
+			_exit(SBX_EXIT_MEMORY);
 		rc = sbx_compile(ev, slot_src(sl), mem_bytes, entry, &image, &image_len,
-		                 child_msg, sizeof child_msg);
+		                 pp, pp_cap, &pp_len, child_msg, sizeof child_msg);
 		t1 = sbx_now_ms();
 		if (rc)
 			report(rc, 0, NULL, 0, t1 - t0, 0, 0, NULL);
+		send_pp(pp, pp_len); /* before the candidate runs */
+		free(pp);
 	}
 	unmap_slot(sl, slot_size);
 	if (sbx_filter_load(&filters->run))
@@ -499,7 +544,8 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	if (remote) {
 		/* run()'s process: the candidate's compiled (or ended). */
 		if (wait_change(&ctl->ready, 0))
-			cand_ended(t0);
+			cand_ended(t0, 0);
+		pp_sent = 1; /* the candidate's process sent it */
 		t1 = t0 + ctl->t_compile_ms;
 		ev_remote_set(&rm);
 	}
@@ -511,7 +557,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 		char err[EV_MSG_MAX] = "";
 		long n = ev->run(ev, entry, t - 1, split, child_out + used, OUT_CAP - used, err, sizeof err);
 		if (remote && cand_gone)
-			cand_ended(t0);
+			cand_ended(t0, 1);
 		if (n < 0 || (size_t)n > OUT_CAP - used) {
 			snprintf(child_msg, sizeof child_msg, "%s", err[0] ? err : "the evaluator's runner failed");
 			report(SBX_EXIT_INVALID, 0, NULL, 0, t1 - t0, sbx_now_ms() - t1, 0, NULL);
@@ -541,6 +587,7 @@ static void classify(int wst, const struct kid *k, struct resp *r)
 		case SBX_EXIT_COMPILE: r->status = SBX_COMPILE_ERROR; break;
 		case SBX_EXIT_MEMORY: case SBX_EXIT_STACK: r->status = SBX_MEMORY; break;
 		case SBX_EXIT_PLUGIN: r->status = SBX_INVALID_OUTPUT; break;
+		case SBX_EXIT_REJECTED: r->status = SBX_REJECTED; break;
 		default: r->status = SBX_INVALID_OUTPUT; break;
 		}
 	}
@@ -562,25 +609,33 @@ static void write_all(int fd, const void *p, size_t n)
  * k->hdr, the message and the data straight into the slot, bounds checked
  * against the header.  Anything malformed or beyond one report marks it
  * bad.  Returns 1 at end of file, 0 otherwise. */
-static int read_report(struct kid *k, struct slot *sl)
+static int read_report(struct kid *k, struct slot *sl, struct ppbuf *pp, size_t pp_cap)
 {
 	for (;;) {
 		char *dst;
 		size_t want;
-		size_t hl = sizeof k->hdr, ml = k->hdr.msg_len, dl = k->hdr.data_len;
+		/* The stream: pprec, pp text, rec, message, data. */
+		size_t a = sizeof k->pph, b = a + (k->got >= a ? (size_t)k->pph.len : 0), c = b + sizeof k->hdr;
+		size_t d = c + (k->got >= c ? k->hdr.msg_len : 0), e = d + (k->got >= c ? k->hdr.data_len : 0);
 		char sink[4096];
-		if (k->got < hl) {
-			dst = (char *)&k->hdr + k->got;
-			want = hl - k->got;
-		} else if (k->bad || k->got >= hl + ml + dl) {
+		if (k->got < a) {
+			dst = (char *)&k->pph + k->got;
+			want = a - k->got;
+		} else if (k->bad || (k->got >= c && k->got >= e)) {
 			dst = sink; /* a second report, or garbage: read and drop */
 			want = sizeof sink;
-		} else if (k->got < hl + ml) {
-			dst = sl->msg + (k->got - hl);
-			want = hl + ml - k->got;
+		} else if (k->got < b) {
+			dst = pp->text + (k->got - a);
+			want = b - k->got;
+		} else if (k->got < c) {
+			dst = (char *)&k->hdr + (k->got - b);
+			want = c - k->got;
+		} else if (k->got < d) {
+			dst = sl->msg + (k->got - c);
+			want = d - k->got;
 		} else {
-			dst = (char *)sl->out + (k->got - hl - ml);
-			want = hl + ml + dl - k->got;
+			dst = (char *)sl->out + (k->got - d);
+			want = e - k->got;
 		}
 		ssize_t n = read(k->fd, dst, want);
 		if (n < 0 && errno == EINTR)
@@ -592,25 +647,31 @@ static int read_report(struct kid *k, struct slot *sl)
 			continue;
 		}
 		k->got += (size_t)n;
-		if (k->got == hl && (k->hdr.magic != REC_MAGIC || k->hdr.msg_len >= SBX_MSG_MAX ||
-		                     k->hdr.data_len > sizeof sl->out))
+		if (k->got == a && (k->pph.magic != PP_MAGIC || k->pph.len >= pp_cap))
+			k->bad = 1;
+		if (k->got == c && (k->hdr.magic != REC_MAGIC || k->hdr.msg_len >= SBX_MSG_MAX ||
+		                    k->hdr.data_len > sizeof sl->out))
 			k->bad = 1;
 	}
 }
 
 /* The child is gone: its report into the slot (or nothing). */
-static int finish_report(struct kid *k, struct slot *sl)
+static int finish_report(struct kid *k, struct slot *sl, struct ppbuf *pp, size_t pp_cap)
 {
-	while (k->fd >= 0 && !read_report(k, sl))
-		; /* every writer is dead: this ends */
+	/* Every writer is dead or being killed: this ends (bounded anyway). */
+	for (int i = 0; k->fd >= 0 && i < 1000 && !read_report(k, sl, pp, pp_cap); i++) {
+		struct pollfd pf = { k->fd, POLLIN, 0 };
+		poll(&pf, 1, 10);
+	}
 	if (k->fd >= 0)
 		close(k->fd);
 	k->fd = -1;
-	size_t total = sizeof k->hdr + k->hdr.msg_len + k->hdr.data_len;
+	size_t total = sizeof k->pph + (size_t)k->pph.len + sizeof k->hdr + k->hdr.msg_len + k->hdr.data_len;
 	if (k->got == 0)
 		return REPORT_NONE;
-	if (k->bad || k->got < sizeof k->hdr || k->got != total)
+	if (k->bad || k->got < sizeof k->pph + (size_t)k->pph.len + sizeof k->hdr || k->got != total)
 		return REPORT_BAD;
+	pp->len = k->pph.len;
 	sl->msg[k->hdr.msg_len] = 0;
 	sl->finished = k->hdr.finished == 1;
 	memcpy(sl->nout, k->hdr.nout, sizeof sl->nout);
@@ -714,7 +775,9 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd, pid_t engine)
 			break;
 		for (int j = 2; j < n; j++)
 			if (pf[j].revents && kids[pk[j]].fd >= 0 &&
-			    read_report(&kids[pk[j]], slot_at(s->shm, s->slot_size, pk[j]))) {
+			    read_report(&kids[pk[j]], slot_at(s->shm, s->slot_size, pk[j]),
+			                slot_pp(slot_at(s->shm, s->slot_size, pk[j]), s->slot_size, s->pp_size),
+			                s->pp_size - sizeof(struct ppbuf))) {
 				close(kids[pk[j]].fd); /* the whole report is in (EOF) */
 				kids[pk[j]].fd = -1;
 			}
@@ -731,7 +794,9 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd, pid_t engine)
 					struct resp r = { .slot = i, .nonce = kids[i].nonce };
 					classify(wst, &kids[i], &r);
 					kill(-pid, SIGKILL); /* anything left in its group */
-					r.report = finish_report(&kids[i], slot_at(s->shm, s->slot_size, i));
+					struct slot *rsl = slot_at(s->shm, s->slot_size, i);
+					r.report = finish_report(&kids[i], rsl, slot_pp(rsl, s->slot_size, s->pp_size),
+					                         s->pp_size - sizeof(struct ppbuf));
 					r.wall_ms = sbx_now_ms() - kids[i].start;
 					kids[i] = (struct kid){ .fd = -1 };
 					live--;
@@ -806,7 +871,9 @@ struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err, size_t
 	}
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t max_src = lim->max_source > (16u << 20) ? (16u << 20) : lim->max_source;
-	s->slot_size = (sizeof(struct slot) + 2 * max_src + 2 + page - 1) / page * page;
+	/* The preprocessed candidate may be larger than its source (macros). */
+	s->pp_size = (sizeof(struct ppbuf) + 4 * max_src + (64u << 10) + page - 1) / page * page;
+	s->slot_size = (sizeof(struct slot) + 2 * max_src + 2 + page - 1) / page * page + s->pp_size;
 	sbx_plugin_host(); /* built now, so the fork server has it */
 	s->shm = mmap(NULL, s->slot_size * (size_t)nslots, PROT_READ | PROT_WRITE,
 	              MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -904,7 +971,7 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 {
 	size_t len = job->source ? strlen(job->source) : 0;
 	size_t plen = job->plugin ? strlen(job->plugin) : 0;
-	size_t room = s->slot_size - sizeof(struct slot) - 2;
+	size_t room = s->slot_size - s->pp_size - sizeof(struct slot) - 2;
 	if (slot < 0 || slot >= s->nslots) {
 		snprintf(err, errlen, "no sandbox slot %d", slot);
 		return -1;
@@ -958,6 +1025,7 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	sl->msg[0] = 0;
 	sl->t_compile_ms = sl->t_run_ms = 0;
 	memset(sl->nout, 0, sizeof sl->nout);
+	slot_pp(sl, s->slot_size, s->pp_size)->len = 0;
 	if (len)
 		memcpy(slot_src(sl), job->source, len);
 	slot_src(sl)[len] = 0;
@@ -1116,6 +1184,15 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 		memset(res->out, 0, sizeof res->out);
 		memset(res->nout, 0, sizeof res->nout);
 		invalid(res, "malformed output (the counts do not match the data)");
+		return;
+	}
+	/* The candidate as the compiler preprocessed it (sent before it ran). */
+	struct ppbuf *pp = slot_pp(sl, s->slot_size, s->pp_size);
+	size_t pcap = s->pp_size - sizeof *pp;
+	if (pp->len && pp->len < pcap) {
+		pp->text[pp->len] = 0;
+		res->pp = pp->text;
+		res->pp_len = (size_t)pp->len;
 	}
 }
 

@@ -48,6 +48,7 @@ static const struct ev_evaluator tev = {
 	.nstages = 1,
 	.max_outputs = 10,
 	.run = run_f,
+	.allow_asm = 1, /* these tests aim raw syscalls at the seccomp filter */
 };
 
 static struct sbx *sb;
@@ -270,6 +271,7 @@ static long run_ptr(const struct ev_evaluator *ev, void *const *entry, int task,
 static const struct ev_evaluator tev_ptr = {
 	.version = EV_API_VERSION, .name = "test-ptr", .prelude = "", .headers = headers,
 	.entries = entries, .symbols = symbols, .nstages = 1, .max_outputs = 10, .run = run_ptr,
+	.allow_asm = 1, /* the hostile candidates below issue raw system calls */
 };
 
 static void run_raw(const struct ev_evaluator *ev, const char *src, struct sbx_result *res)
@@ -398,7 +400,7 @@ static const char *const rm_headers[] = { NULL };
 static struct ev_evaluator tev_remote = {
 	.version = EV_API_VERSION, .name = "test-remote", .prelude = "", .headers = rm_headers,
 	.entries = entries, .symbols = symbols, .nstages = 1, .max_outputs = 10, .run = run_remote,
-	.serve = serve_f,
+	.allow_asm = 1, .serve = serve_f,
 };
 static struct ev_evaluator tev_local; /* the same without serve(), set before sbx_open() */
 
