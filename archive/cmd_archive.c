@@ -1015,6 +1015,13 @@ static int cmd_stats(struct ctx *c)
 		cJSON_AddNumberToObject(j, "tokens_in", (double)st.tokens_in);
 		cJSON_AddNumberToObject(j, "tokens_out", (double)st.tokens_out);
 		cJSON_AddNumberToObject(j, "llm_cost", st.llm_cost);
+		cJSON_AddNumberToObject(j, "llm_usage_unknown", (double)st.llm_usage_unknown);
+		cJSON_AddNumberToObject(j, "llm_improvements", (double)st.llm_improvements);
+		double ktok = (double)(st.tokens_in + st.tokens_out) / 1000;
+		cJSON_AddItemToObject(j, "improvements_per_1k_tokens",
+		                      num_or_null(ktok > 0 ? st.llm_improvements / ktok : NAN));
+		cJSON_AddItemToObject(j, "improvements_per_usd",
+		                      num_or_null(st.llm_cost > 0 ? st.llm_improvements / st.llm_cost : NAN));
 		cJSON *isl = cJSON_AddArrayToObject(j, "islands");
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			cJSON *o = cJSON_CreateObject();
@@ -1068,8 +1075,21 @@ static int cmd_stats(struct ctx *c)
 	if (st.llm_calls) {
 		tbl_add(&t, "  tokens in / out");
 		tbl_add(&t, "%lld / %lld", (long long)st.tokens_in, (long long)st.tokens_out);
-		tbl_add(&t, "  cost");
+		tbl_add(&t, "  cost (USD)");
 		tbl_add(&t, "%.4f", st.llm_cost);
+		if (st.llm_usage_unknown) {
+			tbl_add(&t, "  calls without usage");
+			tbl_add(&t, "%lld (tokens and cost unknown, not counted)", (long long)st.llm_usage_unknown);
+		}
+		double ktok = (double)(st.tokens_in + st.tokens_out) / 1000;
+		tbl_add(&t, "  llm improvements");
+		tbl_add(&t, "%lld", (long long)st.llm_improvements);
+		tbl_add(&t, "  per 1k tokens");
+		if (ktok > 0) tbl_add(&t, "%.4g", st.llm_improvements / ktok);
+		else tbl_add(&t, "-");
+		tbl_add(&t, "  per USD");
+		if (st.llm_cost > 0) tbl_add(&t, "%.4g", st.llm_improvements / st.llm_cost);
+		else tbl_add(&t, "-");
 	}
 	tbl_print(&t, stdout);
 	tbl_free(&t);

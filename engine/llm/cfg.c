@@ -261,8 +261,8 @@ int llm_cfg_parse(struct llm_cfg *c, const cJSON *obj, llm_cfg_report_fn *report
 			parse_num(&t, &top_num[k], it, path, &r);
 		} else if (!strcmp(it->string, "models")) {
 			int n = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : -1;
-			if (n < 1 || n > LLM_MAX_MODELS) {
-				expect(&r, path, "an array of 1 to 8 model objects", it);
+			if (n < 0 || n > LLM_MAX_MODELS) {
+				expect(&r, path, "an array of at most 8 model objects", it);
 				continue;
 			}
 			t.nmodels = n;
