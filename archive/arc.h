@@ -77,8 +77,9 @@ enum arc_outcome {
 #define ARC_NSTATUS 10
 extern const char *const arc_status_names[ARC_NSTATUS];
 /* "ok","rejected","compile_error","timeout","crash","memory","syscall",
- * "invalid_output","duplicate","edit_failed" (a mutator's edit could not
- * be applied: the LLM's answer had no usable edit, was truncated, ...) */
+ * "invalid_output" (the sandbox's statuses, in sbx_status order), then
+ * "duplicate" and "edit_failed" (a mutator could not make a child, e.g. an
+ * LLM edit that did not apply) */
 
 struct arc; /* opaque */
 

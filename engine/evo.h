@@ -5,7 +5,10 @@
  * duplicates, run probe + first stage in a sandbox slot, drop functional
  * duplicates, run the remaining stages, score, and record the attempt, the
  * program, its evaluation and its cell in the archive.  Up to `workers`
- * candidates are in flight at once, multiplexed with poll() on the sandbox.
+ * candidates are on sandbox slots at once; asynchronous mutators (an LLM)
+ * may hold more proposals pending.  Everything waits in one event loop
+ * (engine/loop.h): the sandbox's response pipe, the mutators' sockets and
+ * timers, a 100 ms tick.
  *
  * The archive is the checkpoint: every finished attempt is written in a
  * batch committed at least every 0.5 s, and the hash caches are bounded
@@ -22,6 +25,7 @@
 #include <stdio.h>
 
 #include "archive/arc.h"
+#include "engine/loop.h"
 #include "engine/mutate/mutate.h"
 #include "evaluators/evaluator.h"
 #include "sandbox/sbx.h"
@@ -50,10 +54,17 @@ struct evo_params {
 	int quiet;                       /* no progress lines */
 	FILE *log_json;                  /* JSON lines of events, or NULL */
 	const char *db_path;             /* for messages ("disco resume DB") */
+	struct loop *loop;               /* the engine's event loop (asynchronous mutators
+	                                    register on it), or NULL: evo_run makes its own */
 };
 
 /* Why evo_run() returned. */
-enum evo_end { EVO_BUDGET, EVO_INTERRUPTED, EVO_ERROR };
+enum evo_end {
+	EVO_BUDGET,      /* the attempt or wall-clock budget is used */
+	EVO_INTERRUPTED, /* SIGINT/SIGTERM */
+	EVO_ERROR,
+	EVO_EXHAUSTED,   /* every mutator said it never will again (e.g. LLM spending caps) */
+};
 
 struct evo_summary {
 	enum evo_end end;

@@ -17,7 +17,8 @@ struct progress;
 struct progress *progress_new(int quiet, int64_t budget_evals, double budget_wall_s,
                               int64_t done_before);
 void progress_free(struct progress **p);
-/* status: enum sbx_status, or -1 for a duplicate. */
+/* status: enum sbx_status, -1 for a duplicate, SBX_NSTATUS for an attempt
+ * with no sandbox status (edit_failed). */
 void progress_attempt(struct progress *p, int status, double score, int outcome);
 /* Is it time to show a line? */
 int progress_due(struct progress *p);

@@ -42,7 +42,6 @@ enum sbx_status {
 	SBX_MEMORY,         /* address-space or stack limit */
 	SBX_SYSCALL,        /* blocked system call */
 	SBX_INVALID_OUTPUT, /* NaN, Inf, missing or malformed output */
-	SBX_EDIT_FAILED,    /* set by the engine, never by a child: a mutator's edit did not apply */
 	SBX_NSTATUS
 };
 

@@ -14,7 +14,6 @@ static const char *const names[SBX_NSTATUS] = {
 	[SBX_MEMORY] = "memory",
 	[SBX_SYSCALL] = "syscall",
 	[SBX_INVALID_OUTPUT] = "invalid_output",
-	[SBX_EDIT_FAILED] = "edit_failed",
 };
 
 const char *sbx_status_name(enum sbx_status s)

@@ -231,7 +231,8 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 	memset(&st, 0, sizeof st);
 	arc_stats(a, -1, &st);
 	printf("\n%s: %s after %lld attempts this run (%.1f s, %.0f/s); %lld attempts in the archive\n",
-	       ev->name, s->end == EVO_INTERRUPTED ? "interrupted" : "budget reached",
+	       ev->name,
+	       s->end == EVO_INTERRUPTED ? "interrupted" : s->end == EVO_EXHAUSTED ? "every mutator exhausted" : "budget reached",
 	       (long long)s->attempts, s->wall_s, s->per_s, (long long)st.attempts);
 	printf("  programs %lld, coverage %.1f%% (%lld cells), QD-score %.4g\n", (long long)st.programs,
 	       100 * st.coverage, (long long)st.occupied, st.qd_score);
@@ -279,7 +280,7 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 		}
 	}
 	printf("\narchive: %s  (browse: disco archive top --db %s)\n", db, db);
-	if (s->end == EVO_INTERRUPTED)
+	if (s->end == EVO_INTERRUPTED || s->end == EVO_EXHAUSTED)
 		printf("resume with: disco resume %s\n", db);
 	if (log) {
 		cJSON *j = cJSON_CreateObject();

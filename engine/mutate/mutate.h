@@ -44,6 +44,8 @@
 #define MUT_PENDING 1            /* start(): the child comes later, through done() */
 #define MUT_MAX_REGISTERED 8 /* run-time additions beyond the built-ins */
 
+enum mut_avail { MUT_AVAIL_NOW, MUT_AVAIL_LATER, MUT_AVAIL_NEVER };
+
 /* A program as a mutator sees it (borrowed from the loop). */
 struct mut_prog {
 	const char *src;         /* C source (NUL-terminated) */
@@ -98,6 +100,12 @@ struct mut_mutator {
 	 * never return MUT_PENDING. */
 	void (*cancel)(const struct mut_mutator *m, struct mut_req *req);
 	void *state;             /* a run-time mutator's mutable state (e.g. an LLM client) */
+	/* Can start() take a request now?  NULL: always MUT_AVAIL_NOW.  The
+	 * loop picks among the mutators available now (weights renormalised),
+	 * waits while some are MUT_AVAIL_LATER (in-flight limit, endpoint
+	 * paused), and ends the campaign when every one is MUT_AVAIL_NEVER
+	 * (e.g. an LLM-only campaign whose spending cap is reached). */
+	enum mut_avail (*avail)(const struct mut_mutator *m);
 };
 
 /* Start a proposal with m: m->start() when it has one, else m->mutate()

@@ -41,5 +41,5 @@ for i in 1 2 3 4; do
 done
 
 # The browsing CLI reads a killed archive (read-only) without trouble.
-"$W" cli archive stats --db "$DB" --json >"$T/s.json"
+"$DISCO" archive stats --db "$DB" --json >"$T/s.json"
 check_eq "stats after the kills" "$(sqlite3 "$DB" 'select count(*) from attempts')" "$(jq .attempts "$T/s.json")"
