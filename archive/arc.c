@@ -1331,7 +1331,7 @@ int arc_stats(struct arc *a, int island, struct arc_stats *st)
 
 	if (sqlite3_prepare_v2(a->db, "SELECT count(*), coalesce(sum(tokens_in),0),"
 	                       " coalesce(sum(tokens_out),0), coalesce(sum(cost),0),"
-	                       " count(*) - count(tokens_out),"
+	                       " sum(tokens_out IS NULL AND status IN ('ok','truncated','no_content')),"
 	                       " (SELECT count(*) FROM attempts WHERE mutator='llm'"
 	                       "  AND outcome IN ('NEW','IMPROVED'))"
 	                       " FROM llm_calls", -1, &s, NULL) != SQLITE_OK)

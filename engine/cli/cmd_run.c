@@ -12,6 +12,8 @@
 #include "engine/config.h"
 #include "engine/evo.h"
 #include "engine/fhash.h"
+#include "engine/llm/llm.h"
+#include "engine/loop.h"
 #include "engine/pipeline.h"
 #include "evaluators/plugin.h"
 
@@ -246,6 +248,16 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 		}
 	if (any)
 		printf("\n");
+	if (st.llm_calls) {
+		double ktok = (double)(st.tokens_in + st.tokens_out) / 1000;
+		printf("  llm: %lld calls, tokens in %lld / out %lld, cost $%.4f%s; improvements %lld (%.3g per 1k tokens",
+		       (long long)st.llm_calls, (long long)st.tokens_in, (long long)st.tokens_out, st.llm_cost,
+		       st.llm_usage_unknown ? " (some calls sent no usage: their tokens and cost are unknown)" : "",
+		       (long long)st.llm_improvements, ktok > 0 ? st.llm_improvements / ktok : 0.0);
+		if (st.llm_cost > 0)
+			printf(", %.3g per USD", st.llm_improvements / st.llm_cost);
+		printf(")\n");
+	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("  memory: engine peak RSS %.1f MiB, fork server peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0,
@@ -314,10 +326,20 @@ static int campaign_main(const char *cmd, const struct cli_args *a,
 	}
 	struct sbx_limits lim;
 	limits_of(c, &lim);
+	/* LLM keys leave the environment before anything forks (engine/llm/llm.h). */
+	int use_llm = 0;
+	for (int i = 0; i < c->nmutators; i++)
+		use_llm |= !strcmp(c->mutators[i].name, "llm");
+	struct llm_keys keys = { 0 };
+	if (use_llm && llm_keys_take(&c->llm, &keys, err, sizeof err)) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		return 1;
+	}
 	/* The fork servers start first, while this process is small. */
 	struct sbx *sb = sbx_open(c->workers, &lim, err, sizeof err);
 	if (!sb) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		llm_keys_free(&keys);
 		return 1;
 	}
 	const struct ev_evaluator *ev = c->evaluator.kind == CFG_EV_COMMAND
@@ -326,14 +348,31 @@ static int campaign_main(const char *cmd, const struct cli_args *a,
 	if (!ev) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
 		sbx_close(&sb);
+		llm_keys_free(&keys);
 		return 1;
 	}
 	int rc = 1;
 	struct arc *arc = NULL;
 	FILE *log = NULL;
 	struct evo_params p;
+	struct loop *loop = loop_new();
+	struct mut_mutator *llm = NULL;
+	if (!loop) {
+		fprintf(stderr, "disco %s: out of memory\n", cmd);
+		llm_keys_free(&keys);
+		goto out;
+	}
+	if (use_llm) {
+		struct llm_budget b = { c->budget.llm_calls, c->budget.tokens, c->budget.cost_usd };
+		llm = llm_mutator_new(&c->llm, &keys, &b, loop, ev, c->description, err, sizeof err);
+		if (!llm || mut_register(llm)) {
+			fprintf(stderr, "disco %s: %s\n", cmd, llm ? "mutator 'llm' is already registered" : err);
+			goto out;
+		}
+	}
 	if (make_params(cmd, c, ev, &p))
 		goto out;
+	p.loop = loop;
 	if (!resume && access(db, F_OK) == 0) {
 		struct arc *old = arc_open(db, ARC_READONLY, err, sizeof err);
 		char *cj = NULL;
@@ -371,6 +410,10 @@ static int campaign_main(const char *cmd, const struct cli_args *a,
 			goto out;
 		}
 	}
+	if (llm && llm_mutator_set_archive(llm, arc, err, sizeof err)) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		goto out;
+	}
 	if (a->val[R_LOG] && !(log = fopen(a->val[R_LOG], "w"))) {
 		fprintf(stderr, "disco %s: cannot write --log-json %s\n", cmd, a->val[R_LOG]);
 		goto out;
@@ -395,6 +438,10 @@ static int campaign_main(const char *cmd, const struct cli_args *a,
 out:
 	if (log)
 		fclose(log);
+	if (llm && arc)
+		llm_mutator_flush(llm);
+	llm_mutator_free(&llm);
+	loop_free(&loop);
 	arc_close(&arc);
 	plugin_free(&ev);
 	sbx_close(&sb);

@@ -262,7 +262,7 @@ int llm_cfg_parse(struct llm_cfg *c, const cJSON *obj, llm_cfg_report_fn *report
 		} else if (!strcmp(it->string, "models")) {
 			int n = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : -1;
 			if (n < 0 || n > LLM_MAX_MODELS) {
-				expect(&r, path, "an array of at most 8 model objects", it);
+				expect(&r, path, "an array of at most 24 model objects", it);
 				continue;
 			}
 			t.nmodels = n;

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define LLM_MAX_MODELS 8
+#define LLM_MAX_MODELS 24
 #define LLM_NAME_MAX 64
 #define LLM_URL_MAX 512
 #define LLM_PATH_MAX 512
