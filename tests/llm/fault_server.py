@@ -9,10 +9,11 @@ base_url is http://127.0.0.1:PORT/MODE/v1 gets MODE for every request:
   ok        a full rewrite (Taylor polynomial of exp, random degree), usage
   diff      a SEARCH/REPLACE block on the parent's return line, usage
   reasoning reasoning_content + a rewrite, no usage at all
-  r429      429 with Retry-After: 1 on every other request, else ok
+  r429      429 with Retry-After: 1 the first time a request body is seen,
+            ok when the same body comes again (the retry)
   e500      500 with an HTML body, always
-  e503      503 with an HTML body on every other request, else ok
-  flaky     500 for the first 4 requests, then ok (breaker pause + resume)
+  e503      503 with an HTML body the first time a body is seen, then ok
+  flaky     500 during its first 1.5 s, then ok (breaker pause + resume)
   hang      holds the request for 6 s without answering (past the timeout)
   drip      sends a body one byte every 300 ms (past the timeout)
   partial   Content-Length larger than the body, then closes
@@ -43,6 +44,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATS = {}
+SEEN = set()
+BORN = {}
 LOCK = threading.Lock()
 ARGS = None
 
@@ -82,6 +85,13 @@ def completion(content, finish="stop", usage=True, extra=None):
     return json.dumps(j).encode()
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a client that hung up early (timeouts, aborted huge bodies) is expected
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -109,7 +119,9 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             s = STATS.setdefault(mode, {"requests": 0, "with_key": 0})
             s["requests"] += 1
-            count = s["requests"]
+            first_seen = (mode, raw) not in SEEN
+            SEEN.add((mode, raw))
+            born = BORN.setdefault(mode, time.monotonic())
             if ARGS.expect_key and auth == "Bearer " + ARGS.expect_key:
                 s["with_key"] += 1
             with open(ARGS.stats_file, "w") as f:
@@ -130,17 +142,17 @@ class Handler(BaseHTTPRequestHandler):
                                              extra={"reasoning_content": "```c\nint bogus(\n```",
                                                     "reasoning": "thinking..."}))
         if mode == "r429":
-            if count % 2 == 1:
+            if first_seen:
                 return self.send(429, b'{"error":{"message":"rate limited"}}', headers={"Retry-After": "1"})
             return self.send(200, completion(rewrite(deg)))
         if mode == "e500":
             return self.send(500, html, "text/html")
         if mode == "e503":
-            if count % 2 == 1:
+            if first_seen:
                 return self.send(503, html, "text/html")
             return self.send(200, completion(rewrite(deg)))
         if mode == "flaky":
-            if count <= 4:
+            if time.monotonic() - born < 1.5:
                 return self.send(500, html, "text/html")
             return self.send(200, completion(rewrite(deg)))
         if mode == "hang":
@@ -218,8 +230,7 @@ def main():
     ap.add_argument("--expect-key", default="")
     ap.add_argument("--lifetime", type=float, default=120)
     ARGS = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", 0), Handler)
     with open(ARGS.stats_file, "w") as f:
         json.dump({}, f)
     with open(ARGS.port_file + ".tmp", "w") as f:
