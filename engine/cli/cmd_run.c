@@ -308,6 +308,9 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 		cJSON_AddNumberToObject(j, "text_hit_rate", s->text_hit_rate);
 		cJSON_AddNumberToObject(j, "func_hit_rate", s->func_hit_rate);
 		cJSON_AddNumberToObject(j, "engine_peak_kb", (double)ru.ru_maxrss);
+		cJSON_AddNumberToObject(j, "engine_cpu_s", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		                                               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+		cJSON_AddNumberToObject(j, "llm_calls", (double)st.llm_calls);
 		cJSON_AddNumberToObject(j, "forksrv_peak_kb", (double)sbx_server_peak_kb(sb));
 		char *txt = cJSON_PrintUnformatted(j);
 		fprintf(log, "%s\n", txt);

@@ -29,9 +29,11 @@ base_url is http://127.0.0.1:PORT/MODE/v1 gets MODE for every request:
   nomatch   200 with a SEARCH block that matches nothing
   length    200 with finish_reason "length" (answer cut at max_tokens)
   leak      400 whose error message echoes the Authorization header
+  slow      a rewrite after --slow-s seconds (requests in flight, benchmarks)
 
 Every request is tallied in --stats-file (JSON: per mode, the number of
-requests and how many carried "Authorization: Bearer <--expect-key>").
+requests, how many carried "Authorization: Bearer <--expect-key>", and the
+most requests of that mode being served at once).
 """
 import argparse
 import json
@@ -108,6 +110,17 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self):
+        try:
+            self.answer()
+        finally:
+            with LOCK:
+                mode = self.path.strip("/").split("/")[0]
+                if mode in STATS:
+                    STATS[mode]["active"] -= 1
+                with open(ARGS.stats_file, "w") as f:
+                    json.dump(STATS, f)
+
+    def answer(self):
         n = int(self.headers.get("Content-Length", "0") or 0)
         raw = self.rfile.read(min(n, 4 << 20))
         try:
@@ -117,8 +130,10 @@ class Handler(BaseHTTPRequestHandler):
         mode = self.path.strip("/").split("/")[0]
         auth = self.headers.get("Authorization", "")
         with LOCK:
-            s = STATS.setdefault(mode, {"requests": 0, "with_key": 0})
+            s = STATS.setdefault(mode, {"requests": 0, "with_key": 0, "active": 0, "max_active": 0})
             s["requests"] += 1
+            s["active"] += 1
+            s["max_active"] = max(s["max_active"], s["active"])
             first_seen = (mode, raw) not in SEEN
             SEEN.add((mode, raw))
             born = BORN.setdefault(mode, time.monotonic())
@@ -129,6 +144,9 @@ class Handler(BaseHTTPRequestHandler):
         deg = random.randint(4, 13)
         html = b"<html><body><h1>Server Error</h1>upstream overloaded</body></html>"
         if mode == "ok":
+            return self.send(200, completion(rewrite(deg)))
+        if mode == "slow":
+            time.sleep(ARGS.slow_s)
             return self.send(200, completion(rewrite(deg)))
         if mode == "diff":
             code = parent_code(body)
@@ -229,7 +247,9 @@ def main():
     ap.add_argument("--stats-file", required=True)
     ap.add_argument("--expect-key", default="")
     ap.add_argument("--lifetime", type=float, default=120)
+    ap.add_argument("--slow-s", type=float, default=3)
     ARGS = ap.parse_args()
+    Server.request_queue_size = 256
     srv = Server(("127.0.0.1", 0), Handler)
     with open(ARGS.stats_file, "w") as f:
         json.dump({}, f)
