@@ -21,13 +21,7 @@
 
 #include "archive/arc.h"
 #include "tests/tools/arc_gen.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "evaluators/mono.h"
 
 static int cmp_double(const void *x, const void *y)
 {
@@ -52,21 +46,22 @@ static double fill(const char *path, int64_t n)
 		fprintf(stderr, "bench_archive: %s\n", err);
 		return -1;
 	}
-	double t0 = now_ms();
+	double t0 = mono_ms();
 	if (arc_begin(a) || gen_campaign(a, 1) ||
 	    gen_attempts(a, 1, 1, n, 1000, &last, NULL, NULL) || arc_commit(a)) {
 		fprintf(stderr, "bench_archive: %s\n", arc_errmsg(a));
 		arc_close(&a);
 		return -1;
 	}
-	double t = now_ms() - t0;
+	double t = mono_ms() - t0;
 	arc_close(&a);
 	return t;
 }
 
 int main(void)
 {
-	char dir[] = "/tmp/disco-bench-XXXXXX", path[96], cmd[128];
+	char dir[512], path[600], cmd[700];
+	snprintf(dir, sizeof dir, "%s/disco-bench-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	double runs[7];
 	int64_t big = 1000000;
 	const char *env = getenv("BENCH_ARCHIVE_ATTEMPTS");
@@ -94,10 +89,10 @@ int main(void)
 	int out = dup(1), null = open("/dev/null", O_WRONLY);
 	for (int i = 0; i < 7; i++) {
 		dup2(null, 1);
-		double t0 = now_ms();
+		double t0 = mono_ms();
 		int rc = cmd_archive(4, argv);
 		fflush(stdout);
-		runs[i] = now_ms() - t0;
+		runs[i] = mono_ms() - t0;
 		dup2(out, 1);
 		if (rc != 0) {
 			fprintf(stderr, "bench_archive: archive top failed (%d)\n", rc);

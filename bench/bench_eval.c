@@ -11,15 +11,9 @@
 #include <time.h>
 
 #include "engine/pipeline.h"
+#include "evaluators/mono.h"
 
 #define ROUNDS 5
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int cmp(const void *a, const void *b)
 {
@@ -42,7 +36,7 @@ static int bench_serial(struct sbx *sb, const struct ev_evaluator *ev, const cha
 	struct pl_outcome *o = malloc(sizeof *o);
 	char err[256];
 	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now_ms();
+		double t0 = mono_ms();
 		for (int i = 0; i < n; i++) {
 			if (pl_eval(sb, ev, src, strlen(src), EV_TRAIN, 1e-9, o, err, sizeof err) ||
 			    o->status != SBX_OK) {
@@ -52,7 +46,7 @@ static int bench_serial(struct sbx *sb, const struct ev_evaluator *ev, const cha
 			compile[i] = o->t_compile_ms;
 			total[i] = o->t_total_ms;
 		}
-		rate[r] = n / ((now_ms() - t0) / 1e3);
+		rate[r] = n / ((mono_ms() - t0) / 1e3);
 	}
 	printf("%s_compile_ms %.4f\n", prefix, median(compile, n));
 	printf("%s_eval_ms %.4f\n", prefix, median(total, n));
@@ -73,7 +67,7 @@ static int bench_parallel(const struct ev_evaluator *ev, const char *src, int n,
 	struct sbx_result *res = malloc(sizeof *res);
 	double rate[ROUNDS];
 	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now_ms();
+		double t0 = mono_ms();
 		int started = 0, done = 0;
 		for (int s = 0; s < slots && started < n; s++, started++)
 			pl_start(sb, s, ev, src, strlen(src), SBX_TASK_PROBE | pl_stage_tasks(ev, 0), EV_TRAIN, &o[s], err, sizeof err);
@@ -95,7 +89,7 @@ static int bench_parallel(const struct ev_evaluator *ev, const char *src, int n,
 				started++;
 			}
 		}
-		rate[r] = n / ((now_ms() - t0) / 1e3);
+		rate[r] = n / ((mono_ms() - t0) / 1e3);
 	}
 	printf("expapprox_per_s_%dslots %.0f\n", slots, median(rate, ROUNDS));
 	free(o); free(res);

@@ -4,7 +4,7 @@
 # noisy); tests never assert times, this file only reports them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=$(mktemp -d /tmp/disco-bench.XXXXXX)
+out=$(mktemp -d "${TMPDIR:-/tmp}/disco-bench.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 RUNS=${RUNS:-3}
 ENGINE_EVALS=${ENGINE_EVALS:-20000}

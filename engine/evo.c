@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "engine/evo_int.h"
+#include "evaluators/mono.h"
 
 #define CACHE_CAP (1u << 16) /* entries per hash cache: bounded memory */
 #define TICK_MS 100
@@ -48,11 +49,6 @@ void evo_install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	stop_requests = 0;
-}
-
-static double now_s(void)
-{
-	return loop_now_ms() / 1e3;
 }
 
 /* ---- flights ------------------------------------------------------------ */
@@ -335,7 +331,7 @@ static int launch(struct evo *E, struct flight *f, int i)
 		flight_free(f);
 		return -1;
 	}
-	if (rc == 0) /* rejected, or judged at once */
+	if (rc != PL_RUNNING) /* rejected, or judged at once */
 		return flight_done(E, f, NULL, 0, NULL);
 	f->state = FL_RUNNING;
 	f->slot = i;
@@ -349,7 +345,7 @@ static int budget_left(struct evo *E)
 	const struct evo_params *p = E->p;
 	if (p->budget_evals && E->started >= p->budget_evals)
 		return 0;
-	if (p->budget_wall_s > 0 && now_s() - E->t0 >= p->budget_wall_s)
+	if (p->budget_wall_s > 0 && mono_s() - E->t0 >= p->budget_wall_s)
 		return 0;
 	return 1;
 }
@@ -419,7 +415,9 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 			E->func_hits++;
 			char m[128];
 			snprintf(m, sizeof m, "same probe outputs as program %lld", (long long)e.program_id);
-			f->o.score = e.score;
+			/* A duplicate is credited with nothing: no score, no program,
+			 * no cell, no children (see docs/EVALUATORS.md, probe liars). */
+			f->o.score = NAN;
 			return flight_done(E, f, "duplicate", e.program_id, m);
 		}
 	}
@@ -432,7 +430,7 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 			flight_free(f);
 			return -1;
 		}
-		if (rc == 1) { /* still busy */
+		if (rc == PL_RUNNING) { /* still busy */
 			E->slot[i] = f;
 			E->inflight++;
 			return 0;
@@ -493,14 +491,14 @@ static void before_sleep(struct loop *l, void *ud)
 		return;
 	}
 	if (stop_requests && !E->drain_deadline)
-		E->drain_deadline = now_s() + 1.0;
+		E->drain_deadline = mono_s() + 1.0;
 	if (fill(E)) {
 		E->failed = 1;
 		loop_stop(l);
 		return;
 	}
 	int idle = !E->inflight && !E->npending && !E->nready;
-	if ((idle && stopping(E)) || (E->drain_deadline && now_s() > E->drain_deadline))
+	if ((idle && stopping(E)) || (E->drain_deadline && mono_s() > E->drain_deadline))
 		loop_stop(l); /* what is still running was never committed */
 	if (arc_checkpoint(E->a, 2000, 500, NULL)) {
 		evo_arc_fail(E, "archive");
@@ -623,7 +621,7 @@ int evo_run(const struct evo_params *p, struct arc *a, struct sbx *sb,
 	struct evo E = { .p = p, .a = a, .sb = sb, .sum = sum, .err = err, .errlen = errlen };
 	memset(sum, 0, sizeof *sum);
 	int rc = -1;
-	E.t0 = now_s();
+	E.t0 = mono_s();
 	if (evo_init(&E))
 		goto out;
 	if (arc_begin(a)) {
@@ -648,7 +646,7 @@ int evo_run(const struct evo_params *p, struct arc *a, struct sbx *sb,
 	}
 out:
 	progress_end(E.prog);
-	sum->wall_s = now_s() - E.t0;
+	sum->wall_s = mono_s() - E.t0;
 	sum->per_s = sum->wall_s > 0 ? sum->attempts / sum->wall_s : 0;
 	sum->text_hit_rate = E.text_lookups ? (double)E.text_hits / E.text_lookups : 0;
 	sum->func_hit_rate = E.func_lookups ? (double)E.func_hits / E.func_lookups : 0;

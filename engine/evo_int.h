@@ -30,7 +30,7 @@
 #include "engine/mutate/mutate.h"
 #include "engine/pipeline.h"
 #include "engine/progress.h"
-#include "engine/rng.h"
+#include "evaluators/rng.h"
 
 /* Proposals an asynchronous mutator may hold at once, whatever it says. */
 #define EVO_MAX_PENDING 256

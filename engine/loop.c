@@ -9,6 +9,7 @@
  * one runs.
  */
 #include "engine/loop.h"
+#include "evaluators/mono.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -45,9 +46,7 @@ struct loop {
 
 int64_t loop_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)mono_ms();
 }
 
 /* Grow *p (elements of size sz) to hold at least n; 0 or -1 (ENOMEM). */

@@ -8,14 +8,8 @@
 #include "engine/fhash.h"
 #include "engine/pipeline.h"
 #include "evaluators/external.h"
+#include "evaluators/mono.h"
 #include "evaluators/plugin.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 unsigned pl_stage_tasks(const struct ev_evaluator *ev, int first)
 {
@@ -70,13 +64,13 @@ int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char 
 	                       .plugin = plugin_source(ev) };
 	int rc = sbx_submit(s, slot, &job, err, errlen);
 	free(clean);
-	return rc ? -1 : 1;
+	return rc ? -1 : PL_RUNNING;
 }
 
 int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int split,
               double tol, const char *src, size_t len, struct pl_outcome *o)
 {
-	double t0 = now_ms();
+	double t0 = mono_ms();
 	o->status = res->status;
 	o->signal = res->signal;
 	o->t_compile_ms += res->t_compile_ms;
@@ -125,7 +119,7 @@ int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int s
 	}
 	if (o->status == SBX_OK && ev->describe)
 		ev->describe(ev, src, len, &o->ev);
-	o->t_score_ms += now_ms() - t0;
+	o->t_score_ms += mono_ms() - t0;
 	return o->status == SBX_OK ? next : -1;
 }
 
@@ -133,12 +127,12 @@ int pl_eval(struct sbx *s, const struct ev_evaluator *ev, const char *src, size_
             int split, double tol, struct pl_outcome *o, char *err, size_t errlen)
 {
 	outcome_reset(o);
-	double t0 = now_ms();
+	double t0 = mono_ms();
 	int rc = pl_start(s, 0, ev, src, len, SBX_TASK_PROBE | pl_stage_tasks(ev, 0), split, o,
 	                  err, errlen);
 	if (rc < 0)
 		return -1;
-	if (rc == 1) {
+	if (rc == PL_RUNNING) {
 		struct sbx_result *res = malloc(sizeof *res);
 		if (!res) {
 			snprintf(err, errlen, "out of memory");
@@ -151,6 +145,6 @@ int pl_eval(struct sbx *s, const struct ev_evaluator *ev, const char *src, size_
 		pl_finish(ev, res, split, tol, src, len, o);
 		free(res);
 	}
-	o->t_total_ms = now_ms() - t0;
+	o->t_total_ms = mono_ms() - t0;
 	return 0;
 }

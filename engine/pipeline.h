@@ -31,10 +31,13 @@ struct pl_outcome {
 	double t_compile_ms, t_run_ms, t_score_ms, t_total_ms;
 };
 
-/* Prescan src and submit a job for `tasks` on `slot`.  Returns 1 when the
- * job is running, 0 when the candidate is already finished (o filled:
- * rejected, or judged at once by an external evaluator command), -1 on a
- * setup error (err). */
+/* pl_start()'s named outcome: the job is running on its slot. */
+#define PL_RUNNING 1
+
+/* Prescan src and submit a job for `tasks` on `slot`.  Returns PL_RUNNING
+ * when the job is running, 0 when the candidate is already finished (o
+ * filled: rejected, or judged at once by an external evaluator command),
+ * -1 on a setup error (err). */
 int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src,
              size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
              size_t errlen);

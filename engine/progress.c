@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "engine/progress.h"
+#include "evaluators/mono.h"
 #include "sandbox/sbx.h"
 
 struct progress {
@@ -15,13 +16,6 @@ struct progress {
 	int64_t by_status[SBX_NSTATUS];
 	double wall, t0, last;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 struct progress *progress_new(int quiet, int64_t budget_evals, double budget_wall_s,
                               int64_t done_before)
@@ -34,7 +28,7 @@ struct progress *progress_new(int quiet, int64_t budget_evals, double budget_wal
 	p->budget = budget_evals;
 	p->wall = budget_wall_s;
 	p->done_before = done_before;
-	p->t0 = p->last = now_s();
+	p->t0 = p->last = mono_s();
 	return p;
 }
 
@@ -58,7 +52,7 @@ int progress_due(struct progress *p)
 {
 	if (p->quiet)
 		return 0;
-	double t = now_s();
+	double t = mono_s();
 	if (t - p->last < (p->tty ? 0.25 : 5.0))
 		return 0;
 	p->last = t;
@@ -67,7 +61,7 @@ int progress_due(struct progress *p)
 
 void progress_show(struct progress *p, const struct arc_stats *st, double hit_rate)
 {
-	double el = now_s() - p->t0, rate = el > 0 ? p->attempts / el : 0;
+	double el = mono_s() - p->t0, rate = el > 0 ? p->attempts / el : 0;
 	char fails[256] = "";
 	size_t o = 0;
 	for (int s = 1; s < SBX_NSTATUS; s++)

@@ -43,7 +43,7 @@
 enum ev_split { EV_TRAIN = 0, EV_HELDOUT = 1 };
 
 /* A symbol the candidate may call.  addr NULL (plug-ins only) means "take
- * it from disco's math table" (sandbox/whitelist.c). */
+ * it from disco's math table" (ev_math_symbols in evaluators/evhelp.c). */
 struct ev_symbol {
 	const char *name;
 	const void *addr;

@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#include "engine/rng.h"
+#include "evaluators/rng.h"
 
 #define OPT_SLOTS 4    /* per-parameter state slots given to the candidate */
 #define OPT_MAXN 64    /* most parameters of any workload */

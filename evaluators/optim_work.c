@@ -63,7 +63,7 @@ static int cache_ready[2][OPT_MAXW];
 static double lstar_cache[2][OPT_MAXW];
 static int lstar_ready[2][OPT_MAXW];
 
-/* ---- PRNG (engine/rng.h: the engine's seeded xoshiro256**) ---------- */
+/* ---- PRNG (evaluators/rng.h: the seeded xoshiro256** the engine uses too) ---------- */
 
 /* Uniform in (0, 1). */
 static double unif(struct rng *r)

@@ -41,7 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/rng.h"
+#include "evaluators/rng.h"
 
 #define MUT_API_VERSION 2
 #define MUT_PENDING 1            /* start(): the child comes later, through done() */

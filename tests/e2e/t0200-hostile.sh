@@ -105,7 +105,7 @@ run_case() { # case-file
 	local p
 	for p in $pwned; do rm -f "$p"; done
 	local pwned_before
-	pwned_before=$(ls -d /tmp/disco-pwned-* 2>/dev/null)
+	pwned_before=$(ls -d /tmp/disco-pwned-* 2>/dev/null) # hostile candidates target /tmp itself
 
 	eval_file "$file"
 	local rc=$RC nfail=0
@@ -181,8 +181,8 @@ run_case() { # case-file
 
 	local made=""
 	for p in $pwned; do [ -e "$p" ] && made="$made $p"; done
-	[ "$(ls -d /tmp/disco-pwned-* 2>/dev/null)" = "$pwned_before" ] ||
-		made="$made $(ls -d /tmp/disco-pwned-* 2>/dev/null)"
+	[ "$(ls -d /tmp/disco-pwned-* 2>/dev/null)" = "$pwned_before" ] || # hostile target
+		made="$made $(ls -d /tmp/disco-pwned-* 2>/dev/null)" # hostile target
 	made=$(printf '%s\n' $made | sort -u | tr '\n' ' ')
 	if [ -z "${made// /}" ]; then
 		ok "$name: no file created"
@@ -240,7 +240,7 @@ check_eq "setup: unknown evaluator exits 1" 1 "$?"
 check "setup: unknown evaluator is named on stderr" grep -q no-such-evaluator "$T/err"
 
 # --- the corpus -----------------------------------------------------------------
-rm -f /tmp/disco-pwned-* # leftovers of an earlier run against a broken sandbox
+rm -f /tmp/disco-pwned-* # leftovers of an earlier run against a broken sandbox (hostile target)
 good_candidate before
 
 ncases=0

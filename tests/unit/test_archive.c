@@ -20,8 +20,8 @@
 #include "archive/arc.h"
 #include "tests/tools/arc_gen.h"
 
-static char dir[64];
-static char path[128];
+static char dir[512];
+static char path[640];
 static int counter;
 
 static int setup(void **state)
@@ -656,7 +656,7 @@ static void test_cli_exit_codes(void **state)
 
 int main(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/disco-arc-XXXXXX");
+	snprintf(dir, sizeof dir, "%s/disco-arc-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(dir))
 		return 1;
 	const struct CMUnitTest tests[] = {
@@ -679,7 +679,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cli_exit_codes, setup),
 	};
 	int rc = cmocka_run_group_tests_name("archive", tests, NULL, NULL);
-	char cmd[128];
+	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		rc = rc ? rc : 1;

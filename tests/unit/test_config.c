@@ -146,7 +146,7 @@ static void test_full_file(void **state)
 		"  \"budget\": {\"evaluations\": 0, \"wall_seconds\": 90.5, \"llm_calls\": 100,\n"
 		"             \"tokens\": 1000000, \"cost_usd\": 2.5},\n"
 		"  \"sandbox\": {\"timeout_ms\": 500, \"memory_mb\": 64, \"max_source_bytes\": 4096},\n"
-		"  \"workers\": 3, \"seed\": \"18446744073709551615\", \"db\": \"/tmp/x y.db\",\n"
+		"  \"workers\": 3, \"seed\": \"18446744073709551615\", \"db\": \"/srv/x y.db\",\n"
 		"  \"hash\": {\"tolerance\": 0, \"remeasure_after\": 0}\n"
 		"}\n";
 	struct campaign c;
@@ -170,7 +170,7 @@ static void test_full_file(void **state)
 	assert_int_equal(c.sandbox.memory_mb, 64);
 	assert_int_equal(c.workers, 3);
 	assert_true(c.seed == UINT64_MAX);
-	assert_string_equal(c.db, "/tmp/x y.db");
+	assert_string_equal(c.db, "/srv/x y.db");
 	assert_true(c.hash.tolerance == 0);
 
 	/* plug-in and builtin object forms */
@@ -301,9 +301,13 @@ static void test_files(void **state)
 	cfg_default(&c);
 	assert_int_equal(cfg_load_file(&c, "/nonexistent/camp.json", err, sizeof err), -1);
 	assert_string_equal(err, "/nonexistent/camp.json: cannot open the campaign file: No such file or directory");
-	assert_int_equal(cfg_load_file(&c, "/tmp", err, sizeof err), -1);
-	assert_non_null(strstr(err, "/tmp: is a directory"));
-	char path[] = "/tmp/disco-cfg-XXXXXX";
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	assert_int_equal(cfg_load_file(&c, tmp, err, sizeof err), -1);
+	char want[600];
+	snprintf(want, sizeof want, "%s: is a directory", tmp);
+	assert_non_null(strstr(err, want));
+	char path[600];
+	snprintf(path, sizeof path, "%s/disco-cfg-XXXXXX", tmp);
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "{\"workers\": 2}\0", 15), 15);

@@ -25,7 +25,7 @@
 #define LABEL "evaluator command '" MIS "'"
 
 static char python[64] = "python3";
-static char scratch[] = "/tmp/disco-test-ext.XXXXXX";
+static char scratch[512]; /* $TMPDIR/disco-test-ext.XXXXXX */
 
 static struct ext *open_ok(const char *cmd, const struct ext_limits *lim)
 {
@@ -418,6 +418,7 @@ int main(int argc, char **argv)
 	}
 	if (access("/usr/bin/python3", X_OK) == 0)
 		snprintf(python, sizeof python, "/usr/bin/python3");
+	snprintf(scratch, sizeof scratch, "%s/disco-test-ext.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(scratch)) {
 		perror("mkdtemp");
 		return 1;

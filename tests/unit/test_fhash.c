@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "engine/fhash.h"
-#include "engine/rng.h"
+#include "evaluators/rng.h"
 
 /* ---- fh_outputs -------------------------------------------------------------- */
 

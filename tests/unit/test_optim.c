@@ -19,6 +19,7 @@
 #include "evaluators/evaluator.h"
 #include "evaluators/optim.h"
 #include "sandbox/sbx.h"
+#include "evaluators/mono.h"
 
 extern const struct ev_evaluator ev_optim;
 static const struct ev_evaluator *EV = &ev_optim;
@@ -120,13 +121,6 @@ static long outputs_of(const char *src, int task, int split, double *out)
 	return n;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static const char do_nothing[] =
 	"void step(int n, double *w, const double *g, double *s, int t) { }\n";
 static const char diverging[] =
@@ -203,10 +197,10 @@ static void test_seeds(void **state)
 		struct ev_result r0, r1, h1;
 		if (cand_compile(&c, s->source) != 0)
 			fail_msg("seed %s does not compile: %s", s->name, tcc_msg);
-		double t0 = now_ms();
+		double t0 = mono_ms();
 		double s0 = eval_task(&c, 0, EV_TRAIN, &r0);
 		double s1 = eval_task(&c, 1, EV_TRAIN, &r1);
-		double ms = now_ms() - t0;
+		double ms = mono_ms() - t0;
 		double hs = eval_task(&c, 1, EV_HELDOUT, &h1);
 		cand_release(&c);
 		assert_true(isfinite(s0) && isfinite(s1) && isfinite(hs));

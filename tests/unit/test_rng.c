@@ -1,5 +1,5 @@
 /*
- * test_rng.c - the engine's PRNG (engine/rng.h): determinism by seed,
+ * test_rng.c - the PRNG (evaluators/rng.h): determinism by seed,
  * ranges, rough uniformity and normal moments.
  */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <math.h>
 
-#include "engine/rng.h"
+#include "evaluators/rng.h"
 
 static void test_determinism(void **state)
 {

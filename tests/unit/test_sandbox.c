@@ -92,10 +92,10 @@ static void test_compile_error_line(void **st)
 
 static void test_not_whitelisted(void **st)
 {
-	struct sbx_result *r = eval("int system(const char *);\ndouble f(double x) { system(\"touch /tmp/disco-unit-x\"); return x; }\n", 2000);
+	struct sbx_result *r = eval("int system(const char *);\ndouble f(double x) { system(\"touch /tmp/disco-unit-x\"); return x; }\n", 2000);  /* hostile target */
 	assert_int_equal(r->status, SBX_COMPILE_ERROR);
 	assert_non_null(strstr(r->message, "system"));
-	assert_int_not_equal(access("/tmp/disco-unit-x", F_OK), 0);
+	assert_int_not_equal(access("/tmp/disco-unit-x", F_OK), 0); /* hostile target */
 }
 
 static void test_implicit(void **st)
