@@ -12,7 +12,7 @@ export no_proxy='*' NO_PROXY='*'
 
 CANARY="sk-disco-canary-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 python3 tests/llm/fault_server.py --port-file "$T/port" --stats-file "$T/stats.json" \
-	--expect-key "$CANARY" --lifetime 150 &
+	--expect-key "$CANARY" --lifetime 150 --pwned "$T/pwned" &
 SRV=$!
 trap 'kill $SRV 2>/dev/null; wait $SRV 2>/dev/null; rm -rf "$T"' EXIT
 for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
@@ -94,7 +94,7 @@ check "cut at max_tokens: edit_failed with its reason" test "$(fail_msg 'cut at 
 check "null content: edit_failed with its reason" test "$(fail_msg 'has no content')" -ge 1
 check "code that does not compile: compile_error attempt" test "$(q "SELECT count(*) FROM attempts WHERE mutator='llm' AND status='compile_error'")" -ge 1
 check "code calling system(): never runs" test "$(q "SELECT count(*) FROM attempts a JOIN llm_calls c ON c.attempt_seq=a.seq WHERE c.model='system' AND a.status IN ('rejected','compile_error')")" -ge 1
-check "code calling system(): nothing was created" test ! -e /tmp/disco-pwned
+check "code calling system(): nothing was created" test ! -e "$T/pwned"
 check "a failing endpoint is paused (llm_pause event)" test "$(q "SELECT count(*) FROM events WHERE kind='llm_pause' AND detail LIKE '%\"e500\"%'")" -ge 1
 check "a recovering endpoint resumes (llm_resume event)" test "$(q "SELECT count(*) FROM events WHERE kind='llm_resume' AND detail LIKE '%\"flaky\"%'")" -ge 1
 check "the budget stop is an event" test "$(q "SELECT count(*) FROM events WHERE kind='llm_budget_stop'")" -eq 1

@@ -23,7 +23,7 @@ base_url is http://127.0.0.1:PORT/MODE/v1 gets MODE for every request:
   null      200 with "content": null
   nocode    200 with prose and no code
   nocompile 200 with a rewrite that does not compile
-  system    200 with a rewrite calling system()
+  system    200 with a rewrite calling system("touch --pwned")
   huge      200 with an 8 MiB body
   close     closes the connection without an answer
   nomatch   200 with a SEARCH block that matches nothing
@@ -217,8 +217,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, completion("```c\ndouble f(double x)\n{\n\treturn x +* ;\n}\n```\n"))
         if mode == "system":
             return self.send(200, completion(
-                "```c\nint system(const char *);\ndouble f(double x)\n{\n\tsystem(\"touch /tmp/disco-pwned\");\n"
-                "\treturn 1.0 + x;\n}\n```\n"))
+                "```c\nint system(const char *);\ndouble f(double x)\n{\n\tsystem(\"touch %s\");\n"
+                "\treturn 1.0 + x;\n}\n```\n" % ARGS.pwned))
         if mode == "huge":
             pad = b"x" * (8 << 20)
             return self.send(200, b'{"choices":[{"message":{"content":"' + pad + b'"}}]}')
@@ -248,6 +248,7 @@ def main():
     ap.add_argument("--expect-key", default="")
     ap.add_argument("--lifetime", type=float, default=120)
     ap.add_argument("--slow-s", type=float, default=3)
+    ap.add_argument("--pwned", default="disco-pwned", help="file the system() answer tries to create")
     ARGS = ap.parse_args()
     Server.request_queue_size = 256
     srv = Server(("127.0.0.1", 0), Handler)
