@@ -214,7 +214,7 @@ static void parse_model(struct llm_model_cfg *m, const cJSON *o, int i, struct r
 	if (!cJSON_GetObjectItemCaseSensitive(o, "model"))
 		say(r, "field '%s.model': missing (expected the server's model name)", pre);
 	if (!m->name[0])
-		snprintf(m->name, sizeof m->name, "%s", m->model);
+		memcpy(m->name, m->model, strnlen(m->model, sizeof m->model - 1) + 1); /* same size */
 }
 
 static void model_default(struct llm_model_cfg *m)

@@ -465,7 +465,7 @@ static void on_answer(void *ud, const struct llm_http_res *res)
 
 	/* The edit. */
 	struct mut_child child = { 0 };
-	char eerr[300] = "";
+	char eerr[512] = "";
 	int rc = MUT_DROPPED;
 	struct llm_edit_info ei;
 	if (!strcmp(status, "ok")) {
@@ -518,7 +518,7 @@ static void on_answer(void *ud, const struct llm_http_res *res)
 		child.info = info_json(m, call_id, ei.form == LLM_EDIT_DIFF ? "diff" : "rewrite", &ei);
 		req->done(req, 0, &child, NULL);
 	} else if (rc == -1) {
-		char e2[400];
+		char e2[700];
 		snprintf(e2, sizeof e2, "%s (model %s, %s)", eerr, m->cfg->name, form);
 		req->done(req, -1, &child, e2);
 	} else {

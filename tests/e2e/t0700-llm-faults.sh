@@ -48,7 +48,7 @@ while kill -0 "$DPID" 2>/dev/null; do
 	for p in "$DPID" $(descendants "$DPID"); do
 		if [ -r "/proc/$p/environ" ]; then
 			looked=$((looked + 1))
-			if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qF "$CANARY"; then
+			if { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qF "$CANARY"; then
 				leaks=$((leaks + 1))
 				echo "# canary in the environment of pid $p: $(tr '\0' ' ' <"/proc/$p/cmdline")"
 			fi
