@@ -74,9 +74,12 @@ cat >"$T/camp.json" <<EOF
   "evaluator": "expapprox", "workers": 2, "seed": 5,
   "mutators": [{"name": "llm", "weight": 1}, {"name": "literal", "weight": 1}],
   "budget": {"evaluations": 0, "wall_seconds": 6, "llm_calls": 30},
-  "llm": { "in_flight": 4, "diff_weight": 1, "rewrite_weight": 1,
+  "llm": { "in_flight": 4, "diff_weight": 1, "rewrite_weight": 1, "choice": "bandit",
     "models": [{"name": "mock", "base_url": "http://127.0.0.1:$PORT/v1", "model": "mock-coder",
                 "api_key_env": "DISCO_MOCK_KEY", "price_in": 0.15, "price_out": 0.6,
+                "max_tokens_field": "max_completion_tokens"},
+               {"name": "mock-pricey", "base_url": "http://127.0.0.1:$PORT/v1", "model": "mock-coder",
+                "api_key_env": "DISCO_MOCK_KEY", "price_in": 3, "price_out": 15,
                 "max_tokens_field": "max_completion_tokens"}] } }
 EOF
 DISCO_MOCK_KEY=$CANARY "$DISCO" run "$T/camp.json" --db "$T/m.db" --log-json "$T/log.json" >"$T/out" 2>"$T/err"
@@ -87,12 +90,14 @@ q() { sqlite3 "$T/m.db" "$1"; }
 n_ok=$(q "SELECT count(*) FROM llm_calls WHERE status='ok' AND tokens_in=300 AND tokens_out=60")
 check "LLM calls answered with usage ($n_ok)" test "$n_ok" -ge 12
 check_eq "the call cap holds" 1 "$(q "SELECT count(*) <= 30 FROM llm_calls")"
-check "cost from the configured prices" test "$(q "SELECT count(*) FROM llm_calls WHERE abs(cost - (300*0.15 + 60*0.6)/1e6) < 1e-15")" -ge 1
+check "cost from the configured prices" test "$(q "SELECT count(*) FROM llm_calls WHERE model='mock' AND abs(cost - (300*0.15 + 60*0.6)/1e6) < 1e-15")" -ge 1
 check "LLM children became programs" test "$(q "SELECT count(*) FROM programs WHERE mutator='llm'")" -ge 5
 check "an LLM child improved the grid" test "$(q "SELECT count(*) FROM attempts WHERE mutator='llm' AND outcome IN ('NEW','IMPROVED')")" -ge 1
 check "literal children ran alongside" test "$(q "SELECT count(*) FROM attempts WHERE mutator='literal'")" -ge 10
 check "repeated LLM answers are deduplicated by the hashes" test "$(q "SELECT count(*) FROM attempts WHERE mutator='llm' AND status='duplicate'")" -ge 1
 check "both edit forms were asked for" test "$(q "SELECT count(DISTINCT substr(message, 1, 18)) FROM llm_calls WHERE message LIKE 'edit applied: %'")" -ge 1
+check "the bandit tried both models" test "$(q "SELECT count(DISTINCT model) FROM llm_calls")" -eq 2
+check "the bandit's statistics are recorded" test "$(q "SELECT count(*) FROM events WHERE kind='llm_stats' AND detail LIKE '%\"bandit\"%' AND detail LIKE '%mock-pricey%'")" -ge 1
 check "the run summary shows spend" grep -q "llm: .* calls, tokens in" "$T/out"
 "$DISCO" archive stats --db "$T/m.db" >"$T/stats" 2>&1
 check "archive stats: improvements per USD" grep -q "per USD" "$T/stats"
