@@ -159,7 +159,9 @@ struct arc_stats {
 	int64_t occupied;    /* elite cells */
 	int64_t cells;       /* cells per island (product of bins) x islands */
 	double coverage;     /* occupied / cells, 0 if no cells */
-	double qd_score;     /* sum of elite scores */
+	double qd_score;     /* sum of (elite score - qd_offset) */
+	double qd_offset;    /* min(0, lowest train score): QD-score never falls
+	                      * as coverage grows (pyribs' qd_score_offset) */
 	double best_score;   /* NaN if no elite */
 	int64_t best_program_id; /* 0 if no elite */
 	int islands;         /* distinct islands with elites (or 1 if island >= 0) */
@@ -291,11 +293,5 @@ int arc_next_seq(struct arc *a, int64_t *seq);
 
 const char *arc_outcome_name(int outcome); /* "NEW", ...; "?" if unknown */
 int arc_status_index(const char *status);  /* -1 if not a known status */
-
-/* --- CLI --------------------------------------------------------------------------- */
-
-/* `disco archive SUB ...`; argv[0] == "archive".  Returns the exit code:
- * 0 ok, 1 bad file/id, 2 usage error. */
-int cmd_archive(int argc, char **argv);
 
 #endif

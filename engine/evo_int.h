@@ -60,6 +60,7 @@ struct flight {
 	uint64_t thash;
 	int remeasure;        /* a noisy duplicate being measured again */
 	struct pl_outcome o;
+	struct ext_job *xjob; /* an external command's evaluation in flight, or NULL */
 	/* An asynchronous proposal's request and what it borrows. */
 	struct mut_req req;
 	struct arc_program par;
@@ -92,6 +93,7 @@ struct evo {
 	int64_t text_hits, text_lookups, func_hits, func_lookups;
 	struct progress *prog;
 	double t0, drain_deadline;
+	double next_periodic;            /* mono_s() of the next p->periodic call */
 	int failed;                    /* an error is in err: stop */
 	int exhausted;                 /* no mutator will ever propose again: drain and stop */
 	char *err;

@@ -65,6 +65,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_evaluators(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_archive(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 
