@@ -118,6 +118,8 @@ static void take_child(struct flight *f, struct mut_child *c)
 	f->ir = c->ir;
 	f->info = c->info;
 	f->tag = c->tag;
+	if (c->parent > 0) /* the mutator's own follow-up of an earlier child */
+		f->parent = c->parent;
 	*c = (struct mut_child){ 0 };
 }
 

@@ -46,6 +46,7 @@ static const struct nf top_num[] = {
 	{ "failures", N_INT, COFF(failures), 0, 8, "an integer from 0 to 8" },
 	{ "max_response_bytes", N_INT, COFF(max_response_bytes), 1024, 1 << 30, "an integer from 1024 to 1073741824 (bytes)" },
 	{ "store_bytes", N_INT, COFF(store_bytes), 0, 16 << 20, "an integer from 0 to 16777216 (bytes)" },
+	{ "fit_evaluations", N_INT, COFF(fit_evaluations), 0, 1000, "an integer from 0 (off) to 1000" },
 };
 #define NTOP_NUM (sizeof top_num / sizeof top_num[0])
 
@@ -242,6 +243,7 @@ void llm_cfg_default(struct llm_cfg *c)
 	c->failures = 3;
 	c->max_response_bytes = 4 << 20;
 	c->store_bytes = 65536;
+	c->fit_evaluations = 12;
 }
 
 int llm_cfg_parse(struct llm_cfg *c, const cJSON *obj, llm_cfg_report_fn *report, void *ctx)

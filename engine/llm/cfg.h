@@ -53,6 +53,7 @@ struct llm_cfg {
 	int failures;         /* recent failures of the lineage shown (0-8) */
 	int max_response_bytes; /* largest HTTP body read */
 	int store_bytes;      /* prompt and answer kept per call in the archive */
+	int fit_evaluations;  /* constant-fitting evaluations per LLM child that became a program; 0 = off */
 	char prompts_dir[LLM_PATH_MAX];     /* "" = the installed prompts/ */
 	char system_prompt[LLM_PATH_MAX];   /* "" = prompts_dir/system.txt */
 	char user_prompt[LLM_PATH_MAX];     /* "" = prompts_dir/user.txt */

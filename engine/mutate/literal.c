@@ -292,6 +292,29 @@ static void format_float(double v, int fsuffix, char *buf, size_t n)
 		strncat(buf, ".0", n - strlen(buf) - 1);
 }
 
+int mut_float_literals(const char *src, size_t len, size_t *start, size_t *numlen, int max)
+{
+	struct litvec lv = { 0 };
+	if (scan(src, len, &lv)) {
+		free(lv.v);
+		return -1;
+	}
+	int n = 0;
+	for (size_t i = 0; i < lv.n && n < max; i++)
+		if (lv.v[i].is_float) {
+			start[n] = lv.v[i].start;
+			numlen[n] = lv.v[i].numlen - lv.v[i].start;
+			n++;
+		}
+	free(lv.v);
+	return n;
+}
+
+void mut_format_float(double v, char *buf, size_t n)
+{
+	format_float(v, 0, buf, n);
+}
+
 #define LIT_TEXT_MAX 48
 
 /* The replacement text for literal l of s, written to out (LIT_TEXT_MAX). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "archive/arc.h"
+#include "engine/fhash.h"
 #include "engine/llm/edit.h"
 #include "engine/llm/http.h"
 #include "engine/llm/llm.h"
@@ -25,6 +26,34 @@
 struct recent {
 	int64_t call;
 	int model;
+};
+
+/* Constant fitting (see llm.h): a (1+1) evolution strategy over the float
+ * literals of an LLM child (all of them scaled by 1 + sigma * N(0, 1),
+ * sigma adapted by the 1/5 success rule), one variant at a time, each
+ * judged by the loop like any candidate. */
+#define FIT_JOBS 16      /* children being fitted at once */
+#define FIT_LITS 64      /* literals per child considered */
+#define PENDING_SRC 512  /* children between their answer and their result */
+
+struct fit_job {
+	int active;
+	int64_t base_program, best_program;
+	double base_score, best_score;
+	char *best_src;
+	int nlit;
+	size_t start[FIT_LITS], numlen[FIT_LITS];
+	int evals;
+	double sigma;
+	int64_t out_tag;         /* the variant being evaluated, 0 none */
+	char *out_src;
+	int model;
+};
+
+struct pending_src {
+	int64_t call;
+	int model;
+	char *src;
 };
 
 struct model {
@@ -72,6 +101,10 @@ struct llm_state {
 	int spent;               /* a cap was reached: never again */
 	int64_t done_calls;
 	struct recent recent[RECENT];
+	struct fit_job fit[FIT_JOBS];
+	struct pending_src psrc[PENDING_SRC];
+	int64_t fit_tags;        /* fit proposals are tagged -1, -2, ... */
+	int64_t fit_done, fit_skipped, fit_evals, fit_wins;
 	struct mut_mutator mut;
 };
 
@@ -166,6 +199,11 @@ static void stats_event(struct llm_state *S)
 {
 	cJSON *d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "choice", S->cfg.choice == LLM_CHOOSE_BANDIT ? "bandit" : "weighted");
+	cJSON *f = cJSON_AddObjectToObject(d, "fitting");
+	cJSON_AddNumberToObject(f, "children_fitted", (double)S->fit_done);
+	cJSON_AddNumberToObject(f, "evaluations", (double)S->fit_evals);
+	cJSON_AddNumberToObject(f, "improvements", (double)S->fit_wins);
+	cJSON_AddNumberToObject(f, "skipped", (double)S->fit_skipped);
 	cJSON *ms = cJSON_AddArrayToObject(d, "models");
 	for (int i = 0; ms && i < S->nm; i++) {
 		const struct model *m = &S->m[i];
@@ -271,6 +309,9 @@ static int choose_model(struct llm_state *S, struct rng *r)
 	return ok[n - 1];
 }
 
+static struct fit_job *fit_ready(struct llm_state *S);
+static int fit_any(const struct llm_state *S);
+
 /* ---- caps ----------------------------------------------------------------------- */
 
 static int caps_reached(struct llm_state *S, const char **which)
@@ -310,8 +351,10 @@ static enum mut_avail llm_avail(const struct mut_mutator *mm)
 {
 	struct llm_state *S = mm->state;
 	check_caps(S);
+	if (fit_ready(S))
+		return MUT_AVAIL_NOW; /* fitting costs no call */
 	if (S->spent)
-		return MUT_AVAIL_NEVER;
+		return fit_any(S) || S->inflight ? MUT_AVAIL_LATER : MUT_AVAIL_NEVER;
 	if (S->inflight >= S->cfg.in_flight)
 		return MUT_AVAIL_LATER;
 	int64_t now = loop_now_ms();
@@ -353,6 +396,165 @@ static void breaker(struct llm_state *S, int mi, int ok, const char *why)
 		cJSON_AddStringToObject(d, "last_error", why ? why : "");
 		event(S, "llm_pause", d);
 	}
+}
+
+/* ---- constant fitting ------------------------------------------------------------------ */
+
+static int fit_scan(struct fit_job *j)
+{
+	int n = mut_float_literals(j->best_src, strlen(j->best_src), j->start, j->numlen, FIT_LITS);
+	j->nlit = n > 0 ? n : 0;
+	return j->nlit;
+}
+
+static void fit_clear(struct fit_job *j)
+{
+	free(j->best_src);
+	free(j->out_src);
+	memset(j, 0, sizeof *j);
+}
+
+static void fit_finish(struct llm_state *S, struct fit_job *j)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddNumberToObject(d, "program", (double)j->base_program);
+	cJSON_AddStringToObject(d, "model", S->m[j->model].cfg->name);
+	cJSON_AddNumberToObject(d, "base_score", j->base_score);
+	cJSON_AddNumberToObject(d, "best_score", j->best_score);
+	cJSON_AddNumberToObject(d, "gain", j->best_score - j->base_score);
+	cJSON_AddNumberToObject(d, "best_program", (double)j->best_program);
+	cJSON_AddNumberToObject(d, "evaluations", j->evals);
+	cJSON_AddNumberToObject(d, "literals", j->nlit);
+	event(S, "llm_fit", d);
+	S->fit_done++;
+	fit_clear(j);
+}
+
+/* A program made from an LLM answer: fit its constants. */
+static void fit_begin(struct llm_state *S, int64_t program, const char *src, double score, int model)
+{
+	if (S->cfg.fit_evaluations <= 0 || !isfinite(score))
+		return;
+	struct fit_job *j = NULL;
+	for (int i = 0; i < FIT_JOBS && !j; i++)
+		if (!S->fit[i].active)
+			j = &S->fit[i];
+	if (!j) {
+		S->fit_skipped++;
+		return;
+	}
+	j->best_src = strdup(src);
+	if (!j->best_src || fit_scan(j) == 0) {
+		fit_clear(j);
+		return;
+	}
+	j->active = 1;
+	j->base_program = j->best_program = program;
+	j->base_score = j->best_score = score;
+	j->sigma = 0.02;
+	j->model = model;
+}
+
+static struct fit_job *fit_ready(struct llm_state *S)
+{
+	for (int i = 0; i < FIT_JOBS; i++)
+		if (S->fit[i].active && !S->fit[i].out_tag)
+			return &S->fit[i];
+	return NULL;
+}
+
+static int fit_any(const struct llm_state *S)
+{
+	for (int i = 0; i < FIT_JOBS; i++)
+		if (S->fit[i].active)
+			return 1;
+	return 0;
+}
+
+/* The next variant of j: every nonzero float literal of the best source
+ * scaled by 1 + sigma * N(0, 1) (draws from the loop's rng). */
+static int fit_propose(struct llm_state *S, struct fit_job *j, struct rng *r, struct mut_child *child)
+{
+	const char *s = j->best_src;
+	size_t len = strlen(s), cap = len + (size_t)j->nlit * 40 + 1, o = 0, at = 0;
+	char *out = malloc(cap);
+	if (!out)
+		return -1;
+	for (int i = 0; i < j->nlit; i++) {
+		size_t st = j->start[i], n = j->numlen[i];
+		memcpy(out + o, s + at, st - at);
+		o += st - at;
+		char num[64];
+		snprintf(num, sizeof num, "%.*s", (int)(n < 63 ? n : 63), s + st);
+		double v = strtod(num, NULL);
+		double f = 1 + j->sigma * rng_normal(r);
+		if (v == 0 || !(f > 0.5 && f < 2)) { /* zeros stay; never flip a sign */
+			memcpy(out + o, s + st, n);
+			o += n;
+		} else {
+			char text[64];
+			mut_format_float(v * f, text, sizeof text);
+			size_t tl = strlen(text);
+			memcpy(out + o, text, tl);
+			o += tl;
+		}
+		at = st + n;
+	}
+	memcpy(out + o, s + at, len - at + 1);
+	j->out_src = strdup(out);
+	if (!j->out_src) {
+		free(out);
+		return -1;
+	}
+	child->src = out;
+	child->tag = j->out_tag = --S->fit_tags;
+	child->parent = j->best_program;
+	char info[160];
+	snprintf(info, sizeof info, "{\"fit_of\":%lld,\"sigma\":%.3g}", (long long)j->base_program,
+	         j->sigma);
+	child->info = strdup(info);
+	return 0;
+}
+
+static void fit_result(struct llm_state *S, int64_t tag, int outcome, double score)
+{
+	struct fit_job *j = NULL;
+	for (int i = 0; i < FIT_JOBS && !j; i++)
+		if (S->fit[i].active && S->fit[i].out_tag == tag)
+			j = &S->fit[i];
+	if (!j)
+		return;
+	j->out_tag = 0;
+	j->evals++;
+	S->fit_evals++;
+	if (outcome != ARC_DUPLICATE && isfinite(score) && score > j->best_score && j->out_src) {
+		/* Better: keep it, and search wider (the 1/5 success rule). */
+		free(j->best_src);
+		j->best_src = j->out_src;
+		j->out_src = NULL;
+		j->best_score = score;
+		j->sigma *= 1.5;
+		S->fit_wins++;
+		int64_t pid;
+		if (S->arc && arc_find_text_hash(S->arc, fh_text(j->best_src, strlen(j->best_src)), &pid) == ARC_OK)
+			j->best_program = pid;
+		fit_scan(j);
+	} else {
+		free(j->out_src);
+		j->out_src = NULL;
+		j->sigma *= 0.82;
+	}
+	if (j->evals >= S->cfg.fit_evaluations || j->sigma < 1e-9 || j->nlit == 0)
+		fit_finish(S, j);
+}
+
+static void psrc_put(struct llm_state *S, int64_t call, int model, const char *src)
+{
+	struct pending_src *p = &S->psrc[(uint64_t)call % PENDING_SRC];
+	free(p->src);
+	p->call = call;
+	p->model = model;
+	p->src = S->cfg.fit_evaluations > 0 ? strdup(src) : NULL;
 }
 
 /* ---- one call ------------------------------------------------------------------------ */
@@ -515,6 +717,8 @@ static void on_answer(void *ud, const struct llm_http_res *res)
 	child.tag = call_id;
 	call_free(c);
 	if (rc == 0) {
+		if (call_id > 0)
+			psrc_put(S, call_id, (int)(m - S->m), child.src);
 		child.info = info_json(m, call_id, ei.form == LLM_EDIT_DIFF ? "diff" : "rewrite", &ei);
 		req->done(req, 0, &child, NULL);
 	} else if (rc == -1) {
@@ -532,6 +736,14 @@ static int llm_start(const struct mut_mutator *mm, struct mut_req *req, struct m
                      char *err, size_t errlen)
 {
 	struct llm_state *S = mm->state;
+	struct fit_job *fj = fit_ready(S);
+	if (fj) {
+		if (fit_propose(S, fj, req->rng, child)) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
 	if (llm_avail(mm) != MUT_AVAIL_NOW) {
 		snprintf(err, errlen, "no model can take a request now");
 		return -1;
@@ -612,7 +824,6 @@ static int llm_start(const struct mut_mutator *mm, struct mut_req *req, struct m
 	S->calls = c;
 	S->inflight++;
 	S->started++;
-	(void)child;
 	return MUT_PENDING;
 }
 
@@ -636,8 +847,21 @@ static void llm_result(const struct mut_mutator *mm, int64_t tag, int64_t seq, i
 	struct llm_state *S = mm->state;
 	if (!tag)
 		return;
+	if (tag < 0) { /* a constant-fitting variant */
+		fit_result(S, tag, outcome, score);
+		return;
+	}
 	if (S->arc)
 		arc_llm_call_link(S->arc, tag, seq);
+	struct pending_src *ps = &S->psrc[(uint64_t)tag % PENDING_SRC];
+	if (ps->call == tag && ps->src) {
+		int64_t pid;
+		if (outcome != ARC_DUPLICATE && isfinite(score) && S->arc &&
+		    arc_find_text_hash(S->arc, fh_text(ps->src, strlen(ps->src)), &pid) == ARC_OK)
+			fit_begin(S, pid, ps->src, score, ps->model);
+		free(ps->src);
+		ps->src = NULL;
+	}
 	/* Which model made it: a small table of recent calls (children are
 	 * judged within seconds of their call, long before it wraps). */
 	const struct recent *r = &S->recent[(uint64_t)tag % RECENT];
@@ -829,6 +1053,10 @@ void llm_mutator_free(struct mut_mutator **mp)
 		call_free(c);
 	}
 	llm_http_free(&S->http);
+	for (int i = 0; i < FIT_JOBS; i++)
+		fit_clear(&S->fit[i]);
+	for (int i = 0; i < PENDING_SRC; i++)
+		free(S->psrc[i].src);
 	for (int i = 0; i < LLM_MAX_MODELS; i++) {
 		free(S->m[i].url);
 		if (S->m[i].auth) {

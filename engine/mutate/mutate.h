@@ -68,6 +68,9 @@ struct mut_child {
 	char *info;              /* JSON object text the loop stores with the attempt, or NULL */
 	int64_t tag;             /* the mutator's handle for it (e.g. an LLM call id), 0 none;
 	                            handed back by result() */
+	int64_t parent;          /* 0: the request's parent; else the program it derives from
+	                            (a mutator's own follow-up of an earlier child, e.g.
+	                            fitting the constants of an LLM child) */
 };
 
 struct mut_req {
@@ -130,6 +133,15 @@ void mut_child_release(struct mut_child *c);
 
 /* The literal-perturbing mutator (literal.c). */
 extern const struct mut_mutator mut_literal;
+/* The float literals the literal mutator may touch in src[0..len) (the
+ * same rules: not in comments, strings, directives, subscripts...): up to
+ * max, in order, as start offset and length of the number (suffix
+ * excluded).  Returns how many, or -1 when out of memory. */
+int mut_float_literals(const char *src, size_t len, size_t *start, size_t *numlen, int max);
+/* v as the shortest text that reads back exactly and still looks like a
+ * float ("2.0", not "2"); buf of at least 40 bytes.  Negative values are
+ * not parenthesised. */
+void mut_format_float(double v, char *buf, size_t n);
 
 /* Built-ins first, then registered ones; NULL if none is called name. */
 const struct mut_mutator *mut_find(const char *name);

@@ -98,6 +98,9 @@ check "repeated LLM answers are deduplicated by the hashes" test "$(q "SELECT co
 check "both edit forms were asked for" test "$(q "SELECT count(DISTINCT substr(message, 1, 18)) FROM llm_calls WHERE message LIKE 'edit applied: %'")" -ge 1
 check "the bandit tried both models" test "$(q "SELECT count(DISTINCT model) FROM llm_calls")" -eq 2
 check "the bandit's statistics are recorded" test "$(q "SELECT count(*) FROM events WHERE kind='llm_stats' AND detail LIKE '%\"bandit\"%' AND detail LIKE '%mock-pricey%'")" -ge 1
+check "LLM children's constants are fitted (llm_fit events)" test "$(q "SELECT count(*) FROM events WHERE kind='llm_fit' AND json_extract(detail, '\$.evaluations') >= 1")" -ge 1
+check "fitting's share of the score is recorded (gain)" test "$(q "SELECT count(*) FROM events WHERE kind='llm_fit' AND json_extract(detail, '\$.gain') >= 0")" -ge 1
+check "fitted variants descend from the LLM child" test "$(q "SELECT count(*) FROM programs c JOIN programs p ON c.parent_id = p.id WHERE c.mutator='llm' AND p.mutator='llm'")" -ge 1
 check "the run summary shows spend" grep -q "llm: .* calls, tokens in" "$T/out"
 "$DISCO" archive stats --db "$T/m.db" >"$T/stats" 2>&1
 check "archive stats: improvements per USD" grep -q "per USD" "$T/stats"
