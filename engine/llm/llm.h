@@ -16,6 +16,12 @@
  * max_tokens, no content), or MUT_DROPPED when the call itself failed
  * after its retries (recorded in llm_calls only; no attempt).
  *
+ * Constants are not the model's job: an LLM child that ran ok gets up to
+ * fit_evaluations variants with its float literals tuned by a (1+1)
+ * evolution strategy (start() returns them at once, without a call, with
+ * mut_child.parent naming the best program so far); the gain of each
+ * child is an llm_fit archive event.
+ *
  * Endpoints misbehave: each model has a circuit breaker.  After
  * breaker_failures consecutive failed calls its proposals pause for
  * breaker_pause_ms (doubling while the probe after a pause fails, at most
