@@ -41,8 +41,8 @@ struct fit_job {
 	int64_t base_program, best_program;
 	double base_score, best_score;
 	char *best_src;
+	struct mut_consts consts; /* of best_src */
 	int nlit;
-	size_t start[FIT_LITS], numlen[FIT_LITS];
 	int evals;
 	double sigma;
 	int64_t out_tag;         /* the variant being evaluated, 0 none */
@@ -402,13 +402,17 @@ static void breaker(struct llm_state *S, int mi, int ok, const char *why)
 
 static int fit_scan(struct fit_job *j)
 {
-	int n = mut_float_literals(j->best_src, strlen(j->best_src), j->start, j->numlen, FIT_LITS);
-	j->nlit = n > 0 ? n : 0;
+	char err[64];
+	mut_consts_release(&j->consts);
+	if (mut_consts_scan(j->best_src, strlen(j->best_src), &j->consts, err, sizeof err))
+		j->consts.n = 0;
+	j->nlit = (int)j->consts.n;
 	return j->nlit;
 }
 
 static void fit_clear(struct fit_job *j)
 {
+	mut_consts_release(&j->consts);
 	free(j->best_src);
 	free(j->out_src);
 	memset(j, 0, sizeof *j);
@@ -472,35 +476,21 @@ static int fit_any(const struct llm_state *S)
 }
 
 /* The next variant of j: every nonzero float literal of the best source
- * scaled by 1 + sigma * N(0, 1) (draws from the loop's rng). */
+ * (the first FIT_LITS) scaled by 1 + sigma * N(0, 1) (draws from the
+ * loop's rng). */
 static int fit_propose(struct llm_state *S, struct fit_job *j, struct rng *r, struct mut_child *child)
 {
-	const char *s = j->best_src;
-	size_t len = strlen(s), cap = len + (size_t)j->nlit * 40 + 1, o = 0, at = 0;
-	char *out = malloc(cap);
+	double *vals = malloc((j->consts.n ? j->consts.n : 1) * sizeof *vals);
+	if (!vals)
+		return -1;
+	for (size_t i = 0; i < j->consts.n; i++) {
+		double v = j->consts.v[i].value, f = 1 + j->sigma * rng_normal(r);
+		vals[i] = v == 0 || i >= FIT_LITS || !(f > 0.5 && f < 2) ? v : v * f; /* zeros stay */
+	}
+	char *out = mut_consts_render(j->best_src, strlen(j->best_src), &j->consts, vals);
+	free(vals);
 	if (!out)
 		return -1;
-	for (int i = 0; i < j->nlit; i++) {
-		size_t st = j->start[i], n = j->numlen[i];
-		memcpy(out + o, s + at, st - at);
-		o += st - at;
-		char num[64];
-		snprintf(num, sizeof num, "%.*s", (int)(n < 63 ? n : 63), s + st);
-		double v = strtod(num, NULL);
-		double f = 1 + j->sigma * rng_normal(r);
-		if (v == 0 || !(f > 0.5 && f < 2)) { /* zeros stay; never flip a sign */
-			memcpy(out + o, s + st, n);
-			o += n;
-		} else {
-			char text[64];
-			mut_format_float(v * f, text, sizeof text);
-			size_t tl = strlen(text);
-			memcpy(out + o, text, tl);
-			o += tl;
-		}
-		at = st + n;
-	}
-	memcpy(out + o, s + at, len - at + 1);
 	j->out_src = strdup(out);
 	if (!j->out_src) {
 		free(out);
