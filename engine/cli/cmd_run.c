@@ -17,6 +17,8 @@
 #include "engine/config.h"
 #include "engine/evo.h"
 #include "engine/fhash.h"
+#include "engine/llm/llm.h"
+#include "engine/loop.h"
 #include "engine/pipeline.h"
 #include "engine/evid.h"
 #include "evaluators/external.h"
@@ -303,6 +305,16 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		}
 	if (any)
 		printf("\n");
+	if (st.llm_calls) {
+		double ktok = (double)(st.tokens_in + st.tokens_out) / 1000;
+		printf("  llm: %lld calls, tokens in %lld / out %lld, cost $%.4f%s; improvements %lld (%.3g per 1k tokens",
+		       (long long)st.llm_calls, (long long)st.tokens_in, (long long)st.tokens_out, st.llm_cost,
+		       st.llm_usage_unknown ? " (some calls sent no usage: their tokens and cost are unknown)" : "",
+		       (long long)st.llm_improvements, ktok > 0 ? st.llm_improvements / ktok : 0.0);
+		if (st.llm_cost > 0)
+			printf(", %.3g per USD", st.llm_improvements / st.llm_cost);
+		printf(")\n");
+	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("  memory: engine peak RSS %.1f MiB, fork server peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0,
@@ -378,6 +390,9 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		cJSON_AddNumberToObject(j, "text_hits", (double)s->text_hits);
 		cJSON_AddNumberToObject(j, "fit_evals", (double)sc.fit_evals);
 		cJSON_AddNumberToObject(j, "engine_peak_kb", (double)ru.ru_maxrss);
+		cJSON_AddNumberToObject(j, "engine_cpu_s", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		                                               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+		cJSON_AddNumberToObject(j, "llm_calls", (double)st.llm_calls);
 		cJSON_AddNumberToObject(j, "forksrv_peak_kb", (double)sbx_server_peak_kb(sb));
 		char *txt = cJSON_PrintUnformatted(j);
 		fprintf(log, "%s\n", txt);
@@ -496,10 +511,20 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	}
 	struct sbx_limits lim;
 	limits_of(c, &lim);
+	/* LLM keys leave the environment before anything forks (engine/llm/llm.h). */
+	int use_llm = 0;
+	for (int i = 0; i < c->nmutators; i++)
+		use_llm |= !strcmp(c->mutators[i].name, "llm");
+	struct llm_keys keys = { 0 };
+	if (use_llm && llm_keys_take(&c->llm, &keys, err, sizeof err)) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		return 1;
+	}
 	/* The fork servers start first, while this process is small. */
 	struct sbx *sb = sbx_open(c->workers, &lim, err, sizeof err);
 	if (!sb) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		llm_keys_free(&keys);
 		return 1;
 	}
 	int rc = 1;
@@ -507,10 +532,26 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	FILE *log = NULL;
 	struct ev_seed *seedtab = NULL;
 	char **seedir = NULL;
+	struct loop *loop = NULL;
+	struct mut_mutator *llm = NULL;
 	const struct ev_evaluator *ev = open_evaluator(cmd, c, w, &lim, err, sizeof err);
 	if (!ev) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		llm_keys_free(&keys);
 		goto out;
+	}
+	if (!(loop = loop_new())) {
+		fprintf(stderr, "disco %s: out of memory\n", cmd);
+		llm_keys_free(&keys);
+		goto out;
+	}
+	if (use_llm) {
+		struct llm_budget b = { c->budget.llm_calls, c->budget.tokens, c->budget.cost_usd };
+		llm = llm_mutator_new(&c->llm, &keys, &b, loop, ev, c->description, err, sizeof err);
+		if (!llm || mut_register(llm)) {
+			fprintf(stderr, "disco %s: %s\n", cmd, llm ? "mutator 'llm' is already registered" : err);
+			goto out;
+		}
 	}
 	struct evid id;
 	evid_of(ev, c->evaluator.kind == CFG_EV_PLUGIN ? c->evaluator.text : NULL, w->dir, &id);
@@ -534,6 +575,7 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		p.seeds = seedtab;
 		p.seed_ir = (const char *const *)seedir;
 	}
+	p.loop = loop;
 	/* The log is opened before the archive is made, so a bad --log-json
 	 * path leaves nothing behind. */
 	if (a->val[R_LOG] && !(log = fopen(logpath, "w"))) {
@@ -575,6 +617,10 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			fprintf(stderr, "disco %s: %s\n", cmd, arc_errmsg(arc));
 			goto out;
 		}
+	}
+	if (llm && llm_mutator_set_archive(llm, arc, err, sizeof err)) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		goto out;
 	}
 	char reportpath[PATH_MAX];
 	if (a->val[R_REPORT])
@@ -621,6 +667,10 @@ out:
 	sym_seed_table_free(&seedtab, &seedir);
 	if (log)
 		fclose(log);
+	if (llm && arc)
+		llm_mutator_flush(llm);
+	llm_mutator_free(&llm);
+	loop_free(&loop);
 	arc_close(&arc);
 	plugin_free(&ev);
 	sbx_close(&sb);
@@ -675,6 +725,14 @@ int cmd_run(int argc, char **argv)
 				*slash = 0;
 			snprintf(base, sizeof base, "%s", real[0] ? real : "/");
 		}
+		/* The LLM's prompt templates too. */
+		char *llm_paths[] = { c.llm.prompts_dir, c.llm.system_prompt, c.llm.user_prompt };
+		for (int i = 0; i < 3 && base[0]; i++)
+			if (llm_paths[i][0]) {
+				char t[LLM_PATH_MAX];
+				snprintf(t, sizeof t, "%s", llm_paths[i]);
+				abs_path(t, base, llm_paths[i], LLM_PATH_MAX);
+			}
 		if (c.evaluator.kind == CFG_EV_PLUGIN) {
 			char t[CFG_TEXT_MAX];
 			snprintf(t, sizeof t, "%s", c.evaluator.text);
