@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "evaluators/external.h"
+#include "evaluators/open.h"
 #include "evaluators/text.h"
 #include "sandbox/sbx.h"
 

@@ -229,11 +229,6 @@ fail:
 
 void plugin_free(const struct ev_evaluator **evp)
 {
-	if (evp && *evp && ext_of(*evp)) {
-		ext_evaluator_free(*evp);
-		*evp = NULL;
-		return;
-	}
 	if (!evp || !*evp || (*evp)->score != plugin_score) {
 		if (evp) *evp = NULL;
 		return;
@@ -251,14 +246,3 @@ void plugin_free(const struct ev_evaluator **evp)
 	*evp = NULL;
 }
 
-const struct ev_evaluator *ev_open(const char *spec, const struct sbx_limits *lim, char *err,
-                                   size_t errlen)
-{
-	size_t n = strlen(spec);
-	if (n > 2 && !strcmp(spec + n - 2, ".c"))
-		return plugin_load(spec, lim, err, errlen);
-	const struct ev_evaluator *ev = ev_find(spec);
-	if (!ev)
-		snprintf(err, errlen, "unknown evaluator '%s'; see 'disco evaluators' (or give a plug-in file ending in .c)", spec);
-	return ev;
-}

@@ -9,6 +9,7 @@
 #include "engine/cli/cli.h"
 #include "engine/pipeline.h"
 #include "engine/cli/outcome.h"
+#include "evaluators/open.h"
 #include "evaluators/plugin.h"
 #include "evaluators/text.h"
 
@@ -91,7 +92,7 @@ int cmd_eval(int argc, char **argv)
 	size_t len;
 	char *src = cli_read_file(a.pos[0], lim.max_source, &len, err, sizeof err);
 	if (!src) {
-		plugin_free(&ev);
+		ev_close(&ev);
 		sbx_close(&sb);
 		fprintf(stderr, "disco eval: cannot read candidate ");
 		text_puts(stderr, err, 0);
@@ -101,13 +102,13 @@ int cmd_eval(int argc, char **argv)
 	struct pl_outcome *o = malloc(sizeof *o);
 	if (!o || pl_eval(sb, ev, src, len, split, tol, o, err, sizeof err)) {
 		fprintf(stderr, "disco eval: %s\n", o ? err : "out of memory");
-		free(o); free(src); plugin_free(&ev); sbx_close(&sb);
+		free(o); free(src); ev_close(&ev); sbx_close(&sb);
 		return 1;
 	}
 	print_outcome(&a, ev, o);
 	free(o);
 	free(src);
-	plugin_free(&ev);
+	ev_close(&ev);
 	sbx_close(&sb);
 	return 0;
 }

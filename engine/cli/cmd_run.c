@@ -23,6 +23,7 @@
 #include "engine/evid.h"
 #include "evaluators/external.h"
 #include "evaluators/mono.h"
+#include "evaluators/open.h"
 #include "evaluators/plugin.h"
 #include "evaluators/text.h"
 
@@ -672,7 +673,7 @@ out:
 	llm_mutator_free(&llm);
 	loop_free(&loop);
 	arc_close(&arc);
-	plugin_free(&ev);
+	ev_close(&ev);
 	sbx_close(&sb);
 	return rc;
 }
