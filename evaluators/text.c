@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -181,6 +182,7 @@ char *text_read_file(const char *path, size_t max, int nonempty, size_t *len, ch
 		return NULL;
 	}
 	if (n > max) {
+		*len = SIZE_MAX; /* "too large", for callers that make it an outcome */
 		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
 		free(buf);
 		return NULL;

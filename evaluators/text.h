@@ -49,7 +49,8 @@ cJSON *text_json_add_number(cJSON *obj, const char *key, double v);
  * larger than max ("PATH: larger than MAX bytes") and, with nonempty set, an
  * empty one.  Opening never blocks (a FIFO without a writer reads as
  * empty).  Returns a malloc'd buffer with a NUL after *len bytes (the text
- * may contain NUL bytes before that), or NULL with "PATH: why" in err. */
+ * may contain NUL bytes before that), or NULL with "PATH: why" in err and,
+ * only when the file is larger than max, *len set to SIZE_MAX. */
 char *text_read_file(const char *path, size_t max, int nonempty, size_t *len, char *err,
                      size_t errlen);
 
