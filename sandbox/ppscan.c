@@ -24,7 +24,8 @@
  * The text scanned is tcc's own preprocessor output (sandbox/compile.c
  * runs it inside the sandbox child, where a preprocessor bomb is
  * contained), so no macro, token pasting or spelling trick can hide a
- * token from it: what is scanned is what compiles.  Everything before
+ * token from it; and the scanned text itself is what tcc then compiles
+ * (preprocessing runs once), so what is scanned is what compiles.  Everything before
  * the marker "typedef int __disco_candidate;" is the evaluator's
  * prelude, trusted, and only read for its function names.  Together with code pages that
  * are not writable (compile.c) and data pages that are not executable,
@@ -442,8 +443,8 @@ int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *ms
 		snprintf(msg, msglen, "the preprocessed source has no candidate part");
 		goto out;
 	}
-	if (cand_off)
-		*cand_off = t.cand < t.n ? (size_t)(t.v[t.cand].p - pp) : len;
+	if (cand_off) /* just after the marker's ';' */
+		*cand_off = t.cand <= t.n ? (size_t)(t.v[t.cand - 1].p + t.v[t.cand - 1].len - pp) : len;
 	if (allow) {
 		rc = 0;
 		goto out;

@@ -103,7 +103,7 @@ static void test_lines_and_offsets(void **state)
 	snprintf(buf, sizeof buf, "%sdouble f(double x) { asm(\"nop\"); }", PRELUDE);
 	size_t off = 0;
 	assert_int_equal(sbx_ppscan(buf, strlen(buf), 1, &off, msg, sizeof msg), 0); /* allowed */
-	assert_string_equal(buf + off, "double f(double x) { asm(\"nop\"); }");
+	assert_string_equal(buf + off, "\ndouble f(double x) { asm(\"nop\"); }");
 	/* No marker: no candidate part. */
 	assert_int_equal(sbx_ppscan("double f;", 9, 0, &off, msg, sizeof msg), -1);
 	/* A forged second marker changes nothing. */
