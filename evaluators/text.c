@@ -66,6 +66,19 @@ void text_put(FILE *f, const char *s, size_t n, int keep_nl)
 	fwrite(p + i - run, 1, run, f);
 }
 
+int text_is_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = s ? strlen(s) : 0;
+	for (size_t i = 0; i < n;) {
+		size_t l = text_utf8_len(p + i, n - i);
+		if (!l || (l == 1 && (p[i] < 0x20 || p[i] == 0x7f)) || (l == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0))
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
 void text_puts(FILE *f, const char *s, int keep_nl)
 {
 	if (s)

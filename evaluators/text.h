@@ -32,6 +32,10 @@ void text_put(FILE *f, const char *s, size_t n, int keep_nl);
 /* The same for a NUL-terminated string (NULL prints nothing). */
 void text_puts(FILE *f, const char *s, int keep_nl);
 
+/* 1 when s (NUL-terminated; NULL counts as clean) is valid UTF-8 without
+ * control characters (C0, DEL, C1): fit to print as a name as it is. */
+int text_is_clean(const char *s);
+
 /* A malloc'd copy of s (NUL-terminated) that is valid UTF-8: invalid
  * sequences become U+FFFD.  NULL on allocation failure (or s NULL). */
 char *text_utf8(const char *s);
