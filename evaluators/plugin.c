@@ -166,6 +166,19 @@ static int from_info(struct plugin *pl, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* Names end up on terminals and in JSON: printable text only. */
+	const char *bad = !text_is_clean(ev->name) ? "name" : !text_is_clean(ev->summary) ? "summary" : NULL;
+	for (int i = 0; !bad && i < ev->nstages; i++)
+		bad = text_is_clean(ev->stages[i].name) ? NULL : "stages[].name";
+	for (int i = 0; !bad && i < ev->ndims; i++)
+		bad = text_is_clean(ev->dims[i].name) ? NULL : "dims[].name";
+	for (int i = 0; !bad && i < nse; i++)
+		bad = text_is_clean(pl->seeds[i].name) ? NULL : "seeds[].name";
+	if (bad) {
+		snprintf(err, errlen, "evaluator plug-in %s: disco_evaluator.%s contains a control character or invalid UTF-8 (names are printed as they are)",
+		         pl->path, bad);
+		return -1;
+	}
 	pl->has_describe = cJSON_IsTrue(cJSON_GetObjectItem(j, "describe"));
 	return 0;
 }

@@ -89,8 +89,29 @@ int cmd_eval(int argc, char **argv)
 		sbx_close(&sb);
 		return 1;
 	}
-	size_t len;
+	size_t len = 0;
 	char *src = cli_read_file(a.pos[0], lim.max_source, &len, err, sizeof err);
+	if (!src && len == SIZE_MAX) {
+		/* Too large is the candidate's doing: an outcome (exit 0), after
+		 * reading no more than the limit + 1 bytes. */
+		struct pl_outcome *o = calloc(1, sizeof *o);
+		int got = o != NULL;
+		if (o) {
+			o->status = SBX_REJECTED;
+			o->stage = -1;
+			o->score = NAN;
+			snprintf(o->message, sizeof o->message,
+			         "source is larger than %zu bytes, the limit (raise it with --max-source-bytes)",
+			         lim.max_source);
+			print_outcome(&a, ev, o);
+		}
+		free(o);
+		plugin_free(&ev);
+		sbx_close(&sb);
+		if (!got)
+			fprintf(stderr, "disco eval: out of memory\n");
+		return got ? 0 : 1;
+	}
 	if (!src) {
 		ev_close(&ev);
 		sbx_close(&sb);

@@ -352,8 +352,9 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 			arc_program_clear(&prog);
 		}
 		if (has_tuned) {
-			printf("  best tuned baseline %s (%d evaluations): train %.6g (%+.6g)", tb.seed, tb.evals,
-			       tb.train, st.best_score - tb.train);
+			printf("  best tuned baseline ");
+			text_puts(stdout, tb.seed, 0); /* read back from the file: escaped */
+			printf(" (%d evaluations): train %.6g (%+.6g)", tb.evals, tb.train, st.best_score - tb.train);
 			if (isfinite(tb.heldout) && isfinite(hb))
 				printf(", held-out %.6g (%+.6g)", tb.heldout, hb - tb.heldout);
 			printf("\n");
