@@ -172,7 +172,7 @@ int arc_q_dims(struct arc *a, struct arc_dim *dims, int *n)
 
 /* The program's best train score. */
 #define BEST_SCORE_SQL(p) \
-	"(SELECT max(e.score) FROM evaluations e WHERE e.program_id=" p " AND e.split=0)"
+	"(SELECT max(e.score) FROM evaluations e INDEXED BY evaluations_program WHERE e.program_id=" p " AND e.split=0)"
 
 /* --- list and top --------------------------------------------------------------------- */
 
@@ -217,7 +217,7 @@ static int fill_rows(struct arc *a, sqlite3_stmt *s, struct arc_prog_list *out,
 	", p.source_len,"                                                                   \
 	" (SELECT a.outcome FROM attempts a WHERE a.program_id=p.id ORDER BY a.seq LIMIT 1),"  \
 	" p.created,"                                                                      \
-	" (SELECT max(e.score) FROM evaluations e WHERE e.program_id=p.id AND e.split=1)"
+	" (SELECT max(e.score) FROM evaluations e INDEXED BY evaluations_program WHERE e.program_id=p.id AND e.split=1)"
 
 int arc_q_list(struct arc *a, int island, long limit, struct arc_prog_list *out)
 {
@@ -766,7 +766,8 @@ int arc_q_campaign(struct arc *a, struct arc_campaign_info *ci)
 	if (prep(a, "SELECT coalesce((SELECT created FROM attempts ORDER BY seq LIMIT 1),0),"
 	         " coalesce((SELECT created FROM attempts ORDER BY seq DESC LIMIT 1),0),"
 	         " (SELECT count(*) FROM events WHERE kind='resume'),"
-	         " (SELECT count(*) FROM events WHERE kind='migration')", &s,
+	         " (SELECT count(*) FROM events WHERE kind='migration'"
+	         "  AND json_extract(detail, '$.migrants') IS NOT NULL)", &s,
 	         "reading the campaign's times"))
 		goto fail;
 	rc = sqlite3_step(s);
