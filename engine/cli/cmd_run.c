@@ -297,7 +297,11 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 				if (!strcmp(sd->name, bname))
 					bsrc = sd->source;
 			hb = heldout(sb, ev, prog.source, st.best_program_id, a);
-			hs = bsrc ? heldout(sb, ev, bsrc, 0, NULL) : NAN;
+			/* recorded too (once per program), so the report shows it */
+			int64_t bid = 0;
+			if (bsrc && arc_find_text_hash(a, fh_text(bsrc, strlen(bsrc)), &bid) != ARC_OK)
+				bid = 0;
+			hs = bsrc ? heldout(sb, ev, bsrc, bid, bid && bid != st.best_program_id ? a : NULL) : NAN;
 			if (isfinite(hb)) {
 				printf("  held-out split: best program %.6g", hb);
 				if (isfinite(hs))
