@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -92,6 +95,7 @@ struct arc {
 	sqlite3 *db;
 	char *path;
 	int readonly;
+	int lock_fd;        /* ARC_WRITER: the flock()ed descriptor, or -1 */
 	int depth;          /* arc_begin nesting */
 	long pending;       /* writes in the open batch */
 	double batch_start; /* monotonic ms when the batch began */
@@ -490,6 +494,7 @@ struct arc *arc_open(const char *path, int flags, char *err, size_t errlen)
 		return NULL;
 	}
 	a->ndims = -1;
+	a->lock_fd = -1;
 	a->readonly = (flags & ARC_READONLY) != 0;
 	oflags = a->readonly ? SQLITE_OPEN_READONLY
 	                     : SQLITE_OPEN_READWRITE | ((flags & ARC_CREATE) ? SQLITE_OPEN_CREATE : 0);
@@ -500,6 +505,19 @@ struct arc *arc_open(const char *path, int flags, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(a->db, 1);
 	sqlite3_busy_timeout(a->db, 5000);
+	if ((flags & ARC_WRITER) && !a->readonly) {
+		/* flock() is independent of SQLite's own POSIX locks on the file. */
+		a->lock_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (a->lock_fd < 0 || flock(a->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+			if (errno == EWOULDBLOCK)
+				snprintf(err, errlen,
+				         "%s: another disco run or resume is writing to this archive; wait for it to end, or use another --db",
+				         path);
+			else
+				snprintf(err, errlen, "%s: cannot lock the archive: %s", path, strerror(errno));
+			goto fail;
+		}
+	}
 	if (check_schema(a, flags)) {
 		if (!a->readonly || (sqlite3_errcode(a->db) & 0xff) != SQLITE_CANTOPEN)
 			goto fail_msg;
@@ -538,6 +556,8 @@ void arc_close(struct arc **ap)
 	for (int i = 0; i < S_NSTMT; i++)
 		sqlite3_finalize(a->stmt[i]);
 	sqlite3_close(a->db);
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
 	free(a->path);
 	free(a);
 	*ap = NULL;
@@ -806,6 +826,26 @@ int arc_add_llm_call(struct arc *a, const struct arc_llm_call *c, int64_t *id)
 	if (id)
 		*id = sqlite3_last_insert_rowid(a->db);
 	return ARC_OK;
+}
+
+int arc_event_first(struct arc *a, const char *kind, char **detail_json)
+{
+	sqlite3_stmt *s;
+	*detail_json = NULL;
+	if (sqlite3_prepare_v2(a->db, "SELECT detail FROM events WHERE kind = ?1 ORDER BY id LIMIT 1", -1,
+	                       &s, NULL) != SQLITE_OK)
+		return arc_sqlerr(a, "reading events");
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*detail_json = dup_col(s, 0);
+		sqlite3_finalize(s);
+		return ARC_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return ARC_NOTFOUND;
+	return arc_sqlerr(a, "reading events");
 }
 
 int arc_add_event(struct arc *a, const char *kind, const char *detail_json)

@@ -55,6 +55,9 @@
 /* arc_open() flags. */
 #define ARC_CREATE 1   /* create the file if missing; migrate an old schema */
 #define ARC_READONLY 2 /* browse only: no writes, no migration */
+#define ARC_WRITER 4   /* the campaign's one writer: refuse when another process holds
+                          the file as its writer (an advisory flock on the file, released
+                          by arc_close or the process's death, kill -9 included) */
 
 #define ARC_SCHEMA_VERSION 1
 #define ARC_APPLICATION_ID 0x44495343 /* "DISC" in PRAGMA application_id */
@@ -204,6 +207,9 @@ int arc_add_evaluation(struct arc *a, int64_t program_id, double score,
 int arc_add_llm_call(struct arc *a, const struct arc_llm_call *c, int64_t *id);
 /* kind: "resume", "budget_stop", "migration", ...; detail_json may be NULL. */
 int arc_add_event(struct arc *a, const char *kind, const char *detail_json);
+/* The detail of the first event of kind (malloc'd into *detail_json, NULL
+ * when it has none).  ARC_OK, ARC_NOTFOUND or ARC_ERR. */
+int arc_event_first(struct arc *a, const char *kind, char **detail_json);
 
 /* --- MAP-Elites ---------------------------------------------------------------- */
 

@@ -37,6 +37,21 @@ get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
 eval_ms=$(get "$out/eval.txt" expapprox_eval_ms)
 overhead=$(awk -v r="$e1" -v s="$eval_ms" 'BEGIN {printf "%.3f", 1000/r - s}')
 
+# ext_rate ARGS WORKERS EVALS: candidates/s of a campaign over bench/ext_eval.py
+ext_rate() {
+	rm -f "$out/x.db"*
+	./disco run --evaluator-cmd "python3 bench/ext_eval.py $1" --workers "$2" --budget-evals "$3" --quiet \
+		--no-source --db "$out/x.db" --log-json "$out/x.log" >/dev/null
+	jq -r 'select(.event=="summary") | .per_s' "$out/x.log"
+}
+echo "== external evaluator command (disco run --evaluator-cmd bench/ext_eval.py, $RUNS runs)"
+for w in 1 2; do
+	for i in $(seq "$RUNS"); do ext_rate "" $w "${EXT_EVALS:-100}"; done | median | xargs printf '%.1f\n' >"$out/ext_once$w.txt"
+	for i in $(seq "$RUNS"); do ext_rate --persistent $w "${EXT_PEVALS:-2000}"; done | median | xargs printf '%.0f\n' >"$out/ext_pers$w.txt"
+	echo "workers=$w: per request $(cat "$out/ext_once$w.txt")/s, persistent $(cat "$out/ext_pers$w.txt")/s"
+done
+py_ms=$(for i in $(seq 5); do /usr/bin/time -f %e python3 -c pass 2>&1 >/dev/null; done | median | awk '{printf "%.0f", $1 * 1000}')
+
 echo "== search quality (disco run --evaluator optim, ${QUALITY_EVALS:=1000} attempts, seeds 1..$RUNS)"
 for i in $(seq "$RUNS"); do
 	rm -f "$out/q.db"*
@@ -87,6 +102,18 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	echo "| hash hit rate: normalized text / functional | $hit_t / $hit_f | |"
 	echo "| engine peak RSS | $(awk -v k="$rss_e" 'BEGIN {printf "%.1f", k/1024}') MiB | < 200 MB |"
 	echo "| fork server peak RSS | $(awk -v k="$rss_f" 'BEGIN {printf "%.1f", k/1024}') MiB | < 20 MB |"
+	echo
+	echo "## External evaluator command (\`disco run --evaluator-cmd \"python3 bench/ext_eval.py\"\`)"
+	echo
+	echo "A light Python evaluator (sums the candidate's literals, scores the distance to pi): the rate disco"
+	echo "drives a command at.  Per request, every candidate starts \`/bin/sh\` and a fresh \`python3\` (here"
+	echo "\`python3 -c pass\` alone takes $py_ms ms); persistent (\`\"persistent\": true\` in the info answer), one"
+	echo "process per worker serves every request."
+	echo
+	echo "| candidates per second | 1 worker | 2 workers |"
+	echo "|---|---|---|"
+	echo "| one process per request | $(cat "$out/ext_once1.txt") | $(cat "$out/ext_once2.txt") |"
+	echo "| persistent | $(cat "$out/ext_pers1.txt") | $(cat "$out/ext_pers2.txt") |"
 	echo
 	echo "## Search quality (\`disco run --evaluator optim\`, $QUALITY_EVALS attempts, literal mutator, median of $RUNS seeds)"
 	echo

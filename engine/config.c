@@ -567,8 +567,11 @@ static void parse_group(struct campaign *c, const char *group, const cJSON *obj,
 			char path[64];
 			path_of(path, sizeof path, group, f->key);
 			double d;
-			if (get_num(it, path, f->expect, f->t != F_DBL, f->lo, f->hi, &d, e) == 0)
+			if (get_num(it, path, f->expect, f->t != F_DBL, f->lo, f->hi, &d, e) == 0) {
 				nset(c, f, d);
+				if (f->off == OFF(sandbox.timeout_ms))
+					c->sandbox.timeout_set = 1;
+			}
 		}
 	}
 }
@@ -859,8 +862,8 @@ char *cfg_to_json(const struct campaign *c)
 		if (!f->group && !strcmp(f->key, "inspirations"))
 			cJSON_AddStringToObject(r, "selection", cfg_selection_name(c->selection));
 		cJSON *dst = f->group ? g : r;
-		if (!dst)
-			continue;
+		if (!dst || (f->off == OFF(sandbox.timeout_ms) && !c->sandbox.timeout_set))
+			continue; /* derived at each start: stored only when given */
 		if (f->t == F_DBL)
 			add_raw_num(dst, f->key, nget(c, f));
 		else

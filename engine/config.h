@@ -86,7 +86,9 @@ struct campaign {
 		double cost_usd;     /* 0 = no limit */
 	} budget;
 	struct {
-		int timeout_ms;
+		int timeout_ms;  /* the deadline per job; its ceiling when not set */
+		int timeout_set; /* 0: not given (file or option): the deadline is derived from
+		                    the seeds' run time, at most timeout_ms; not serialized then */
 		int memory_mb;
 		int max_source_bytes;
 	} sandbox;

@@ -11,8 +11,10 @@
  *                 record
  *   mutator done  an asynchronous child joins the ready queue (or is
  *                 recorded as edit_failed)
+ *   command pipes an external evaluator command's job: step it; record
+ *                 it when it answered or failed
  *   100 ms tick   wakes the loop for the wall-clock budget, the drain
- *                 deadline and the progress line
+ *                 deadline, the progress line and external jobs' deadlines
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -24,7 +26,11 @@
 #include <unistd.h>
 
 #include "engine/evo_int.h"
+#include "evaluators/external.h"
 #include "evaluators/mono.h"
+
+_Static_assert(SBX_FD_READ == LOOP_READABLE && SBX_FD_WRITE == LOOP_WRITABLE,
+               "sandbox/spawn.h fd masks are engine/loop.h masks");
 
 #define CACHE_CAP (1u << 16) /* entries per hash cache: bounded memory */
 #define TICK_MS 100
@@ -76,10 +82,16 @@ static void flight_borrowed_release(struct flight *f)
 	f->ninsp_prog = 0;
 }
 
+static void ext_unwatch(struct flight *f);
+
 static void flight_free(struct flight *f)
 {
 	if (!f)
 		return;
+	if (f->xjob) { /* never recorded: stop the command */
+		ext_unwatch(f);
+		ext_job_cancel(&f->xjob);
+	}
 	flight_borrowed_release(f);
 	free(f->src);
 	free(f->ir);
@@ -276,6 +288,68 @@ static int propose(struct evo *E, struct flight **out)
 
 /* ---- running --------------------------------------------------------------- */
 
+/* External evaluator commands judge candidates themselves: slot i holds an
+ * ext_job whose pipes are watched on the loop (the 100 ms tick covers its
+ * deadline); the sandbox is not used. */
+static void on_ext(struct loop *l, int fd, int mask, void *ud);
+
+static void ext_unwatch(struct flight *f)
+{
+	struct sbx_fd fds[SBX_PROC_NFD];
+	int n = ext_job_fds(f->xjob, fds);
+	for (int k = 0; k < n; k++)
+		loop_watch(f->E->loop, fds[k].fd, 0, NULL, NULL);
+}
+
+/* Step f's job and update its watches; record it when the job is done. */
+static int ext_update(struct evo *E, struct flight *f)
+{
+	if (!ext_job_step(f->xjob)) {
+		struct sbx_fd fds[SBX_PROC_NFD];
+		int n = ext_job_fds(f->xjob, fds);
+		for (int k = 0; k < n; k++)
+			loop_watch(E->loop, fds[k].fd, fds[k].mask, on_ext, f);
+		return 0;
+	}
+	ext_unwatch(f);
+	struct ext_result *r = malloc(sizeof *r);
+	if (!r) {
+		snprintf(E->err, E->errlen, "out of memory");
+		return -1;
+	}
+	int rc = ext_job_finish(&f->xjob, r, NULL, 0);
+	pl_ext_outcome(r, rc, &f->o);
+	free(r);
+	E->slot[f->slot] = NULL;
+	E->inflight--;
+	return flight_done(E, f, NULL, 0, NULL);
+}
+
+static void on_ext(struct loop *l, int fd, int mask, void *ud)
+{
+	struct flight *f = ud;
+	struct evo *E = f->E;
+	if (ext_update(E, f)) {
+		E->failed = 1;
+		loop_stop(l);
+	}
+}
+
+static int launch_ext(struct evo *E, struct flight *f, int i)
+{
+	char err[256];
+	if (ext_job_start(ext_of(E->p->ev), f->src, f->len, EV_TRAIN, &f->xjob, err, sizeof err)) {
+		snprintf(E->err, E->errlen, "external evaluator: %s", err);
+		flight_free(f);
+		return -1;
+	}
+	f->state = FL_RUNNING;
+	f->slot = i;
+	E->slot[i] = f;
+	E->inflight++;
+	return ext_update(E, f);
+}
+
 /* Put f (child made) on sandbox slot i, or record it at once (text
  * duplicate, rejected, judged at once).  Returns 0 or -1 (E->err). */
 static int launch(struct evo *E, struct flight *f, int i)
@@ -301,6 +375,8 @@ static int launch(struct evo *E, struct flight *f, int i)
 			         (long long)-e.program_id, sbx_status_name(e.status));
 		return flight_done(E, f, "duplicate", e.program_id > 0 ? e.program_id : 0, m);
 	}
+	if (ext_of(E->p->ev))
+		return launch_ext(E, f, i);
 	char err[256];
 	int rc = pl_start(E->sb, i, E->p->ev, f->src, f->len, SBX_TASK_PROBE | SBX_TASK_STAGE(0),
 	                  EV_TRAIN, &f->o, err, sizeof err);
@@ -393,7 +469,9 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 			E->func_hits++;
 			char m[128];
 			snprintf(m, sizeof m, "same probe outputs as program %lld", (long long)e.program_id);
-			f->o.score = e.score;
+			/* A duplicate is credited with nothing: no score, no program,
+			 * no cell, no children (see docs/EVALUATORS.md, probe liars). */
+			f->o.score = NAN;
 			return flight_done(E, f, "duplicate", e.program_id, m);
 		}
 	}
@@ -456,7 +534,13 @@ static void on_sandbox(struct loop *l, int fd, int mask, void *ud)
 
 static long on_tick(struct loop *l, int64_t id, void *ud)
 {
-	return TICK_MS; /* the work is in before_sleep: this only wakes the loop */
+	/* Deadlines of external commands' jobs; the rest of the work is in
+	 * before_sleep: this wakes the loop. */
+	struct evo *E = ud;
+	for (int i = 0; i < E->p->workers && !E->failed; i++)
+		if (E->slot[i] && E->slot[i]->xjob && ext_update(E, E->slot[i]))
+			E->failed = 1;
+	return TICK_MS;
 }
 
 static void before_sleep(struct loop *l, void *ud)

@@ -59,6 +59,7 @@ struct flight {
 	uint64_t thash;
 	int remeasure;        /* a noisy duplicate being measured again */
 	struct pl_outcome o;
+	struct ext_job *xjob; /* an external command's evaluation in flight, or NULL */
 	/* An asynchronous proposal's request and what it borrows. */
 	struct mut_req req;
 	struct arc_program par;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "engine/fhash.h"
-#include "evaluators/csrc.h"
+#include "sandbox/csrc.h"
 
 /* ---- functional hash ----------------------------------------------------- */
 

@@ -40,17 +40,7 @@ int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char 
 			return -1;
 		}
 		int rc = ext_eval(x, src, len, split, r, xerr, sizeof xerr);
-		o->status = (enum sbx_status)r->status;
-		o->signal = r->signal;
-		o->score = r->has_score ? r->score : NAN;
-		o->ev = r->ev;
-		o->stage = r->status == SBX_OK ? 0 : -1;
-		o->passed = 1;
-		o->t_total_ms = r->wall_ms;
-		snprintf(o->message, sizeof o->message, "%s%.4000s", rc == EXT_FAILED ? "evaluator failed: " : "",
-		         r->message);
-		if (o->status == SBX_OK && !isfinite(o->score))
-			o->status = SBX_INVALID_OUTPUT;
+		pl_ext_outcome(r, rc, o);
 		free(r);
 		return 0;
 	}
@@ -65,6 +55,24 @@ int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char 
 	int rc = sbx_submit(s, slot, &job, err, errlen);
 	free(clean);
 	return rc ? -1 : PL_RUNNING;
+}
+
+void pl_ext_outcome(const struct ext_result *r, int rc, struct pl_outcome *o)
+{
+	o->status = (enum sbx_status)r->status;
+	o->signal = r->signal;
+	o->score = r->has_score ? r->score : NAN;
+	o->ev = r->ev;
+	o->stage = r->status == SBX_OK ? 0 : -1;
+	o->passed = 1;
+	o->t_compile_ms = r->t_compile_ms;
+	o->t_run_ms = r->t_run_ms;
+	o->t_score_ms = r->t_score_ms;
+	o->t_total_ms = r->wall_ms;
+	snprintf(o->message, sizeof o->message, "%s%.4000s", rc == EXT_FAILED ? "evaluator failed: " : "",
+	         r->message);
+	if (o->status == SBX_OK && !isfinite(o->score))
+		o->status = SBX_INVALID_OUTPUT;
 }
 
 int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int split,

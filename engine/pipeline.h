@@ -42,6 +42,11 @@ int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char 
              size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
              size_t errlen);
 
+/* An external command's answer (ext_eval() or ext_job_finish() returned
+ * rc with r) as the candidate's outcome, phase times included. */
+struct ext_result;
+void pl_ext_outcome(const struct ext_result *r, int rc, struct pl_outcome *o);
+
 /* Fold a finished job into o: hash the probe output (if run) with relative
  * tolerance tol, score the stages that ran in order, stopping at the first
  * one below its threshold, then describe the source.  Returns the next

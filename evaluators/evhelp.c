@@ -5,7 +5,7 @@
  *
  * Everything here is immutable data or a pure function; nothing allocates.
  */
-#include "evaluators/csrc.h"
+#include "sandbox/csrc.h"
 #include "evaluators/evaluator.h"
 
 #include <limits.h>

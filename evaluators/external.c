@@ -1,35 +1,15 @@
 /*
- * external.c - run an external evaluator command and speak its JSON protocol.
- *
- * One child per request: fork, contain (process group, rlimits, private
- * $TMPDIR, parent-death signal, relaxed seccomp), exec /bin/sh -c CMD.  The
- * engine writes the request to the child's stdin and reads stdout (bounded)
- * and stderr (last bytes kept for messages) in one poll loop that also
- * watches a pidfd for the child's exit and the wall-clock deadline.  When the
- * child exits, times out or floods stdout, its whole process group is
- * SIGKILLed before the child is reaped (a zombie leader keeps the group id
- * from being reused), then the temporary directory is removed.
+ * external.c - speak the JSON protocol with an external evaluator command;
+ * see external.h.  Running the command is sandbox/spawn.h's job; this file
+ * builds requests, reads answers, keeps the pool of persistent processes,
+ * and presents the command as a struct ev_evaluator.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <math.h>
 #include <poll.h>
-#include <seccomp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,35 +18,49 @@
 #include "evaluators/external.h"
 #include "sandbox/sbx.h"
 
-extern char **environ;
+#define POOL_MAX 256 /* persistent processes at most (one per job in flight) */
 
-#define ERR_TAIL 4096 /* stderr bytes kept for messages */
-#define EXIT_GRACE_MS 500 /* after the command exits, longest wait for its pipes */
+struct pproc {
+	struct sbx_proc *p; /* NULL: free entry */
+	int busy;
+};
 
 struct ext {
 	char *cmd;
 	char *label;   /* "evaluator command 'CMD'" (CMD shortened) */
-	char *origin;  /* working directory the command runs in */
 	struct ext_limits lim;
-	struct sock_fprog filter; /* BPF of the relaxed filter; .filter NULL when off */
+	struct sbx_cmd *once;       /* one process per request (info, and not persistent) */
+	struct sbx_cmd *resident;   /* persistent processes: no CPU rlimit */
 	struct ext_info info;
 	struct ev_seed *seeds;  /* owned copies behind info.seeds */
 	char *dimnames[EV_MAX_DIMS];
+	struct pproc pool[POOL_MAX];
+	int jobs;               /* in flight */
+	long next_id;           /* persistent requests sent */
 };
 
-/* One finished run of the command. */
-struct run {
-	char *out;       /* stdout, NUL-terminated */
-	size_t nout;
-	char err[2 * ERR_TAIL + 1]; /* stderr tail, NUL-terminated */
-	size_t nerr;
-	int wstatus;
-	int reaped;
-	int failure;     /* enum ext_failure */
-	int signal;      /* that ended the command (directly or as 128+N from sh) */
-	double wall_ms;
+struct ext_job {
+	struct ext *x;
+	struct sbx_proc *p;
+	int pooled;             /* index into x->pool, or -1 (one process per request) */
+	long id;                /* persistent: the request's "id", else -1 */
+	int done;
+	size_t line;            /* persistent: answer length including its newline, 0 if none */
+	int garbled;            /* persistent: it printed more than its answers: replace
+	                           the process after this request */
+	int failure;            /* set when it failed before any process ran */
 	char msg[EXT_MSG_MAX];
+	double t0;
+	struct sbx_fd fds[SBX_PROC_NFD];
+	int nfds;
 };
+
+static cJSON *parse_answer(const char *out, size_t nout, char *msg, size_t len);
+static int take_answer(const struct ext *x, const cJSON *j, struct ext_result *out, char *msg,
+                       size_t len);
+static char *utf8_clean(const char *src, size_t len);
+static char *make_request(const char *kind, const char *split, const char *source, long id,
+                          size_t *len);
 
 void ext_limits_default(struct ext_limits *lim)
 {
@@ -101,467 +95,26 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static const char *size_text(size_t n, char *buf, size_t len)
+static void cmd_limits(const struct ext_limits *l, unsigned wall_ms, int resident,
+                       struct sbx_cmd_limits *c)
 {
-	if (n >= ((size_t)1 << 20) && n % ((size_t)1 << 20) == 0)
-		snprintf(buf, len, "%zu MiB", n >> 20);
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(buf, len, "%zu KiB", n >> 10);
-	else
-		snprintf(buf, len, "%zu bytes", n);
-	return buf;
-}
-
-/* --- the relaxed seccomp filter ----------------------------------------- */
-
-/* Allow everything an interpreter and a compiler need; refuse (EPERM) what
- * no evaluator has business doing, and leaving the process group (setsid,
- * setpgid), which would let a process outlive the run. */
-static int build_filter(struct sock_fprog *out, char *err, size_t errlen)
-{
-	static const char *const deny[] = {
-		"ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
-		"mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
-		"fsopen", "fsmount", "fsconfig", "fspick", "mount_setattr",
-		"reboot", "kexec_load", "kexec_file_load", "init_module",
-		"finit_module", "delete_module", "bpf", "perf_event_open",
-		"swapon", "swapoff", "acct", "quotactl", "syslog", "setns", "unshare",
-		"keyctl", "add_key", "request_key", "userfaultfd", "iopl", "ioperm",
-		"settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
-		"sethostname", "setdomainname", "open_by_handle_at",
-		"name_to_handle_at", "fanotify_init", "lookup_dcookie", "vhangup",
-		"setsid", "setpgid", NULL,
+	*c = (struct sbx_cmd_limits){
+		.cpu_s = resident ? 0 : l->cpu_s ? l->cpu_s : wall_ms / 1000 + 2,
+		.mem_bytes = l->mem_bytes, .fsize_bytes = l->fsize_bytes, .nofile = l->nofile,
+		.nproc = l->nproc, .max_output = l->max_output, .seccomp = l->seccomp,
 	};
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx) {
-		snprintf(err, errlen, "seccomp_init failed");
-		return -1;
-	}
-	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	for (int i = 0; rc == 0 && deny[i]; i++) {
-		int nr = seccomp_syscall_resolve_name(deny[i]);
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not on this architecture */
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-	}
-	/* kill(-1, sig) reaches every process the user may signal. */
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(kill), 1,
-		                      SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)-1));
-	/* Typing into the engine's terminal. */
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-		                      SCMP_A1_64(SCMP_CMP_EQ, TIOCSTI));
-	if (rc != 0) {
-		snprintf(err, errlen, "building the seccomp filter failed: %s", strerror(-rc));
-		seccomp_release(ctx);
-		return -1;
-	}
-	/* Export the BPF once: the child installs it with one prctl, without
-	 * allocating after fork. */
-	int fd = memfd_create("disco-ext-bpf", MFD_CLOEXEC);
-	off_t len = fd >= 0 && seccomp_export_bpf(ctx, fd) == 0 ? lseek(fd, 0, SEEK_END) : -1;
-	seccomp_release(ctx);
-	struct sock_filter *prog = len > 0 && len % (off_t)sizeof *prog == 0 ? malloc((size_t)len) : NULL;
-	if (!prog || pread(fd, prog, (size_t)len, 0) != len) {
-		snprintf(err, errlen, "exporting the seccomp filter failed");
-		free(prog);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	out->filter = prog;
-	out->len = (unsigned short)(len / (off_t)sizeof *prog);
-	return 0;
-}
-
-
-/* --- temporary directories ---------------------------------------------- */
-
-/* Remove a tree without following symbolic links; directories the command
- * made unreadable are opened up first. */
-static void rm_tree_at(int at, const char *name, int depth)
-{
-	if (depth > 256) /* a deeper tree is left behind rather than recursed */
-		return;
-	if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
-		return;
-	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == EACCES) {
-		fchmodat(at, name, 0700, 0);
-		fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	}
-	if (fd < 0)
-		return;
-	fchmod(fd, 0700);
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			rm_tree_at(dirfd(d), e->d_name, depth + 1);
-	closedir(d);
-	unlinkat(at, name, AT_REMOVEDIR);
-}
-
-static void rm_tree(const char *path)
-{
-	rm_tree_at(AT_FDCWD, path, 0);
-}
-
-/* --- one run of the command --------------------------------------------- */
-
-/* environ without TMPDIR/TMP/TEMP, plus those three pointing at dir. */
-static char **make_env(const char *dir)
-{
-	size_t n = 0;
-	for (char **e = environ; e && *e; e++)
-		n++;
-	char **env = calloc(n + 4, sizeof *env);
-	if (!env)
-		return NULL;
-	size_t k = 0;
-	for (char **e = environ; e && *e; e++)
-		if (strncmp(*e, "TMPDIR=", 7) && strncmp(*e, "TMP=", 4) && strncmp(*e, "TEMP=", 5))
-			env[k++] = *e;
-	const char *keys[] = { "TMPDIR=", "TMP=", "TEMP=" };
-	for (int i = 0; i < 3; i++) {
-		size_t len = strlen(keys[i]) + strlen(dir) + 1;
-		if (!(env[k] = malloc(len))) {
-			while (i-- > 0)
-				free(env[--k]);
-			free(env);
-			return NULL;
-		}
-		snprintf(env[k++], len, "%s%s", keys[i], dir);
-	}
-	return env;
-}
-
-/* Frees what make_env() allocated: the array and its last three strings. */
-static void free_env(char **env)
-{
-	if (!env)
-		return;
-	size_t n = 0;
-	while (env[n])
-		n++;
-	for (size_t i = n - 3; i < n; i++)
-		free(env[i]);
-	free(env);
-}
-
-static void set_limit(int res, rlim_t soft, rlim_t hard)
-{
-	struct rlimit r = { soft, hard };
-	setrlimit(res, &r);
-}
-
-static void child_fail(const char *what)
-{
-	char buf[256];
-	int n = snprintf(buf, sizeof buf, "disco: cannot start the evaluator: %s: %s\n", what,
-	                 strerror(errno));
-	if (n > 0 && write(2, buf, (size_t)n) < 0)
-		_exit(126);
-	_exit(126);
-}
-
-/* In the child: contain and exec.  Never returns. */
-static void child(const struct ext *x, pid_t parent, int in, int out, int err,
-                  char **env, unsigned wall_ms)
-{
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-		_exit(126);
-	close_range(3, ~0U, 0);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	if (chdir(x->origin) != 0)
-		child_fail(x->origin);
-	const struct ext_limits *l = &x->lim;
-	rlim_t cpu = l->cpu_s ? l->cpu_s : wall_ms / 1000 + 2;
-	set_limit(RLIMIT_CPU, cpu, cpu + 1);
-	set_limit(RLIMIT_FSIZE, l->fsize_bytes, l->fsize_bytes);
-	if (l->nofile)
-		set_limit(RLIMIT_NOFILE, l->nofile, l->nofile);
-	if (l->nproc)
-		set_limit(RLIMIT_NPROC, l->nproc, l->nproc);
-	set_limit(RLIMIT_CORE, 0, 0);
-	if (x->filter.filter) {
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-			child_fail("PR_SET_NO_NEW_PRIVS");
-		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &x->filter, 0, 0) != 0)
-			child_fail("installing the seccomp filter");
-	}
-	/* Last: a sanitizer-built engine cannot map anything after this. */
-	if (l->mem_bytes)
-		set_limit(RLIMIT_AS, l->mem_bytes, l->mem_bytes);
-	char *argv[] = { "sh", "-c", x->cmd, NULL };
-	execve("/bin/sh", argv, env);
-	child_fail("/bin/sh");
-}
-
-static void keep_err(struct run *r, const char *buf, size_t n)
-{
-	if (n >= ERR_TAIL) {
-		buf += n - ERR_TAIL;
-		n = ERR_TAIL;
-	}
-	if (r->nerr + n > 2 * ERR_TAIL) {
-		size_t keep = ERR_TAIL - n;
-		memmove(r->err, r->err + r->nerr - keep, keep);
-		r->nerr = keep;
-	}
-	memcpy(r->err + r->nerr, buf, n);
-	r->nerr += n;
-	r->err[r->nerr] = 0;
-}
-
-/* Run the command with req on stdin.  Returns 0 when it ran to a normal exit
- * with code 0 and bounded output (r->out holds it), else -1 with r->failure
- * and r->msg (without the command label) set. */
-static int run_cmd(const struct ext *x, const char *req, size_t reqlen, unsigned wall_ms,
-                   struct run *r)
-{
-	memset(r, 0, sizeof *r);
-	double t0 = now_ms();
-	int p_in[2] = { -1, -1 }, p_out[2] = { -1, -1 }, p_err[2] = { -1, -1 };
-	int pidfd = -1, ret = -1, killed = 0, timed_out = 0, flooded = 0;
-	pid_t pid = -1;
-	char **env = NULL;
-	size_t cap = x->lim.max_output + 1;
-
-	const char *tmp = getenv("TMPDIR");
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s/disco-ext.XXXXXX", tmp);
-	int havedir = mkdtemp(dir) != NULL;
-
-	sigset_t pipeset, oldmask;
-	sigemptyset(&pipeset);
-	sigaddset(&pipeset, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipeset, &oldmask);
-	sigset_t pending;
-	sigpending(&pending);
-	int pipe_was_pending = sigismember(&pending, SIGPIPE);
-
-	if (!havedir) {
-		r->failure = EXT_FAIL_SPAWN;
-		snprintf(r->msg, sizeof r->msg, "could not create a temporary directory in %s: %s",
-		         tmp, strerror(errno));
-		goto out;
-	}
-	r->out = malloc(cap + 1);
-	env = make_env(dir);
-	if (!r->out || !env || pipe2(p_in, O_CLOEXEC) || pipe2(p_out, O_CLOEXEC) ||
-	    pipe2(p_err, O_CLOEXEC)) {
-		r->failure = EXT_FAIL_SPAWN;
-		snprintf(r->msg, sizeof r->msg, "could not start: %s", strerror(errno));
-		goto out;
-	}
-	pid_t parent = getpid();
-	pid = fork();
-	if (pid < 0) {
-		r->failure = EXT_FAIL_SPAWN;
-		snprintf(r->msg, sizeof r->msg, "could not start: fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		child(x, parent, p_in[0], p_out[1], p_err[1], env, wall_ms);
-	setpgid(pid, pid); /* either side may win; both ask for the same */
-	close(p_in[0]);
-	close(p_out[1]);
-	close(p_err[1]);
-	p_in[0] = p_out[1] = p_err[1] = -1;
-	int fd_in = p_in[1], fd_out = p_out[0], fd_err = p_err[0];
-	fcntl(fd_in, F_SETFL, O_NONBLOCK);
-	fcntl(fd_out, F_SETFL, O_NONBLOCK);
-	fcntl(fd_err, F_SETFL, O_NONBLOCK);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-	size_t sent = 0;
-	int exited = 0;
-	double deadline = t0 + wall_ms;
-	for (;;) {
-		if (!exited && pidfd < 0) {
-			siginfo_t si = { 0 };
-			if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
-				exited = 1;
-		}
-		if (exited && !killed) {
-			/* Whatever the command left running goes with it. */
-			kill(-pid, SIGKILL);
-			killed = 1;
-			double grace = now_ms() + EXIT_GRACE_MS;
-			if (grace < deadline)
-				deadline = grace;
-		}
-		if (exited && fd_out < 0 && fd_err < 0)
-			break;
-		double left = deadline - now_ms();
-		if (left <= 0) {
-			if (!exited)
-				timed_out = 1;
-			break;
-		}
-		struct pollfd pf[4];
-		int n = 0, i_in = -1, i_out = -1, i_err = -1, i_pid = -1;
-		if (fd_in >= 0)
-			pf[i_in = n++] = (struct pollfd){ fd_in, POLLOUT, 0 };
-		if (fd_out >= 0)
-			pf[i_out = n++] = (struct pollfd){ fd_out, POLLIN, 0 };
-		if (fd_err >= 0)
-			pf[i_err = n++] = (struct pollfd){ fd_err, POLLIN, 0 };
-		if (!exited && pidfd >= 0)
-			pf[i_pid = n++] = (struct pollfd){ pidfd, POLLIN, 0 };
-		int wait = (int)left + 1;
-		if (!exited && pidfd < 0 && wait > 20)
-			wait = 20;
-		int pr = poll(pf, (nfds_t)n, wait);
-		if (pr < 0) {
-			if (errno == EINTR)
-				continue;
-			r->failure = EXT_FAIL_SPAWN;
-			snprintf(r->msg, sizeof r->msg, "poll failed: %s", strerror(errno));
-			break;
-		}
-		if (i_in >= 0 && pf[i_in].revents) {
-			ssize_t w = write(fd_in, req + sent, reqlen - sent);
-			if (w > 0)
-				sent += (size_t)w;
-			if ((w < 0 && errno != EAGAIN && errno != EINTR) || sent == reqlen) {
-				/* Done, or the command closed stdin (EPIPE): not an error
-				 * by itself; its answer says what happened. */
-				close(fd_in);
-				fd_in = -1;
-			}
-		}
-		if (i_out >= 0 && pf[i_out].revents) {
-			ssize_t got = read(fd_out, r->out + r->nout, cap - r->nout);
-			if (got > 0) {
-				r->nout += (size_t)got;
-				if (r->nout > x->lim.max_output) {
-					flooded = 1;
-					break;
-				}
-			} else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
-				close(fd_out);
-				fd_out = -1;
-			}
-		}
-		if (i_err >= 0 && pf[i_err].revents) {
-			char buf[4096];
-			ssize_t got = read(fd_err, buf, sizeof buf);
-			if (got > 0)
-				keep_err(r, buf, (size_t)got);
-			else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
-				close(fd_err);
-				fd_err = -1;
-			}
-		}
-		if (i_pid >= 0 && pf[i_pid].revents)
-			exited = 1;
-	}
-	if (fd_in >= 0)
-		close(fd_in);
-	if (fd_out >= 0)
-		close(fd_out);
-	if (fd_err >= 0)
-		close(fd_err);
-	/* Kill the group while the (possibly zombie) leader still holds its id. */
-	kill(-pid, SIGKILL);
-	while (waitpid(pid, &r->wstatus, 0) < 0 && errno == EINTR)
-		;
-	r->reaped = 1;
-	/* Members die asynchronously; wait (bounded) until the group is empty so
-	 * that nothing writes into the directory about to be removed.  The group
-	 * id cannot be reused while a member lives. */
-	for (int i = 0; i < 200 && kill(-pid, 0) == 0; i++)
-		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
-	r->out[r->nout < cap ? r->nout : cap] = 0;
-
-	char sz[32];
-	if (r->failure) {
-		/* poll failed: message set */
-	} else if (flooded) {
-		r->failure = EXT_FAIL_OUTPUT;
-		snprintf(r->msg, sizeof r->msg, "wrote more than %s to stdout (killed)",
-		         size_text(x->lim.max_output, sz, sizeof sz));
-	} else if (timed_out) {
-		r->failure = EXT_FAIL_TIMEOUT;
-		snprintf(r->msg, sizeof r->msg, "did not finish within %u ms (killed)", wall_ms);
-	} else if (WIFSIGNALED(r->wstatus) ||
-	           (WEXITSTATUS(r->wstatus) > 128 && WEXITSTATUS(r->wstatus) <= 128 + 64)) {
-		/* /bin/sh reports a command killed by signal N as exit code 128+N. */
-		int sig = WIFSIGNALED(r->wstatus) ? WTERMSIG(r->wstatus) : WEXITSTATUS(r->wstatus) - 128;
-		r->signal = sig;
-		if (sig == SIGXCPU) {
-			r->failure = EXT_FAIL_TIMEOUT;
-			snprintf(r->msg, sizeof r->msg, "exceeded its CPU time limit (SIGXCPU)");
-		} else {
-			r->failure = EXT_FAIL_SIGNAL;
-			snprintf(r->msg, sizeof r->msg, "was killed by %s", sbx_signal_name(sig));
-		}
-	} else if (WEXITSTATUS(r->wstatus) != 0) {
-		r->failure = EXT_FAIL_EXIT;
-		snprintf(r->msg, sizeof r->msg, "exited with code %d", WEXITSTATUS(r->wstatus));
-	} else {
-		ret = 0;
-	}
-out:
-	r->wall_ms = now_ms() - t0;
-	if (pid < 0) {
-		for (int i = 0; i < 2; i++) {
-			if (p_in[i] >= 0)
-				close(p_in[i]);
-			if (p_out[i] >= 0)
-				close(p_out[i]);
-			if (p_err[i] >= 0)
-				close(p_err[i]);
-		}
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	if (!pipe_was_pending) {
-		struct timespec zero = { 0, 0 };
-		sigpending(&pending);
-		if (sigismember(&pending, SIGPIPE))
-			sigtimedwait(&pipeset, NULL, &zero);
-	}
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	free_env(env);
-	if (havedir)
-		rm_tree(dir);
-	if (!r->out) {
-		r->out = calloc(1, 1);
-		r->nout = 0;
-	}
-	return ret;
 }
 
 /* The last non-empty stderr line, trimmed to fit a message. */
-static void last_err_line(const struct run *r, char *buf, size_t len)
+static void last_err_line(const char *err, char *buf, size_t len)
 {
 	buf[0] = 0;
-	size_t end = r->nerr;
-	while (end > 0 && (r->err[end - 1] == '\n' || r->err[end - 1] == '\r' ||
-	                   r->err[end - 1] == ' ' || r->err[end - 1] == '\t'))
+	size_t end = strlen(err);
+	while (end > 0 && (err[end - 1] == '\n' || err[end - 1] == '\r' ||
+	                   err[end - 1] == ' ' || err[end - 1] == '\t'))
 		end--;
 	size_t start = end;
-	while (start > 0 && r->err[start - 1] != '\n')
+	while (start > 0 && err[start - 1] != '\n')
 		start--;
 	size_t n = end - start;
 	if (n > 300) {
@@ -570,7 +123,7 @@ static void last_err_line(const struct run *r, char *buf, size_t len)
 	}
 	if (n + 1 > len)
 		n = len - 1;
-	memcpy(buf, r->err + start, n);
+	memcpy(buf, err + start, n);
 	buf[n] = 0;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)buf[i] < 32)
@@ -578,30 +131,387 @@ static void last_err_line(const struct run *r, char *buf, size_t len)
 }
 
 /* Compose "evaluator command 'CMD' <what>[: <last stderr line>]". */
-static void fail_msg(const struct ext *x, const struct run *r, const char *what,
-                     char *buf, size_t len)
+static void fail_msg(const struct ext *x, const char *err, const char *what, char *buf, size_t len)
 {
 	char line[320];
-	last_err_line(r, line, sizeof line);
+	last_err_line(err ? err : "", line, sizeof line);
 	if (line[0])
 		snprintf(buf, len, "%s %s: %s", x->label, what, line);
 	else
 		snprintf(buf, len, "%s %s", x->label, what);
 }
 
+static int failure_of(int how)
+{
+	switch (how) {
+	case SBX_PROC_EXIT0: return EXT_FAIL_NONE;
+	case SBX_PROC_TIMEOUT: case SBX_PROC_CPU: return EXT_FAIL_TIMEOUT;
+	case SBX_PROC_SIGNAL: return EXT_FAIL_SIGNAL;
+	case SBX_PROC_EXIT: case SBX_PROC_KILLED: return EXT_FAIL_EXIT;
+	case SBX_PROC_FLOOD: return EXT_FAIL_OUTPUT;
+	default: return EXT_FAIL_SPAWN;
+	}
+}
+
+/* Fill out as a failure of the evaluator; returns EXT_FAILED. */
+static int failed(const struct ext *x, int failure, const char *what, const char *errtail,
+                  int exit_code, int signal, struct ext_result *out, char *err, size_t errlen)
+{
+	double wall = out->wall_ms;
+	memset(out, 0, sizeof *out);
+	out->wall_ms = wall;
+	out->t_run_ms = wall;
+	out->failure = failure;
+	out->status = failure == EXT_FAIL_TIMEOUT ? SBX_TIMEOUT
+	            : failure == EXT_FAIL_SIGNAL ? SBX_CRASH : SBX_INVALID_OUTPUT;
+	out->exit_code = exit_code;
+	out->signal = signal;
+	fail_msg(x, errtail, what, out->message, sizeof out->message);
+	if (err && errlen)
+		snprintf(err, errlen, "%s", out->message);
+	return EXT_FAILED;
+}
+
+/* Parse one answer into out: EXT_ANSWERED, or EXT_FAILED (json, protocol).
+ * id >= 0: the answer must echo it (persistent processes). */
+static int answer(const struct ext *x, const char *text, size_t n, const char *errtail, long id,
+                  struct ext_result *out, char *err, size_t errlen)
+{
+	char what[EXT_MSG_MAX];
+	double wall = out->wall_ms;
+	cJSON *j = parse_answer(text, n, what, sizeof what);
+	if (!j)
+		return failed(x, EXT_FAIL_JSON, what, errtail, 0, 0, out, err, errlen);
+	const cJSON *jid = cJSON_GetObjectItemCaseSensitive(j, "id");
+	if (id >= 0 && (!cJSON_IsNumber(jid) || jid->valuedouble != (double)id)) {
+		snprintf(what, sizeof what, "answered request %ld %s (a persistent evaluator echoes each "
+		         "request's \"id\")", id, cJSON_IsNumber(jid) ? "with another \"id\"" : "without its \"id\"");
+		cJSON_Delete(j);
+		return failed(x, EXT_FAIL_PROTOCOL, what, errtail, 0, 0, out, err, errlen);
+	}
+	memset(out, 0, sizeof *out);
+	out->wall_ms = wall;
+	int rc = take_answer(x, j, out, what, sizeof what);
+	cJSON_Delete(j);
+	if (rc != 0)
+		return failed(x, EXT_FAIL_PROTOCOL, what, errtail, 0, 0, out, err, errlen);
+	/* Phase times: the answer's own, within what disco measured; without
+	 * them the whole request was run time. */
+	double *ph[] = { &out->t_compile_ms, &out->t_run_ms, &out->t_score_ms };
+	int given = 0;
+	double left = wall;
+	for (int k = 0; k < 3; k++)
+		if (*ph[k] >= 0) {
+			given = 1;
+			if (*ph[k] > left)
+				*ph[k] = left;
+			left -= *ph[k];
+		}
+	for (int k = 0; k < 3; k++)
+		if (*ph[k] < 0)
+			*ph[k] = 0;
+	if (!given)
+		out->t_run_ms = wall;
+	out->exit_code = 0;
+	return EXT_ANSWERED;
+}
+
+/* --- jobs ---------------------------------------------------------------- */
+
+static int pool_take(struct ext *x, char *why, size_t whylen)
+{
+	int free_slot = -1;
+	for (int i = 0; i < POOL_MAX; i++) {
+		struct pproc *pp = &x->pool[i];
+		if (!pp->p) {
+			if (free_slot < 0)
+				free_slot = i;
+			continue;
+		}
+		if (pp->busy)
+			continue;
+		/* An idle process that died, or spoke out of turn, is replaced. */
+		size_t n;
+		if (sbx_proc_step(pp->p) || (sbx_proc_out(pp->p, &n), n > 0)) {
+			struct sbx_proc_end end;
+			sbx_proc_finish(&pp->p, &end);
+			free(end.out);
+			if (free_slot < 0)
+				free_slot = i;
+			continue;
+		}
+		pp->busy = 1;
+		return i;
+	}
+	if (free_slot < 0) {
+		snprintf(why, whylen, "has more than %d requests in flight", POOL_MAX);
+		return -1;
+	}
+	if (sbx_proc_start(x->resident, &x->pool[free_slot].p, why, whylen))
+		return -1;
+	x->pool[free_slot].busy = 1;
+	return free_slot;
+}
+
+int ext_job_start(struct ext *x, const char *src, size_t len, int split, struct ext_job **jp,
+                  char *err, size_t errlen)
+{
+	struct ext_job *j = calloc(1, sizeof *j);
+	char *clean = utf8_clean(src ? src : "", src ? len : 0);
+	size_t reqlen = 0;
+	long id = x->info.persistent ? ++x->next_id : -1;
+	char *req = clean ? make_request("evaluate", split == EV_HELDOUT ? "heldout" : "train",
+	                                 clean, id, &reqlen) : NULL;
+	free(clean);
+	if (!j || !req) {
+		free(j);
+		free(req);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	j->x = x;
+	j->id = id;
+	j->pooled = -1;
+	j->t0 = now_ms();
+	x->jobs++;
+	*jp = j;
+	char why[SBX_PROC_MSG];
+	if (x->info.persistent) {
+		j->pooled = pool_take(x, why, sizeof why);
+		if (j->pooled >= 0) {
+			j->p = x->pool[j->pooled].p;
+			sbx_proc_clear_err(j->p);
+		}
+	} else {
+		sbx_proc_start(x->once, &j->p, why, sizeof why);
+	}
+	if (!j->p) {
+		j->done = 1;
+		j->failure = EXT_FAIL_SPAWN;
+		snprintf(j->msg, sizeof j->msg, "%s", why);
+		free(req);
+		return 0;
+	}
+	if (sbx_proc_send(j->p, req, reqlen) != 0) {
+		j->done = 1;
+		j->failure = EXT_FAIL_SPAWN;
+		snprintf(j->msg, sizeof j->msg, "could not be sent the request");
+	}
+	if (!x->info.persistent)
+		sbx_proc_end_input(j->p); /* after the request: EOF */
+	free(req);
+	sbx_proc_set_deadline(j->p, x->lim.wall_ms);
+	ext_job_step(j);
+	return 0;
+}
+
+int ext_job_fds(const struct ext_job *j, struct sbx_fd *fds)
+{
+	struct ext_job *m = (struct ext_job *)j;
+	if (!j->done && j->p) {
+		m->nfds = sbx_proc_fds(j->p, m->fds);
+	} else {
+		for (int i = 0; i < m->nfds; i++)
+			m->fds[i].mask = 0;
+	}
+	memcpy(fds, m->fds, sizeof m->fds[0] * (size_t)m->nfds);
+	return m->nfds;
+}
+
+int64_t ext_job_deadline(const struct ext_job *j)
+{
+	return j->done || !j->p ? -1 : sbx_proc_deadline(j->p);
+}
+
+int ext_job_step(struct ext_job *j)
+{
+	if (j->done)
+		return 1;
+	int ended = sbx_proc_step(j->p);
+	if (j->pooled >= 0) {
+		for (;;) {
+			size_t n;
+			const char *out = sbx_proc_out(j->p, &n);
+			const char *nl = memchr(out, '\n', n);
+			if (!nl) {
+				if (ended)
+					j->done = 1;
+				break;
+			}
+			/* An answer to an earlier request (a second answer, late) is
+			 * dropped; the process is replaced after this request. */
+			size_t len = (size_t)(nl - out) + 1;
+			cJSON *a = cJSON_ParseWithLength(out, len);
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
+			int stale = cJSON_IsNumber(id) && id->valuedouble < (double)j->id;
+			cJSON_Delete(a);
+			if (stale) {
+				j->garbled = 1;
+				sbx_proc_consume(j->p, len);
+				continue;
+			}
+			j->line = len;
+			j->garbled |= n > len;
+			j->done = 1;
+			break;
+		}
+	} else if (ended) {
+		j->done = 1;
+	}
+	return j->done;
+}
+
+/* Run the job to its end with a plain poll loop. */
+static void job_wait(struct ext_job *j)
+{
+	while (!ext_job_step(j)) {
+		struct sbx_fd f[SBX_PROC_NFD];
+		struct pollfd pf[SBX_PROC_NFD];
+		int n = ext_job_fds(j, f), k = 0;
+		for (int i = 0; i < n; i++)
+			if (f[i].mask)
+				pf[k++] = (struct pollfd){ f[i].fd, (short)((f[i].mask & SBX_FD_READ ? POLLIN : 0) |
+				                                           (f[i].mask & SBX_FD_WRITE ? POLLOUT : 0)), 0 };
+		int64_t d = ext_job_deadline(j);
+		double wait = d < 0 ? 20 : (double)d - now_ms();
+		if (wait < 0)
+			wait = 0;
+		if (n <= 3 && wait > 20) /* no pidfd: notice the exit by polling */
+			wait = 20;
+		if (poll(pf, (nfds_t)k, (int)(wait > 1e6 ? 1e6 : wait)) < 0 && errno != EINTR)
+			break;
+	}
+}
+
+int ext_job_finish(struct ext_job **jp, struct ext_result *out, char *err, size_t errlen)
+{
+	struct ext_job *j = *jp;
+	struct ext *x = j->x;
+	memset(out, 0, sizeof *out);
+	out->exit_code = -1;
+	int rc;
+	if (!j->done && j->p) {
+		/* Asked for before it ended: it is stopped. */
+		j->done = 1;
+	}
+	out->wall_ms = now_ms() - j->t0;
+	if (!j->p || (j->failure && j->pooled < 0)) {
+		rc = failed(x, j->failure ? j->failure : EXT_FAIL_SPAWN, j->msg, NULL, -1, 0, out, err, errlen);
+		if (j->p) {
+			struct sbx_proc_end end;
+			sbx_proc_finish(&j->p, &end);
+			free(end.out);
+		}
+	} else if (j->pooled < 0) {
+		struct sbx_proc_end end;
+		sbx_proc_finish(&j->p, &end);
+		if (end.how != SBX_PROC_EXIT0)
+			rc = failed(x, failure_of(end.how), end.msg, end.err, end.exit_code, end.signal, out,
+			            err, errlen);
+		else
+			rc = answer(x, end.out, end.nout, end.err, -1, out, err, errlen);
+		free(end.out);
+	} else {
+		struct pproc *pp = &x->pool[j->pooled];
+		if (j->line && !j->failure) {
+			size_t n;
+			const char *text = sbx_proc_out(j->p, &n);
+			char *line = strndup(text, j->line);
+			char errtail[SBX_ERR_TAIL * 2 + 1];
+			snprintf(errtail, sizeof errtail, "%s", sbx_proc_err(j->p));
+			rc = line ? answer(x, line, j->line, errtail, j->id, out, err, errlen)
+			          : failed(x, EXT_FAIL_SPAWN, "could not be read: out of memory", NULL, -1, 0,
+			                   out, err, errlen);
+			free(line);
+			sbx_proc_consume(j->p, j->line);
+			if (rc == EXT_ANSWERED && !j->garbled) {
+				sbx_proc_set_deadline(j->p, 0);
+				pp->busy = 0; /* back to the pool */
+				j->p = NULL;
+			}
+		} else {
+			rc = -1;
+		}
+		if (j->p) {
+			/* It died, timed out, flooded, or garbled: replaced next time. */
+			struct sbx_proc_end end;
+			sbx_proc_finish(&j->p, &end);
+			pp->p = NULL;
+			pp->busy = 0;
+			if (rc < 0) {
+				char what[SBX_PROC_MSG + 64];
+				if (end.how == SBX_PROC_EXIT0)
+					snprintf(what, sizeof what, "exited before answering (persistent)");
+				else if (end.how == SBX_PROC_KILLED)
+					snprintf(what, sizeof what, "was stopped before answering");
+				else
+					snprintf(what, sizeof what, "%s", end.msg);
+				rc = failed(x, j->failure ? j->failure : end.how == SBX_PROC_EXIT0 ? EXT_FAIL_EXIT
+				                                          : failure_of(end.how),
+				            j->failure ? j->msg : what, end.err, end.exit_code, end.signal, out,
+				            err, errlen);
+			}
+			free(end.out);
+		}
+	}
+	x->jobs--;
+	free(j);
+	*jp = NULL;
+	return rc;
+}
+
+void ext_job_cancel(struct ext_job **jp)
+{
+	if (!jp || !*jp)
+		return;
+	struct ext_job *j = *jp;
+	j->done = 1;
+	j->line = 0; /* whatever it said, the process is not reused */
+	struct ext_result *r = malloc(sizeof *r);
+	if (r) {
+		ext_job_finish(jp, r, NULL, 0);
+		free(r);
+		return;
+	}
+	/* Out of memory: release without a result. */
+	if (j->p) {
+		struct sbx_proc_end end;
+		sbx_proc_finish(&j->p, &end);
+		free(end.out);
+		if (j->pooled >= 0)
+			j->x->pool[j->pooled] = (struct pproc){ 0 };
+	}
+	j->x->jobs--;
+	free(j);
+	*jp = NULL;
+}
+
+int ext_eval(struct ext *x, const char *src, size_t len, int split, struct ext_result *out,
+             char *err, size_t errlen)
+{
+	struct ext_job *j;
+	if (ext_job_start(x, src, len, split, &j, err, errlen)) {
+		memset(out, 0, sizeof *out);
+		return failed(x, EXT_FAIL_SPAWN, "could not be asked: out of memory", NULL, -1, 0, out,
+		              err, errlen);
+	}
+	job_wait(j);
+	return ext_job_finish(&j, out, err, errlen);
+}
+
 /* --- JSON ---------------------------------------------------------------- */
 
 /* Parse stdout as exactly one JSON object.  NULL with why in msg. */
-static cJSON *parse_answer(const struct run *r, char *msg, size_t len)
+static cJSON *parse_answer(const char *out, size_t nout, char *msg, size_t len)
 {
-	const char *s = r->out;
+	const char *s = out;
 	while (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')
 		s++;
 	if (!*s) {
 		snprintf(msg, len, "printed nothing on stdout (expected one JSON object)");
 		return NULL;
 	}
-	if (strlen(r->out) != r->nout) {
+	if (strlen(out) != nout) {
 		snprintf(msg, len, "printed a NUL byte on stdout (expected one JSON object)");
 		return NULL;
 	}
@@ -620,14 +530,14 @@ static cJSON *parse_answer(const struct run *r, char *msg, size_t len)
 	if (!j) {
 		if (!end)
 			end = cJSON_GetErrorPtr();
-		size_t off = end && end >= r->out && end <= r->out + r->nout ? (size_t)(end - r->out) : 0;
+		size_t off = end && end >= out && end <= out + nout ? (size_t)(end - out) : 0;
 		char near[64];
 		size_t k = 0;
-		for (const char *p = r->out + off; *p && k < 40; p++)
+		for (const char *p = out + off; *p && k < 40; p++)
 			near[k++] = (unsigned char)*p < 32 ? ' ' : *p;
 		near[k] = 0;
 		const char *hint = "";
-		if (strstr(r->out, "NaN") || strstr(r->out, "Infinity"))
+		if (strstr(out, "NaN") || strstr(out, "Infinity"))
 			hint = " (JSON has no NaN or Infinity; in Python use json.dumps(..., allow_nan=False))";
 		snprintf(msg, len, "printed invalid JSON on stdout at byte %zu near '%s'%s", off, near,
 		         hint);
@@ -678,7 +588,9 @@ static char *utf8_clean(const char *src, size_t len)
 }
 
 /* Build a request; malloc'd, newline-terminated. */
-static char *make_request(const char *kind, const char *split, const char *source, size_t *len)
+/* id >= 0: a persistent process's request number, echoed in its answer. */
+static char *make_request(const char *kind, const char *split, const char *source, long id,
+                          size_t *len)
 {
 	cJSON *j = cJSON_CreateObject();
 	if (!j)
@@ -689,6 +601,8 @@ static char *make_request(const char *kind, const char *split, const char *sourc
 		cJSON_AddStringToObject(j, "split", split);
 	if (source)
 		cJSON_AddStringToObject(j, "source", source);
+	if (id >= 0)
+		cJSON_AddNumberToObject(j, "id", (double)id);
 	char *s = cJSON_PrintUnformatted(j);
 	cJSON_Delete(j);
 	if (!s)
@@ -804,6 +718,12 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		return -1;
 	}
 	x->info.noisy = cJSON_IsTrue(noisy);
+	const cJSON *pers = cJSON_GetObjectItemCaseSensitive(j, "persistent");
+	if (pers && !cJSON_IsBool(pers)) {
+		snprintf(msg, len, "answered info with \"persistent\" that is not true or false");
+		return -1;
+	}
+	x->info.persistent = cJSON_IsTrue(pers);
 	x->info.name = dupstr(name);
 	x->info.summary = dupstr(sum ? sum->valuestring : "");
 	x->seeds = calloc((size_t)nseeds + 1, sizeof *x->seeds);
@@ -828,7 +748,14 @@ void ext_close(struct ext **xp)
 	struct ext *x = xp ? *xp : NULL;
 	if (!x)
 		return;
-	free(x->filter.filter);
+	for (int i = 0; i < POOL_MAX; i++)
+		if (x->pool[i].p) {
+			struct sbx_proc_end end;
+			sbx_proc_finish(&x->pool[i].p, &end);
+			free(end.out);
+		}
+	sbx_cmd_free(&x->once);
+	sbx_cmd_free(&x->resident);
 	for (int i = 0; x->seeds && i < x->info.nseeds; i++) {
 		free((char *)x->seeds[i].name);
 		free((char *)x->seeds[i].source);
@@ -840,7 +767,6 @@ void ext_close(struct ext **xp)
 	free((char *)x->info.summary);
 	free(x->cmd);
 	free(x->label);
-	free(x->origin);
 	free(x);
 	*xp = NULL;
 }
@@ -881,52 +807,55 @@ struct ext *ext_open(const char *cmd, const struct ext_limits *lim, char *err, s
 	x->cmd = strdup(cmd);
 	x->info.cmd = x->cmd;
 	x->label = make_label(cmd);
-	x->origin = getcwd(NULL, 0);
-	if (!x->cmd || !x->label || !x->origin) {
-		snprintf(err, errlen, "evaluator command '%s': %s", cmd,
-		         x->origin ? "out of memory" : "cannot read the working directory");
+	if (!x->cmd || !x->label) {
+		snprintf(err, errlen, "evaluator command '%s': out of memory", cmd);
 		ext_close(&x);
 		return NULL;
 	}
-	if (x->lim.seccomp) {
-		char why[256];
-		if (build_filter(&x->filter, why, sizeof why) != 0) {
-			snprintf(err, errlen, "%s: %s", x->label, why);
-			ext_close(&x);
-			return NULL;
-		}
+	struct sbx_cmd_limits cl;
+	char why[256];
+	cmd_limits(&x->lim, x->lim.info_wall_ms, 0, &cl);
+	x->once = sbx_cmd_new(cmd, NULL, &cl, why, sizeof why);
+	cmd_limits(&x->lim, x->lim.wall_ms, 1, &cl);
+	x->resident = x->once ? sbx_cmd_new(cmd, NULL, &cl, why, sizeof why) : NULL;
+	if (!x->resident) {
+		snprintf(err, errlen, "%s: %s", x->label, why);
+		ext_close(&x);
+		return NULL;
 	}
 	size_t reqlen;
-	char *req = make_request("info", NULL, NULL, &reqlen);
+	char *req = make_request("info", NULL, NULL, -1, &reqlen);
 	if (!req) {
 		snprintf(err, errlen, "%s: out of memory", x->label);
 		ext_close(&x);
 		return NULL;
 	}
-	struct run r;
+	struct sbx_proc_end end;
 	char what[EXT_MSG_MAX];
-	int rc = run_cmd(x, req, reqlen, x->lim.info_wall_ms, &r);
+	sbx_cmd_run(x->once, req, reqlen, x->lim.info_wall_ms, &end);
 	free(req);
-	if (rc != 0) {
+	cmd_limits(&x->lim, x->lim.wall_ms, 0, &cl);
+	sbx_cmd_set_limits(x->once, &cl);
+	if (end.how != SBX_PROC_EXIT0) {
 		char m[EXT_MSG_MAX + 64];
-		snprintf(m, sizeof m, "failed the info request: %s", r.msg);
-		fail_msg(x, &r, m, err, errlen);
-		free(r.out);
+		snprintf(m, sizeof m, "failed the info request: %s", end.msg);
+		fail_msg(x, end.err, m, err, errlen);
+		free(end.out);
 		ext_close(&x);
 		return NULL;
 	}
-	cJSON *j = parse_answer(&r, what, sizeof what);
+	cJSON *j = parse_answer(end.out, end.nout, what, sizeof what);
 	if (!j || take_info(x, j, what, sizeof what) != 0) {
 		char m[EXT_MSG_MAX + 64];
 		snprintf(m, sizeof m, "failed the info request: %s", what);
-		fail_msg(x, &r, m, err, errlen);
+		fail_msg(x, end.err, m, err, errlen);
 		cJSON_Delete(j);
-		free(r.out);
+		free(end.out);
 		ext_close(&x);
 		return NULL;
 	}
 	cJSON_Delete(j);
-	free(r.out);
+	free(end.out);
 	return x;
 }
 
@@ -940,6 +869,11 @@ void ext_set_limits(struct ext *x, const struct ext_limits *lim)
 	int had = x->lim.seccomp;
 	x->lim = *lim;
 	x->lim.seccomp = had; /* the filter is built at open only */
+	struct sbx_cmd_limits cl;
+	cmd_limits(&x->lim, x->lim.wall_ms, 0, &cl);
+	sbx_cmd_set_limits(x->once, &cl);
+	cmd_limits(&x->lim, x->lim.wall_ms, 1, &cl);
+	sbx_cmd_set_limits(x->resident, &cl);
 }
 
 static const char *known_statuses(void)
@@ -1031,6 +965,21 @@ static int take_answer(const struct ext *x, const cJSON *j, struct ext_result *o
 				         "(every dim from info is required)", in->dims[k].name);
 				return -1;
 			}
+	const cJSON *times = cJSON_GetObjectItemCaseSensitive(j, "times");
+	if (times && !cJSON_IsNull(times) && !cJSON_IsObject(times)) {
+		snprintf(msg, len, "answered \"times\" that is not an object of numbers");
+		return -1;
+	}
+	static const char *const phase[] = { "compile_ms", "run_ms", "score_ms" };
+	double *slot[] = { &out->t_compile_ms, &out->t_run_ms, &out->t_score_ms };
+	for (int k = 0; k < 3; k++) {
+		const cJSON *t = cJSON_IsObject(times) ? cJSON_GetObjectItemCaseSensitive(times, phase[k]) : NULL;
+		if (t && (!cJSON_IsNumber(t) || !isfinite(t->valuedouble) || t->valuedouble < 0)) {
+			snprintf(msg, len, "answered times.%s that is not a finite number >= 0", phase[k]);
+			return -1;
+		}
+		*slot[k] = t ? t->valuedouble : -1; /* -1: not given */
+	}
 	out->status = status;
 	out->has_score = has_score;
 	out->score = has_score ? score->valuedouble : 0;
@@ -1040,66 +989,55 @@ static int take_answer(const struct ext *x, const cJSON *j, struct ext_result *o
 	return 0;
 }
 
-static int failed(const struct ext *x, const struct run *r, int failure, const char *what,
-                  struct ext_result *out, char *err, size_t errlen)
+/* --- the command as a struct ev_evaluator -------------------------------- */
+
+struct extev {
+	struct ev_evaluator ev; /* first: the evaluator pointer is the wrapper pointer */
+	struct ext *x;
+};
+
+static int ext_score_marker(const struct ev_evaluator *ev, int task, int split, const double *out,
+                            size_t n, struct ev_result *res)
 {
-	double wall = out->wall_ms;
-	memset(out, 0, sizeof *out);
-	out->wall_ms = wall;
-	out->failure = failure;
-	out->status = failure == EXT_FAIL_TIMEOUT ? SBX_TIMEOUT
-	            : failure == EXT_FAIL_SIGNAL ? SBX_CRASH : SBX_INVALID_OUTPUT;
-	out->exit_code = r && r->reaped && WIFEXITED(r->wstatus) ? WEXITSTATUS(r->wstatus) : -1;
-	out->signal = r ? r->signal : 0;
-	if (r)
-		fail_msg(x, r, what, out->message, sizeof out->message);
-	else
-		snprintf(out->message, sizeof out->message, "%s %s", x->label, what);
-	if (err && errlen)
-		snprintf(err, errlen, "%s", out->message);
-	return EXT_FAILED;
+	snprintf(res->message, sizeof res->message, "external evaluators score candidates themselves");
+	return -1;
 }
 
-int ext_eval(struct ext *x, const char *src, size_t len, int split, struct ext_result *out,
-             char *err, size_t errlen)
+struct ext *ext_of(const struct ev_evaluator *ev)
 {
-	memset(out, 0, sizeof *out);
-	out->exit_code = -1;
-	char *clean = utf8_clean(src ? src : "", src ? len : 0);
-	size_t reqlen = 0;
-	char *req = clean ? make_request("evaluate", split == EV_HELDOUT ? "heldout" : "train",
-	                                 clean, &reqlen) : NULL;
-	free(clean);
-	if (!req)
-		return failed(x, NULL, EXT_FAIL_SPAWN, "could not be asked: out of memory", out, err,
-		              errlen);
-	struct run r;
-	int rc = run_cmd(x, req, reqlen, x->lim.wall_ms, &r);
-	free(req);
-	out->wall_ms = r.wall_ms;
-	if (rc != 0) {
-		int f = r.failure;
-		char what[EXT_MSG_MAX];
-		snprintf(what, sizeof what, "%s", r.msg);
-		rc = failed(x, &r, f, what, out, err, errlen);
-		free(r.out);
-		return rc;
+	return ev && ev->score == ext_score_marker ? ((const struct extev *)ev)->x : NULL;
+}
+
+const struct ev_evaluator *ev_open_cmd(const char *cmd, const struct sbx_limits *lim, char *err,
+                                       size_t errlen)
+{
+	struct ext_limits el;
+	ext_limits_default(&el);
+	if (lim)
+		el.wall_ms = lim->wall_ms > el.wall_ms ? lim->wall_ms : el.wall_ms;
+	struct extev *w = calloc(1, sizeof *w);
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
-	char what[EXT_MSG_MAX];
-	cJSON *j = parse_answer(&r, what, sizeof what);
-	if (!j) {
-		rc = failed(x, &r, EXT_FAIL_JSON, what, out, err, errlen);
-		free(r.out);
-		return rc;
+	w->x = ext_open(cmd, &el, err, errlen);
+	if (!w->x) {
+		free(w);
+		return NULL;
 	}
-	if (take_answer(x, j, out, what, sizeof what) != 0) {
-		cJSON_Delete(j);
-		rc = failed(x, &r, EXT_FAIL_PROTOCOL, what, out, err, errlen);
-		free(r.out);
-		return rc;
-	}
-	cJSON_Delete(j);
-	out->exit_code = 0;
-	free(r.out);
-	return EXT_ANSWERED;
+	const struct ext_info *in = ext_info(w->x);
+	w->ev = (struct ev_evaluator){
+		.version = EV_API_VERSION, .name = in->name, .summary = in->summary, .seeds = in->seeds,
+		.nstages = 1, .ndims = in->ndims, .noisy = in->noisy, .score = ext_score_marker,
+		.stages = { { "external", 0 } },
+	};
+	memcpy(w->ev.dims, in->dims, sizeof w->ev.dims);
+	return &w->ev;
+}
+
+void ext_evaluator_free(const struct ev_evaluator *ev)
+{
+	struct extev *w = (struct extev *)ev;
+	ext_close(&w->x);
+	free(w);
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "evaluators/evaluator.h"
+#include "evaluators/external.h"
 #include "sandbox/sbx.h"
 
 /* Load path (ending in .c).  Starts a one-slot sandbox of its own for
@@ -38,13 +39,8 @@ const char *plugin_source(const struct ev_evaluator *ev);
 /* The plug-in's file name, or NULL when ev is not a plug-in. */
 const char *plugin_path(const struct ev_evaluator *ev);
 
-/* An external evaluator command (evaluators/external.h) as an evaluator:
- * seeds and dims from its info answer.  The pipeline sends candidates to
- * the command (ext_of() gives the handle); release with plugin_free(). */
-const struct ev_evaluator *ev_open_cmd(const char *cmd, const struct sbx_limits *lim, char *err,
-                                       size_t errlen);
-struct ext *ext_of(const struct ev_evaluator *ev);
-void ext_evaluator_free(const struct ev_evaluator *ev);
+/* External evaluator commands (ev_open_cmd, ext_of) are declared in
+ * evaluators/external.h, included here so one header opens any evaluator. */
 
 /* A built-in by name, or a plug-in when spec ends in ".c".  Free the
  * result with plugin_free() (a no-op for built-ins). */

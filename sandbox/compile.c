@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "sandbox/internal.h"
+#include "sandbox/sbx_int.h"
 
 /* Conversions tcc emits as calls (normally from libtcc1.a, which
  * -nostdlib leaves out): offered to every candidate. */
@@ -144,7 +144,7 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
 	for (int i = 0; ev->entries && ev->entries[i] && i < EV_MAX_ENTRIES; i++) {
 		entry[i] = tcc_get_symbol(s, ev->entries[i]);
 		if (!entry[i]) {
-			snprintf(text, sizeof text, ev == plugin_host()
+			snprintf(text, sizeof text, ev == sbx_plugin_host()
 			                 ? "error: the plug-in does not define '%s' (const struct ev_evaluator %s = {...})"
 			                 : "error: the candidate does not define '%s', which this evaluator calls",
 			         ev->entries[i], ev->entries[i]);

@@ -1,5 +1,7 @@
 /*
- * filter.c - the seccomp programs, generated with libseccomp.
+ * filter.c - the three seccomp programs, generated with libseccomp: the
+ * candidate's compile and run programs, and the relaxed one for external
+ * evaluator commands (sandbox/spawn.c).
  *
  * libseccomp writes the BPF once (in the fork server); children load the
  * raw program with prctl, which costs microseconds instead of the tens of
@@ -12,10 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "sandbox/internal.h"
+#include "sandbox/sbx_int.h"
 
 /* Export a context's BPF through a memfd into a malloc'd sock_fprog. */
 static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *out, char *err, size_t errlen)
@@ -110,6 +113,56 @@ out:
 	if (run) seccomp_release(run);
 	if (comp) seccomp_release(comp);
 	if (rc) sbx_filters_free(f);
+	return rc;
+}
+
+/* ---- the relaxed program for external commands ---------------------------- */
+
+/* Allow everything an interpreter and a compiler need; refuse (EPERM) what
+ * no evaluator has business doing, and leaving the process group (setsid,
+ * setpgid), which would let a process outlive the run. */
+int sbx_filter_build_cmd(struct sock_fprog *out, char *err, size_t errlen)
+{
+	static const char *const deny[] = {
+		"ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
+		"mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
+		"fsopen", "fsmount", "fsconfig", "fspick", "mount_setattr",
+		"reboot", "kexec_load", "kexec_file_load", "init_module",
+		"finit_module", "delete_module", "bpf", "perf_event_open",
+		"swapon", "swapoff", "acct", "quotactl", "syslog", "setns", "unshare",
+		"keyctl", "add_key", "request_key", "userfaultfd", "iopl", "ioperm",
+		"settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+		"sethostname", "setdomainname", "open_by_handle_at",
+		"name_to_handle_at", "fanotify_init", "lookup_dcookie", "vhangup",
+		"setsid", "setpgid", NULL,
+	};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx) {
+		snprintf(err, errlen, "seccomp_init failed");
+		return -1;
+	}
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	for (int i = 0; rc == 0 && deny[i]; i++) {
+		int nr = seccomp_syscall_resolve_name(deny[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+	}
+	/* kill(-1, sig) reaches every process the user may signal. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(kill), 1,
+		                      SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)-1));
+	/* Typing into the engine's terminal. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+		                      SCMP_A1_64(SCMP_CMP_EQ, TIOCSTI));
+	if (rc != 0) {
+		snprintf(err, errlen, "building the seccomp filter failed: %s", strerror(-rc));
+		seccomp_release(ctx);
+		return -1;
+	}
+	rc = export_bpf(ctx, out, err, errlen);
+	seccomp_release(ctx);
 	return rc;
 }
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evaluators/csrc.h"
+#include "sandbox/csrc.h"
 #include "sandbox/sbx.h"
 
 struct scan {

@@ -71,6 +71,13 @@ void sbx_limits_default(struct sbx_limits *lim);
 int sbx_prescan(const char *src, size_t len, const struct ev_evaluator *ev,
                 size_t max_source, char **clean, char *msg, size_t msglen);
 
+/* The evaluator that compiles C plug-in evaluators inside the child: its
+ * prelude is evaluator.h itself plus the math table and a few libc
+ * functions (memcpy, memset, strlen, strcmp, strncmp, snprintf), its entry
+ * symbol `disco_evaluator`.  Prescan a plug-in's source against it.  Static
+ * data, built on first use (sbx_open() builds it before forking). */
+const struct ev_evaluator *sbx_plugin_host(void);
+
 #define SBX_MSG_MAX 4096
 #define SBX_NTASK (EV_MAX_STAGES + 1)   /* probe + stages */
 #define SBX_TASK_PROBE 1u               /* bit for the probe task */

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sandbox/internal.h"
+#include "sandbox/sbx_int.h"
 
 #define OUT_CAP (1u << 17) /* doubles of output per slot, all tasks */
 
@@ -194,18 +194,18 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 	if (sl->plugin_len) {
 		/* A C plug-in evaluator: compile it first; its struct replaces ev. */
 		void *pe[EV_MAX_ENTRIES] = { 0 };
-		rc = sbx_compile(plugin_host(), slot_plugin(sl), sl->mem_bytes, pe, &image, &image_len,
+		rc = sbx_compile(sbx_plugin_host(), slot_plugin(sl), sl->mem_bytes, pe, &image, &image_len,
 		                 sl->msg, sizeof sl->msg);
 		if (rc)
 			_exit(rc == SBX_EXIT_MEMORY ? rc : SBX_EXIT_PLUGIN);
 		ev = pe[0];
-		if (plugin_check(ev, sl->msg, sizeof sl->msg))
+		if (sbx_plugin_check(ev, sl->msg, sizeof sl->msg))
 			_exit(SBX_EXIT_PLUGIN);
 	}
 	if (!ev || ev->version != EV_API_VERSION || !ev->run)
 		_exit(SBX_EXIT_SETUP);
 	if (sl->kind == SBX_JOB_INFO) {
-		size_t n = plugin_info_json(ev, (char *)sl->out, sizeof sl->out);
+		size_t n = sbx_plugin_info_json(ev, (char *)sl->out, sizeof sl->out);
 		sl->nout[0] = (uint32_t)n;
 		sl->done = sl->nonce;
 		_exit(n ? SBX_EXIT_DONE : SBX_EXIT_PLUGIN);
@@ -402,7 +402,7 @@ struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err, size_t
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t max_src = lim->max_source > (16u << 20) ? (16u << 20) : lim->max_source;
 	s->slot_size = (sizeof(struct slot) + 2 * max_src + 2 + page - 1) / page * page;
-	plugin_host(); /* built now, so the fork server has it */
+	sbx_plugin_host(); /* built now, so the fork server has it */
 	s->shm = mmap(NULL, s->slot_size * (size_t)nslots, PROT_READ | PROT_WRITE,
 	              MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	int rq[2] = { -1, -1 }, rs[2] = { -1, -1 };

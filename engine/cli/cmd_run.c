@@ -1,6 +1,8 @@
 /* cmd_run.c - `disco run` and `disco resume`: campaigns from the CLI. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,8 @@
 #include "engine/evo.h"
 #include "engine/fhash.h"
 #include "engine/pipeline.h"
+#include "engine/evid.h"
+#include "evaluators/external.h"
 #include "evaluators/mono.h"
 #include "evaluators/plugin.h"
 
@@ -39,7 +43,7 @@ static const struct cli_opt run_opts[] = {
 	[R_WORKERS] = { "workers", "N", "sandboxes in flight at once (default: number of CPUs)" },
 	[R_SEED] = { "seed", "N", "random seed (default 1)" },
 	[R_ISLANDS] = { "islands", "N", "number of islands (default 2)" },
-	[R_TIMEOUT] = { "timeout-ms", "N", "sandbox deadline per job (default 2000)" },
+	[R_TIMEOUT] = { "timeout-ms", "N", "sandbox deadline per job (default: 20x the slowest seed, 250 to 2000)" },
 	[R_QUIET] = { "quiet", NULL, "no progress lines (the summary is still printed)" },
 	[R_LOG] = { "log-json", "FILE", "write machine-readable events (JSON lines) to FILE" },
 	[R_NOSRC] = { "no-source", NULL, "do not print the best program's source in the summary" },
@@ -58,10 +62,14 @@ static const struct cli_spec run_spec = {
 static const struct cli_spec resume_spec = {
 	"resume", "DB [options]",
 	"Continue a stopped or killed campaign from its database, with the\n"
-	"configuration stored there.  --budget-evals, --budget-seconds, --workers,\n"
-	"--quiet, --log-json, --report and --timeout-ms may change; the rest comes from the\n"
-	"database.  Attempts that were in flight when it stopped are redone; nothing\n"
-	"committed is lost or counted twice.",
+	"configuration stored there, from any directory.  --budget-evals,\n"
+	"--budget-seconds, --workers, --quiet, --log-json, --report and\n"
+	"--timeout-ms may change; the rest comes from the database.\n"
+	"--evaluator FILE.c or --evaluator-cmd CMD point at a moved evaluator: it\n"
+	"must be the same one (a plug-in's source, a command's info answer, a\n"
+	"built-in's definition are checked), or resume is refused.  Attempts that\n"
+	"were in flight when it stopped are redone; nothing committed is lost or\n"
+	"counted twice.",
 	run_opts, 1, 1,
 };
 
@@ -116,24 +124,17 @@ static int apply_options(const struct cli_spec *sp, const struct cli_args *a, st
 	v = c->sandbox.timeout_ms;
 	if (set_int(sp, a, R_TIMEOUT, 1, 3600e3, &v)) return -1;
 	c->sandbox.timeout_ms = (int)v;
+	if (a->val[R_TIMEOUT])
+		c->sandbox.timeout_set = 1;
 	if (resume) {
 		for (int i = 0; i < R_TIMEOUT; i++)
-			if (a->val[i] && i != R_EVALS && i != R_SECONDS && i != R_WORKERS) {
+			if (a->val[i] && i != R_EVALS && i != R_SECONDS && i != R_WORKERS && i != R_EVALUATOR &&
+			    i != R_CMD) {
 				fprintf(stderr, "disco resume: --%s cannot change on resume (the campaign's stored value is used)\n",
 				        sp->opts[i].name);
 				return -1;
 			}
 		return 0;
-	}
-	if (a->val[R_EVALUATOR]) {
-		const char *e = a->val[R_EVALUATOR];
-		size_t n = strlen(e);
-		c->evaluator.kind = n > 2 && !strcmp(e + n - 2, ".c") ? CFG_EV_PLUGIN : CFG_EV_BUILTIN;
-		snprintf(c->evaluator.text, sizeof c->evaluator.text, "%s", e);
-	}
-	if (a->val[R_CMD]) {
-		c->evaluator.kind = CFG_EV_COMMAND;
-		snprintf(c->evaluator.text, sizeof c->evaluator.text, "%s", a->val[R_CMD]);
 	}
 	if (a->val[R_DB])
 		snprintf(c->db, sizeof c->db, "%s", a->val[R_DB]);
@@ -290,7 +291,11 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 		if (bname)
 			printf("; best baseline %s: %.6g (%+.6g)", bname, base, st.best_score - base);
 		printf("\n");
-		if (arc_get_program(a, st.best_program_id, &prog) == ARC_OK) {
+		if (s->end == EVO_INTERRUPTED) {
+			/* Ctrl-C means now: no re-scoring, which may take a deadline each. */
+			printf("  held-out split: skipped (interrupted); later: disco archive show %lld --db %s, then disco eval FILE --split heldout\n",
+			       (long long)st.best_program_id, db);
+		} else if (arc_get_program(a, st.best_program_id, &prog) == ARC_OK) {
 			/* Held-out: reported here, never used for selection. */
 			const char *bsrc = NULL;
 			for (const struct ev_seed *sd = ev->seeds; bname && sd->name; sd++)
@@ -340,36 +345,99 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 	}
 }
 
-static int campaign_main(const char *cmd, const struct cli_args *a,
-                         struct campaign *c, const char *db, int resume)
+/* p made absolute against base (the current directory when base is NULL)
+ * into out.  A path is not required to exist. */
+static void abs_path(const char *p, const char *base, char *out, size_t n)
 {
-	char err[CFG_ERR_MAX];
-	if (cfg_validate(c, resume ? db : "command line", err, sizeof err)) {
+	char cwd[PATH_MAX];
+	if (p[0] == '/' || (!base && !getcwd(cwd, sizeof cwd))) {
+		snprintf(out, n, "%s", p);
+		return;
+	}
+	if ((size_t)snprintf(out, n, "%s/%s", base ? base : cwd, p) >= n)
+		snprintf(out, n, "%s", p); /* too long to join: leave it as given */
+}
+
+/* Where a campaign's evaluator is found: the plug-in file or the folder a
+ * command runs in, and the identity stored with the archive (resume). */
+struct where {
+	char dir[PATH_MAX];   /* a command's working folder, or "" */
+	int has_stored;
+	struct evid stored;
+};
+
+/* The seeds' slowest run on the train split, in ms (probe and every
+ * stage), or -1 when none ran ok. */
+static double slowest_seed_ms(struct sbx *sb, const struct ev_evaluator *ev)
+{
+	struct pl_outcome *o = malloc(sizeof *o);
+	double worst = -1;
+	char err[256];
+	for (const struct ev_seed *s = ev->seeds; o && s && s->name; s++)
+		if (pl_eval(sb, ev, s->source, strlen(s->source), EV_TRAIN, 0, o, err, sizeof err) == 0 &&
+		    o->status == SBX_OK && o->t_total_ms > worst)
+			worst = o->t_total_ms;
+	free(o);
+	return worst;
+}
+
+/* The deadline per job when the campaign does not set one: a multiple of
+ * the slowest seed's time with a floor, never above the configured limit,
+ * so that a lineage of candidates waiting just under a generous deadline
+ * cannot starve the campaign (AutoML-Zero discards programs slower than a
+ * multiple of the baseline the same way). */
+#define DEADLINE_FACTOR 20
+#define DEADLINE_FLOOR_MS 250
+static void derive_deadline(const char *cmd, struct sbx *sb, const struct ev_evaluator *ev, int quiet)
+{
+	if (ext_of(ev))
+		return; /* an external command keeps its own deadline */
+	struct sbx_limits lim = *sbx_get_limits(sb);
+	double worst = slowest_seed_ms(sb, ev);
+	if (worst < 0)
+		return;
+	double d = worst * DEADLINE_FACTOR;
+	if (d < DEADLINE_FLOOR_MS)
+		d = DEADLINE_FLOOR_MS;
+	if (d < lim.wall_ms) {
+		lim.wall_ms = (unsigned)d;
+		sbx_set_limits(sb, &lim);
+	}
+	if (!quiet)
+		fprintf(stderr,
+		        "disco %s: deadline %u ms per job (%dx the slowest seed's %.1f ms, at least %d ms; set sandbox.timeout_ms or --timeout-ms to fix it)\n",
+		        cmd, lim.wall_ms, DEADLINE_FACTOR, worst, DEADLINE_FLOOR_MS);
+}
+
+static const struct ev_evaluator *open_evaluator(const char *cmd, const struct campaign *c,
+                                                 const struct where *w, const struct sbx_limits *lim,
+                                                 char *err, size_t errlen)
+{
+	if (c->evaluator.kind != CFG_EV_COMMAND)
+		return ev_open(c->evaluator.text, lim, err, errlen);
+	char cwd[PATH_MAX];
+	int moved = w->dir[0] && getcwd(cwd, sizeof cwd) && strcmp(cwd, w->dir);
+	if (moved && chdir(w->dir) != 0) {
+		snprintf(err, errlen, "the evaluator command runs in %.1024s, which is gone (%s); give the command again with --evaluator-cmd",
+		         w->dir, strerror(errno));
+		return NULL;
+	}
+	/* The command runs in its folder for the whole campaign; every path
+	 * disco itself opens was made absolute before. */
+	return ev_open_cmd(c->evaluator.text, lim, err, errlen);
+}
+
+static int campaign_main(const char *cmd, const struct cli_args *a, struct campaign *c,
+                         const char *db_arg, int resume, struct where *w)
+{
+	char err[CFG_ERR_MAX], db[PATH_MAX], logpath[PATH_MAX];
+	if (cfg_validate(c, resume ? db_arg : "command line", err, sizeof err)) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	struct sbx_limits lim;
-	limits_of(c, &lim);
-	/* The fork servers start first, while this process is small. */
-	struct sbx *sb = sbx_open(c->workers, &lim, err, sizeof err);
-	if (!sb) {
-		fprintf(stderr, "disco %s: %s\n", cmd, err);
-		return 1;
-	}
-	const struct ev_evaluator *ev = c->evaluator.kind == CFG_EV_COMMAND
-	                                    ? ev_open_cmd(c->evaluator.text, &lim, err, sizeof err)
-	                                    : ev_open(c->evaluator.text, &lim, err, sizeof err);
-	if (!ev) {
-		fprintf(stderr, "disco %s: %s\n", cmd, err);
-		sbx_close(&sb);
-		return 1;
-	}
-	int rc = 1;
-	struct arc *arc = NULL;
-	FILE *log = NULL;
-	struct evo_params p;
-	if (make_params(cmd, c, ev, &p))
-		goto out;
+	abs_path(db_arg, NULL, db, sizeof db);
+	if (a->val[R_LOG])
+		abs_path(a->val[R_LOG], NULL, logpath, sizeof logpath);
 	if (!resume && access(db, F_OK) == 0) {
 		struct arc *old = arc_open(db, ARC_READONLY, err, sizeof err);
 		char *cj = NULL;
@@ -379,22 +447,62 @@ static int campaign_main(const char *cmd, const struct cli_args *a,
 		arc_close(&old);
 		if (has) {
 			fprintf(stderr, "disco run: %s already holds a campaign; continue it with 'disco resume %s' or choose another --db\n",
-			        db, db);
-			goto out;
+			        db_arg, db_arg);
+			return 1;
 		}
 	}
-	arc = arc_open(db, resume ? 0 : ARC_CREATE, err, sizeof err);
-	if (!arc) {
+	struct sbx_limits lim;
+	limits_of(c, &lim);
+	/* The fork servers start first, while this process is small. */
+	struct sbx *sb = sbx_open(c->workers, &lim, err, sizeof err);
+	if (!sb) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		return 1;
+	}
+	int rc = 1;
+	struct arc *arc = NULL;
+	FILE *log = NULL;
+	const struct ev_evaluator *ev = open_evaluator(cmd, c, w, &lim, err, sizeof err);
+	if (!ev) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
 		goto out;
 	}
+	struct evid id;
+	evid_of(ev, c->evaluator.kind == CFG_EV_PLUGIN ? c->evaluator.text : NULL, w->dir, &id);
+	if (w->has_stored && evid_same(&w->stored, &id, err, sizeof err)) {
+		fprintf(stderr, "disco resume: %s: %s; resume refused: the archive's scores would mix two evaluators\n",
+		        db_arg, err);
+		goto out;
+	}
+	struct evo_params p;
+	if (make_params(cmd, c, ev, &p))
+		goto out;
+	/* The log is opened before the archive is made, so a bad --log-json
+	 * path leaves nothing behind. */
+	if (a->val[R_LOG] && !(log = fopen(logpath, "w"))) {
+		fprintf(stderr, "disco %s: cannot write --log-json %s: %s\n", cmd, a->val[R_LOG], strerror(errno));
+		goto out;
+	}
+	int created = !resume && access(db, F_OK) != 0;
+	arc = arc_open(db, (resume ? 0 : ARC_CREATE) | ARC_WRITER, err, sizeof err);
+	if (!arc) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		if (created)
+			unlink(db);
+		goto out;
+	}
 	if (!resume) {
-		char *json = cfg_to_json(c);
-		int64_t id;
-		int bad = !json || arc_campaign_create(arc, json, c->seed, &id);
+		/* One transaction: a kill leaves either no campaign or a whole one. */
+		char *json = cfg_to_json(c), *idj = evid_json(&id);
+		int64_t cid;
+		int bad = !json || !idj || arc_begin(arc) || arc_campaign_create(arc, json, c->seed, &cid) ||
+		          arc_set_dims(arc, p.dims, p.ndims) || arc_set_islands(arc, p.islands) ||
+		          arc_add_event(arc, "evaluator", idj) || arc_commit(arc);
 		free(json);
-		if (bad || arc_set_dims(arc, p.dims, p.ndims) || arc_set_islands(arc, p.islands)) {
+		free(idj);
+		if (bad) {
 			fprintf(stderr, "disco %s: %s\n", cmd, arc_errmsg(arc));
+			arc_rollback(arc);
 			goto out;
 		}
 	} else {
@@ -402,16 +510,19 @@ static int campaign_main(const char *cmd, const struct cli_args *a,
 		arc_attempt_count(arc, &n);
 		char detail[96];
 		snprintf(detail, sizeof detail, "{\"attempts_before\":%lld}", (long long)n);
-		if (arc_add_event(arc, "resume", detail)) {
+		char *idj = w->has_stored ? NULL : evid_json(&id);
+		/* An archive from before identities were stored adopts this one. */
+		int bad = arc_add_event(arc, "resume", detail) || (idj && arc_add_event(arc, "evaluator", idj));
+		free(idj);
+		if (bad) {
 			fprintf(stderr, "disco %s: %s\n", cmd, arc_errmsg(arc));
 			goto out;
 		}
 	}
-	if (a->val[R_LOG] && !(log = fopen(a->val[R_LOG], "w"))) {
-		fprintf(stderr, "disco %s: cannot write --log-json %s\n", cmd, a->val[R_LOG]);
-		goto out;
-	}
-	struct live_report live = { db, a->val[R_REPORT], 0 };
+	char reportpath[PATH_MAX];
+	if (a->val[R_REPORT])
+		abs_path(a->val[R_REPORT], NULL, reportpath, sizeof reportpath);
+	struct live_report live = { db, a->val[R_REPORT] ? reportpath : NULL, 0 };
 	if (live.out) {
 		/* A first page now (writes so far autocommitted): a bad path
 		 * fails before any work. */
@@ -425,20 +536,22 @@ static int campaign_main(const char *cmd, const struct cli_args *a,
 	}
 	p.quiet = a->val[R_QUIET] != NULL;
 	p.log_json = log;
-	p.db_path = db;
+	p.db_path = db_arg;
+	if (!c->sandbox.timeout_set)
+		derive_deadline(cmd, sb, ev, p.quiet);
 	struct evo_summary sum;
 	evo_install_signals();
 	if (!p.quiet)
 		fprintf(stderr, "disco %s: evaluator %s, %d worker%s, %d island%s, archive %s\n", cmd, ev->name,
-		        p.workers, p.workers == 1 ? "" : "s", p.islands, p.islands == 1 ? "" : "s", db);
+		        p.workers, p.workers == 1 ? "" : "s", p.islands, p.islands == 1 ? "" : "s", db_arg);
 	if (evo_run(&p, arc, sb, &sum, err, sizeof err)) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
-		fprintf(stderr, "committed work is kept; continue with: disco resume %s\n", db);
+		fprintf(stderr, "committed work is kept; continue with: disco resume %s\n", db_arg);
 		goto out;
 	}
 	if (sum.end == EVO_BUDGET)
 		arc_campaign_finish(arc);
-	summary(arc, ev, &sum, sb, db, !a->val[R_NOSRC], log);
+	summary(arc, ev, &sum, sb, db_arg, !a->val[R_NOSRC], log);
 	rc = sum.end == EVO_INTERRUPTED ? 130 : 0;
 	if (live.out) {
 		/* after the summary, which records held-out scores */
@@ -456,6 +569,29 @@ out:
 	return rc;
 }
 
+/* The evaluator named by --evaluator / --evaluator-cmd, made absolute
+ * against base (NULL: the current directory) for a plug-in. */
+static void set_evaluator(struct campaign *c, const char *plugin_or_name, const char *command,
+                          const char *base, struct where *w)
+{
+	if (plugin_or_name) {
+		size_t n = strlen(plugin_or_name);
+		c->evaluator.kind = n > 2 && !strcmp(plugin_or_name + n - 2, ".c") ? CFG_EV_PLUGIN : CFG_EV_BUILTIN;
+		if (c->evaluator.kind == CFG_EV_PLUGIN)
+			abs_path(plugin_or_name, base, c->evaluator.text, sizeof c->evaluator.text);
+		else
+			snprintf(c->evaluator.text, sizeof c->evaluator.text, "%s", plugin_or_name);
+	}
+	if (command) {
+		c->evaluator.kind = CFG_EV_COMMAND;
+		snprintf(c->evaluator.text, sizeof c->evaluator.text, "%s", command);
+		if (base)
+			snprintf(w->dir, sizeof w->dir, "%s", base);
+		else if (!getcwd(w->dir, sizeof w->dir))
+			w->dir[0] = 0;
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct cli_args a;
@@ -463,15 +599,41 @@ int cmd_run(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	struct campaign c;
+	struct where w;
+	memset(&w, 0, sizeof w);
 	char err[CFG_ERR_MAX];
 	cfg_default(&c);
 	if (a.npos && cfg_load_file(&c, a.pos[0], err, sizeof err)) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	/* Paths in a campaign file are relative to the file's folder. */
+	char base[PATH_MAX] = "";
+	if (a.npos) {
+		char real[PATH_MAX];
+		if (realpath(a.pos[0], real)) {
+			char *slash = strrchr(real, '/');
+			if (slash)
+				*slash = 0;
+			snprintf(base, sizeof base, "%s", real[0] ? real : "/");
+		}
+		if (c.evaluator.kind == CFG_EV_PLUGIN) {
+			char t[CFG_TEXT_MAX];
+			snprintf(t, sizeof t, "%s", c.evaluator.text);
+			set_evaluator(&c, t, NULL, base[0] ? base : NULL, &w);
+		} else if (c.evaluator.kind == CFG_EV_COMMAND) {
+			char t[CFG_TEXT_MAX];
+			snprintf(t, sizeof t, "%s", c.evaluator.text);
+			set_evaluator(&c, NULL, t, base[0] ? base : NULL, &w);
+		}
+	}
 	if (apply_options(&run_spec, &a, &c, 0))
 		return 2;
-	return campaign_main("run", &a, &c, c.db, 0);
+	/* Options are relative to where disco runs. */
+	set_evaluator(&c, a.val[R_EVALUATOR], a.val[R_CMD], NULL, &w);
+	if (c.evaluator.kind == CFG_EV_COMMAND && !w.dir[0] && !getcwd(w.dir, sizeof w.dir))
+		w.dir[0] = 0;
+	return campaign_main("run", &a, &c, c.db, 0, &w);
 }
 
 int cmd_resume(int argc, char **argv)
@@ -487,15 +649,29 @@ int cmd_resume(int argc, char **argv)
 		fprintf(stderr, "disco resume: %s\n", err);
 		return 1;
 	}
-	char *json = NULL;
+	char *json = NULL, *idj = NULL;
 	uint64_t seed;
 	rc = arc_campaign_get(arc, &json, &seed);
+	int idrc = rc == ARC_OK ? arc_event_first(arc, "evaluator", &idj) : ARC_NOTFOUND;
 	arc_close(&arc);
 	if (rc != ARC_OK) {
 		fprintf(stderr, "disco resume: %s holds no campaign to resume\n", db);
 		free(json);
 		return 1;
 	}
+	struct where w;
+	memset(&w, 0, sizeof w);
+	if (idrc == ARC_OK) {
+		if (evid_parse(idj, &w.stored, err, sizeof err)) {
+			fprintf(stderr, "disco resume: %s: %s\n", db, err);
+			free(idj);
+			free(json);
+			return 1;
+		}
+		w.has_stored = 1;
+		snprintf(w.dir, sizeof w.dir, "%s", w.stored.dir);
+	}
+	free(idj);
 	struct campaign c;
 	cfg_default(&c);
 	if (cfg_parse(&c, json, db, err, sizeof err)) {
@@ -506,5 +682,17 @@ int cmd_resume(int argc, char **argv)
 	free(json);
 	if (apply_options(&resume_spec, &a, &c, 1))
 		return 2;
-	return campaign_main("resume", &a, &c, db, 1);
+	if (w.has_stored && !strcmp(w.stored.kind, "plugin") && w.stored.path[0])
+		snprintf(c.evaluator.text, sizeof c.evaluator.text, "%.*s", (int)sizeof c.evaluator.text - 1,
+		         w.stored.path);
+	if (a.val[R_EVALUATOR] || a.val[R_CMD]) {
+		/* A moved evaluator: accepted when it is the same one. */
+		w.dir[0] = 0;
+		set_evaluator(&c, a.val[R_EVALUATOR], a.val[R_CMD], NULL, &w);
+	} else if (c.evaluator.kind == CFG_EV_PLUGIN && access(c.evaluator.text, R_OK) != 0) {
+		fprintf(stderr, "disco resume: the campaign's plug-in %s is not there any more (%s); if it moved, give its new place with --evaluator FILE.c (its content must be unchanged)\n",
+		        c.evaluator.text, strerror(errno));
+		return 1;
+	}
+	return campaign_main("resume", &a, &c, db, 1, &w);
 }

@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "engine/mutate/mutate.h"
-#include "evaluators/csrc.h"
+#include "sandbox/csrc.h"
 
 struct lit {
 	size_t start, end;   /* the whole literal, suffix included */

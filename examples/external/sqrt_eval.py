@@ -10,7 +10,8 @@ Use it with:
     disco run --evaluator-cmd "python3 examples/external/sqrt_eval.py" ...
 
 disco runs this script once per request: one JSON object on stdin, one JSON
-object on stdout (see docs/EVALUATORS.md).  Copy it and change
+object on stdout (see docs/EVALUATORS.md).  sqrt_eval_persistent.py is the
+same evaluator as one long-lived process serving many requests.  Copy it and change
 CONTRACT, SEEDS, DIMS, points() and score() for your own problem.
 
 Trust: the candidate never scores itself.  It is compiled together with a
@@ -19,7 +20,7 @@ script checks and scores those raw values.  The candidate may not call any
 library function (it is linked without libm and without builtins; `sqrt`,
 `pow`, `__builtin`, `asm` and `#include` are refused before compiling), and
 it runs under a timeout in disco's private $TMPDIR, removed after each run.
-Set SQRT_EVAL_CC to choose the compiler (default: cc, else tcc).
+Set DISCO_EVAL_CC to choose the compiler (default: cc, else tcc).
 """
 import json
 import math
@@ -85,7 +86,7 @@ def points(split):
 
 
 def compiler():
-    cc = os.environ.get("SQRT_EVAL_CC")
+    cc = os.environ.get("DISCO_EVAL_CC")
     if cc:
         return cc
     for name in ("cc", "tcc"):
@@ -117,7 +118,7 @@ def evaluate(req):
         return {"status": "rejected", "message": "'%s' is not allowed here" % bad.group(0)}
     cc = compiler()
     if cc is None:
-        raise RuntimeError("no C compiler found (install cc or tcc, or set SQRT_EVAL_CC)")
+        raise RuntimeError("no C compiler found (install cc or tcc, or set DISCO_EVAL_CC)")
     work = tempfile.mkdtemp(prefix="sqrt-")  # inside disco's private $TMPDIR
     csrc = os.path.join(work, "cand.c")
     exe = os.path.join(work, "cand")
@@ -177,7 +178,19 @@ def evaluate(req):
         "score": round(score, 6),
         "metrics": {"max_rel_err": worst, "mean_rel_err": total / len(xs),
                     "compile_ms": round(compile_ms, 3), "run_ms": round(run_ms, 3)},
+        "times": {"compile_ms": round(compile_ms, 3), "run_ms": round(run_ms, 3)},
         "descriptors": {"ops": count_ops(src), "loops": count_loops(src)},
+    }
+
+
+def info():
+    return {
+        "protocol": 1,
+        "name": "sqrt",
+        "summary": "double f(double x) approximating sqrt on [1e-3, 1e3] without libm",
+        "seeds": SEEDS,
+        "dims": DIMS,
+        "noisy": False,
     }
 
 
@@ -188,14 +201,7 @@ def main():
         return 2
     kind = req.get("request")
     if kind == "info":
-        answer({
-            "protocol": 1,
-            "name": "sqrt",
-            "summary": "double f(double x) approximating sqrt on [1e-3, 1e3] without libm",
-            "seeds": SEEDS,
-            "dims": DIMS,
-            "noisy": False,
-        })
+        answer(info())
     elif kind == "evaluate":
         answer(evaluate(req))
     else:

@@ -5,7 +5,9 @@
 # candidate of each failing kind answered with the right status (an answer,
 # not an evaluator failure).  When the disco binary knows --evaluator-cmd,
 # also `disco eval` with the example and with a misbehaving evaluator (which
-# must end with one message naming the command, never hang).
+# must end with one message naming the command, never hang), and campaigns
+# over a persistent command with 2 workers (the example, and one that dies
+# and garbles mid-run).
 # The C side (limits, process groups, every protocol failure) is
 # tests/unit/test_external.c.
 source "$(dirname "$0")/../lib.sh"
@@ -92,6 +94,31 @@ if [ -x "$DISCO" ] && "$DISCO" eval --help 2>&1 | grep -q -- --evaluator-cmd; th
 	check "summary names the best program" grep -q "best program" run.out
 	timeout 300 "$DISCO" resume run.db --budget-evals 16 --quiet --no-source >/dev/null 2>&1
 	check_eq "disco resume over the command continues to 16" 16 "$(sqlite3 run.db 'select count(*) from attempts' 2>/dev/null)"
+	# Several evaluations at once, by a persistent command.
+	timeout 300 "$DISCO" run --evaluator-cmd "$PY $ROOT/examples/external/sqrt_eval_persistent.py" \
+		--budget-evals 12 --workers 2 --quiet --no-source --db pers.db >pers.out 2>&1
+	check_eq "disco run with the persistent example, 2 workers: exit 0" 0 $?
+	check_eq "... 12 attempts recorded" 12 "$(sqlite3 pers.db 'select count(*) from attempts' 2>/dev/null)"
+	check "... the newton seed is a program scoring > 14" \
+		test "$(sqlite3 pers.db "select count(*) from programs p join evaluations e on e.program_id = p.id where p.mutator = 'seed' and e.score > 14" 2>/dev/null)" -ge 1
+	check_eq "... no evaluator failure" 0 "$(sqlite3 pers.db "select count(*) from attempts where message like '%evaluator failed%'" 2>/dev/null)"
+	check_eq "... no evaluator process left" "" "$(pgrep -f "sqrt_eval_persistent.py" || true)"
+
+	# A persistent command that dies every 3rd request and garbles every
+	# 5th: each such request is recorded as the evaluator's failure, the
+	# process is restarted, and the campaign reaches its budget.
+	timeout 300 "$DISCO" run --evaluator-cmd "sh $ROOT/tests/external/persist.sh" \
+		--budget-evals 30 --workers 2 --quiet --no-source --db flaky.db >flaky.out 2>&1
+	check_eq "disco run with a flaky persistent command: exit 0" 0 $?
+	check_eq "... 30 attempts recorded" 30 "$(sqlite3 flaky.db 'select count(*) from attempts' 2>/dev/null)"
+	check "... deaths recorded as evaluator failures, naming the command" test \
+		"$(sqlite3 flaky.db "select count(*) from attempts where status = 'invalid_output' and message like 'evaluator failed: evaluator command %persist.sh% exited with code 1: persist: flaky death'" 2>/dev/null)" -ge 1
+	check "... garbled answers recorded as evaluator failures" test \
+		"$(sqlite3 flaky.db "select count(*) from attempts where message like '%printed invalid JSON%'" 2>/dev/null)" -ge 1
+	check "... and the restarted processes kept answering" test \
+		"$(sqlite3 flaky.db "select count(*) from attempts where status = 'ok'" 2>/dev/null)" -ge 5
+	check_eq "... no evaluator process left" "" "$(pgrep -f "$ROOT/tests/external/persist.sh" || true)"
+
 	timeout 60 "$DISCO" run --evaluator-cmd "sh $ROOT/tests/external/misbehave.sh badjson" --db bad.db \
 		>bad.out 2>&1
 	check_eq "a command failing its info request: exit 1" 1 $?

@@ -22,6 +22,9 @@
 #   memhog     asks python3 for 3 GiB (for the address-space rlimit)
 #   unshare    answers score 1 if unshare(2) works, 0 if refused
 #   tmpdir     writes a file in $TMPDIR, answers ok with its path as message
+#   env        answers ok with its environment (names=values, spaces) as message
+#   times      answers ok with "times" (compile 0.5 ms, run 1e9 ms: clamped)
+#   badtimes   answers ok with a negative times.run_ms
 req=$(cat)
 case $req in
 *'"request":"info"'*)
@@ -75,5 +78,9 @@ case $req in
 	echo hello >"$TMPDIR/scratch.txt" || exit 5
 	mkdir -p "$TMPDIR/sub/dir" && chmod 000 "$TMPDIR/sub"
 	printf '{"status":"ok","score":4,"descriptors":{"d":1},"message":"%s"}\n' "$TMPDIR" ;;
+*MODE=env*)
+	printf '{"status":"ok","score":1,"descriptors":{"d":1},"message":"%s"}\n' "$(env | tr '\n"\\' '   ')" ;;
+*MODE=badtimes*) echo '{"status":"ok","score":1,"descriptors":{"d":1},"times":{"run_ms":-1}}' ;;
+*MODE=times*) echo '{"status":"ok","score":1,"descriptors":{"d":1},"times":{"compile_ms":0.5,"run_ms":1e9}}' ;;
 *) echo "misbehave: no MODE= in the source" >&2; exit 2 ;;
 esac

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,6 +395,189 @@ static void test_info_failures(void **state)
 	ext_close(&x);
 }
 
+/* --- persistent commands and jobs in flight ------------------------------ */
+
+#define PERSIST "sh tests/external/persist.sh"
+
+/* "pid P n N" from a persistent ok answer. */
+static void pid_n(const struct ext_result *r, int *pid, int *n)
+{
+	*pid = *n = 0;
+	assert_int_equal(sscanf(r->message, "pid %d n %d", pid, n), 2);
+}
+
+static void test_persistent(void **state)
+{
+	struct ext_limits lim;
+	ext_limits_default(&lim);
+	lim.wall_ms = 400;
+	struct ext *x = open_ok(PERSIST, &lim);
+	assert_true(ext_info(x)->persistent);
+	struct ext_result r;
+	char err[EXT_MSG_MAX] = "";
+	int pid0, n, pid;
+	/* One process serves request after request. */
+	assert_int_equal(eval_str(x, "MODE=ok", &r, err, sizeof err), EXT_ANSWERED);
+	pid_n(&r, &pid0, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(eval_str(x, "MODE=ok", &r, err, sizeof err), EXT_ANSWERED);
+	pid_n(&r, &pid, &n);
+	assert_int_equal(pid, pid0);
+	assert_int_equal(n, 2);
+	/* Each way of misbehaving fails that request only, and the process is
+	 * replaced by a fresh one. */
+	static const struct {
+		const char *src;
+		int failure;
+		const char *part;
+	} cases[] = {
+		{ "MODE=die", EXT_FAIL_EXIT, "exited with code 3: persist: dying on request" },
+		{ "MODE=garble", EXT_FAIL_JSON, "printed invalid JSON on stdout" },
+		{ "MODE=noid", EXT_FAIL_PROTOCOL, "without its \"id\" (a persistent evaluator echoes" },
+		{ "MODE=hang", EXT_FAIL_TIMEOUT, "did not finish within 400 ms (killed): persist: about to hang" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(eval_str(x, cases[i].src, &r, err, sizeof err), EXT_FAILED);
+		if (r.failure != cases[i].failure)
+			print_error("%s: failure %s, expected %s (%s)\n", cases[i].src,
+			            ext_failure_name(r.failure), ext_failure_name(cases[i].failure), err);
+		assert_int_equal(r.failure, cases[i].failure);
+		assert_true(!strncmp(err, "evaluator command '" PERSIST "' ", strlen(PERSIST) + 21));
+		expect_contains(err, cases[i].part);
+		assert_true(process_gone(pid0));
+		assert_int_equal(eval_str(x, "MODE=ok", &r, err, sizeof err), EXT_ANSWERED);
+		pid_n(&r, &pid, &n);
+		assert_int_not_equal(pid, pid0);
+		assert_int_equal(n, 1); /* a new process */
+		pid0 = pid;
+	}
+	/* A second answer to one request is never taken for the next one's:
+	 * it is dropped, and the process replaced after that request. */
+	assert_int_equal(eval_str(x, "MODE=twolines", &r, err, sizeof err), EXT_ANSWERED);
+	assert_true(r.score == 1);
+	int fresh = 0;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(eval_str(x, "MODE=ok", &r, err, sizeof err), EXT_ANSWERED);
+		assert_true(r.score == 1);
+		pid_n(&r, &pid, &n);
+		fresh += n == 1;
+	}
+	assert_int_equal(fresh, 1);
+	ext_close(&x);
+	assert_true(process_gone(pid)); /* closing stops it */
+}
+
+/* Run jobs to their end together with one poll loop, as the engine does. */
+static void run_jobs(struct ext_job **jobs, int n)
+{
+	for (;;) {
+		struct pollfd pf[16 * SBX_PROC_NFD];
+		int k = 0, left = 0;
+		for (int i = 0; i < n; i++) {
+			if (ext_job_step(jobs[i]))
+				continue;
+			left++;
+			struct sbx_fd f[SBX_PROC_NFD];
+			int m = ext_job_fds(jobs[i], f);
+			for (int j = 0; j < m; j++)
+				if (f[j].mask)
+					pf[k++] = (struct pollfd){ f[j].fd, (short)((f[j].mask & SBX_FD_READ ? POLLIN : 0) |
+					                                           (f[j].mask & SBX_FD_WRITE ? POLLOUT : 0)), 0 };
+		}
+		if (!left)
+			return;
+		poll(pf, (nfds_t)k, 20);
+	}
+}
+
+static void test_jobs_in_flight(void **state)
+{
+	/* Two persistent jobs at once run in two processes. */
+	struct ext *x = open_ok(PERSIST, NULL);
+	struct ext_job *j[4];
+	char err[EXT_MSG_MAX] = "";
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(ext_job_start(x, "MODE=ok", 7, EV_TRAIN, &j[i], err, sizeof err), 0);
+	run_jobs(j, 2);
+	int pid[2], n;
+	for (int i = 0; i < 2; i++) {
+		struct ext_result r;
+		assert_int_equal(ext_job_finish(&j[i], &r, err, sizeof err), EXT_ANSWERED);
+		assert_null(j[i]);
+		pid_n(&r, &pid[i], &n);
+	}
+	assert_int_not_equal(pid[0], pid[1]);
+	/* Both go back to the pool: the next two requests reuse them. */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(ext_job_start(x, "MODE=ok", 7, EV_TRAIN, &j[i], err, sizeof err), 0);
+	run_jobs(j, 2);
+	for (int i = 0; i < 2; i++) {
+		struct ext_result r;
+		int p;
+		assert_int_equal(ext_job_finish(&j[i], &r, err, sizeof err), EXT_ANSWERED);
+		pid_n(&r, &p, &n);
+		assert_true(p == pid[0] || p == pid[1]);
+		assert_int_equal(n, 2);
+	}
+	/* A cancelled job's process is killed and not reused. */
+	assert_int_equal(ext_job_start(x, "MODE=hang", 9, EV_TRAIN, &j[0], err, sizeof err), 0);
+	ext_job_cancel(&j[0]);
+	assert_null(j[0]);
+	ext_close(&x);
+	assert_true(process_gone(pid[0]) && process_gone(pid[1]));
+
+	/* One process per request: four at once, each answered. */
+	x = open_ok(MIS, NULL);
+	const char *src[4] = { "MODE=ok", "MODE=exit3", "MODE=ok", "MODE=badjson" };
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ext_job_start(x, src[i], strlen(src[i]), EV_TRAIN, &j[i], err, sizeof err), 0);
+	run_jobs(j, 4);
+	for (int i = 0; i < 4; i++) {
+		struct ext_result r;
+		int rc = ext_job_finish(&j[i], &r, err, sizeof err);
+		assert_int_equal(rc, i % 2 ? EXT_FAILED : EXT_ANSWERED);
+		if (i % 2 == 0)
+			assert_true(r.score == 1.5);
+	}
+	assert_int_equal(eval_str(x, "MODE=exit3", &(struct ext_result){ 0 }, err, sizeof err), EXT_FAILED);
+	expect_contains(err, "exited with code 3");
+	ext_close(&x);
+}
+
+/* Only what an evaluator needs of the engine's environment reaches it. */
+static void test_clean_environment(void **state)
+{
+	setenv("DISCO_TEST_CANARY", "canary-7f3a9", 1);
+	setenv("DISCO_EVAL_WANTED", "passed-through", 1);
+	struct ext *x = open_ok(MIS, NULL);
+	struct ext_result r;
+	char err[EXT_MSG_MAX] = "";
+	assert_int_equal(eval_str(x, "MODE=env", &r, err, sizeof err), EXT_ANSWERED);
+	assert_null(strstr(r.message, "canary-7f3a9"));
+	expect_contains(r.message, "DISCO_EVAL_WANTED=passed-through");
+	expect_contains(r.message, "PATH=");
+	expect_contains(r.message, "TMPDIR=");
+	ext_close(&x);
+	unsetenv("DISCO_TEST_CANARY");
+	unsetenv("DISCO_EVAL_WANTED");
+}
+
+/* Phase times: the answer's own, bounded by what disco measured. */
+static void test_times(void **state)
+{
+	struct ext *x = open_ok(MIS, NULL);
+	struct ext_result r;
+	char err[EXT_MSG_MAX] = "";
+	assert_int_equal(eval_str(x, "MODE=ok", &r, err, sizeof err), EXT_ANSWERED);
+	assert_true(r.t_run_ms == r.wall_ms && r.t_compile_ms == 0 && r.t_score_ms == 0);
+	assert_int_equal(eval_str(x, "MODE=times", &r, err, sizeof err), EXT_ANSWERED);
+	assert_true(r.t_compile_ms == 0.5 && r.t_score_ms >= 0);
+	assert_true(r.t_compile_ms + r.t_run_ms + r.t_score_ms <= r.wall_ms + 1e-9);
+	assert_int_equal(eval_str(x, "MODE=badtimes", &r, err, sizeof err), EXT_FAILED);
+	expect_contains(err, "times.run_ms that is not a finite number >= 0");
+	ext_close(&x);
+}
+
 /* Find the repository root: the cwd, or two levels above build/tests/. */
 static int find_root(const char *argv0)
 {
@@ -435,6 +619,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_no_read_no_sigpipe),
 		cmocka_unit_test(test_bytes_not_utf8),
 		cmocka_unit_test(test_info_failures),
+		cmocka_unit_test(test_persistent),
+		cmocka_unit_test(test_jobs_in_flight),
+		cmocka_unit_test(test_clean_environment),
+		cmocka_unit_test(test_times),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[PATH_MAX + 16];

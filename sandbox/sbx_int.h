@@ -1,10 +1,11 @@
 /*
- * internal.h - pieces shared inside sandbox/ only: the seccomp programs,
- * the in-child compiler, and the exit codes a child uses to say how it
- * ended.  Nothing outside sandbox/ includes this.
+ * sbx_int.h - pieces shared inside sandbox/ only: the seccomp programs,
+ * the in-child compiler, the plug-in host, and the exit codes a child uses
+ * to say how it ended.  Nothing outside sandbox/ includes this (the same
+ * rule as archive/arc_int.h: MODULE_int.h is a module's private header).
  */
-#ifndef DISCO_SBX_INTERNAL_H
-#define DISCO_SBX_INTERNAL_H
+#ifndef DISCO_SBX_INT_H
+#define DISCO_SBX_INT_H
 
 #include <linux/filter.h>
 #include <stddef.h>
@@ -29,12 +30,12 @@ enum {
 	SBX_EXIT_PLUGIN = 75, /* the plug-in evaluator failed (message in the slot) */
 };
 
-/* Plug-in support the child needs (evaluators/plugin.c): the host
- * "evaluator" that compiles plug-ins, the check of a compiled plug-in's
- * struct, and its description as JSON (returns bytes written, 0 on error). */
-const struct ev_evaluator *plugin_host(void);
-int plugin_check(const struct ev_evaluator *ev, char *msg, size_t msglen);
-size_t plugin_info_json(const struct ev_evaluator *ev, char *out, size_t cap);
+/* Plug-in support in the child (sandbox/plugin_host.c): the check of a
+ * compiled plug-in's struct (appends why to msg), and its description as
+ * JSON (returns bytes written, 0 on error).  sbx_plugin_host() is in
+ * sbx.h. */
+int sbx_plugin_check(const struct ev_evaluator *ev, char *msg, size_t msglen);
+size_t sbx_plugin_info_json(const struct ev_evaluator *ev, char *out, size_t cap);
 
 /* The two filters, generated once by libseccomp in the fork server and
  * loaded raw in each child (cheap: no BPF generation per candidate). */
@@ -44,6 +45,12 @@ struct sbx_filters {
 };
 int sbx_filters_build(struct sbx_filters *f, char *err, size_t errlen);
 void sbx_filters_free(struct sbx_filters *f);
+/* The relaxed program for external commands (sandbox/spawn.c): everything
+ * allowed but what no evaluator has business doing (ptrace, mount, bpf,
+ * kexec, setns, unshare, keyctl, ..., kill(-1), TIOCSTI) and leaving the
+ * process group (setsid, setpgid), which fail with EPERM.  Malloc'd
+ * filter; free(out->filter). */
+int sbx_filter_build_cmd(struct sock_fprog *out, char *err, size_t errlen);
 /* Load one program in the calling process (no_new_privs must be set). */
 int sbx_filter_load(const struct sock_fprog *prog);
 

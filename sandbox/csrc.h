@@ -1,7 +1,8 @@
 /*
  * csrc.h - the two lexical rules every scanner of candidate C text needs:
  * where a comment ends and where a string or character literal ends.
- * Used by the operation counter (evhelp.c), the text normalizer
+ * Used by the prescan (sandbox/prescan.c), the operation counter
+ * (evaluators/evhelp.c), the text normalizer
  * (engine/fhash.c) and the literal mutator (engine/mutate/literal.c), so that
  * they agree on what is code.  Inputs are hostile text: nothing reads past
  * len, unterminated comments and literals end at len (or, for literals, at
