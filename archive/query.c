@@ -735,7 +735,9 @@ void arc_campaign_info_clear(struct arc_campaign_info *ci)
 	if (!ci)
 		return;
 	free(ci->config);
+	free(ci->identity);
 	ci->config = NULL;
+	ci->identity = NULL;
 }
 
 int arc_q_campaign(struct arc *a, struct arc_campaign_info *ci)
@@ -767,7 +769,8 @@ int arc_q_campaign(struct arc *a, struct arc_campaign_info *ci)
 	         " coalesce((SELECT created FROM attempts ORDER BY seq DESC LIMIT 1),0),"
 	         " (SELECT count(*) FROM events WHERE kind='resume'),"
 	         " (SELECT count(*) FROM events WHERE kind='migration'"
-	         "  AND json_extract(detail, '$.migrants') IS NOT NULL)", &s,
+	         "  AND json_extract(detail, '$.migrants') IS NOT NULL),"
+	         " (SELECT detail FROM events WHERE kind='evaluator' ORDER BY id DESC LIMIT 1)", &s,
 	         "reading the campaign's times"))
 		goto fail;
 	rc = sqlite3_step(s);
@@ -776,10 +779,15 @@ int arc_q_campaign(struct arc *a, struct arc_campaign_info *ci)
 		ci->last_attempt = sqlite3_column_double(s, 1);
 		ci->events_resume = sqlite3_column_int64(s, 2);
 		ci->events_migration = sqlite3_column_int64(s, 3);
+		ci->identity = col_str(s, 4);
 		rc = SQLITE_DONE;
 	}
 	if (done(a, s, rc, "reading the campaign's times"))
 		goto fail;
+	if (!ci->identity && !(ci->identity = arc_utf8("", 0))) {
+		oom(a);
+		goto fail;
+	}
 	return ARC_OK;
 fail:
 	arc_campaign_info_clear(ci);

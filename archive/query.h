@@ -168,6 +168,8 @@ struct arc_campaign_info {
 	uint64_t seed;
 	double started, finished;    /* finished 0: running or killed */
 	double first_attempt, last_attempt; /* created of min/max seq; 0 if none */
+	char *identity;              /* the evaluator's identity (JSON of the last
+	                              * "evaluator" event), "" when none */
 	int64_t events_resume, events_migration; /* migration: between islands
 	                                          * (not the schema's) */
 };

@@ -145,6 +145,28 @@ static int summary(struct ctx *c, const char *db)
 		kv_text(c, "evaluator", t ? t : "?");
 		free(t);
 	}
+	if (*ci.identity) {
+		/* {"kind":..., "name":..., "hash":...}: shown as key value pairs */
+		cJSON *id = cJSON_Parse(ci.identity);
+		const cJSON *it;
+		rpt_lit(&c->o, "<tr><td>evaluator identity</td><td>");
+		int first = 1;
+		cJSON_ArrayForEach(it, id)
+		{
+			rpt_lit(&c->o, first ? "" : ", ");
+			first = 0;
+			rpt_esc(&c->o, it->string);
+			rpt_lit(&c->o, " ");
+			if (cJSON_IsString(it))
+				rpt_esc(&c->o, it->valuestring);
+			else if (cJSON_IsNumber(it))
+				rpt_num(&c->o, it->valuedouble);
+		}
+		if (!id)
+			rpt_esc(&c->o, ci.identity);
+		cJSON_Delete(id);
+		rpt_lit(&c->o, "</td></tr>\n");
+	}
 	for (size_t i = 0; i < nkv; i++)
 		if (!strncmp(kv[i].key, "evaluator", 9)) {
 			rpt_lit(&c->o, "<tr><td>");
