@@ -533,6 +533,8 @@ int arc_q_lineage(struct arc *a, int64_t id, struct arc_step **steps, size_t *n)
 		if (st == SQLITE_DONE) {
 			if (*n == 0) {
 				sqlite3_finalize(s);
+				free(*steps);
+				*steps = NULL;
 				arc_seterr(a, "%s: no program %lld in this archive", arc_path(a),
 				           (long long)id);
 				return ARC_NOTFOUND;
