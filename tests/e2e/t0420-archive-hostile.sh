@@ -99,9 +99,16 @@ if [ "$(id -u)" = 0 ] && mount --bind "$SRC" "$RO" 2>/dev/null && mount -o remou
 	fi
 	umount "$RO"
 	# -wal holding commits but no -shm: say what to do, never show stale data
-	cp "$SRC/killed.db" "$T/k2.db"; "$TOOLS/arc_writer" write "$T/k2.db" "$T/log2" 6 2>/dev/null &
-	w=$!; sleep 0.5; kill -KILL $w; wait $w 2>/dev/null
-	mkdir -p "$SRC/w"; cp "$T/k2.db" "$T/k2.db-wal" "$SRC/w/"
+	mkdir -p "$SRC/w"; cp "$SRC/clean.db" "$SRC/w/k2.db"
+	python3 -c '
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA wal_autocheckpoint=0")
+c.execute("INSERT INTO events(kind, detail, created) VALUES(\"probe\", NULL, 0)")
+c.commit()
+os._exit(0)  # no checkpoint: the commit stays in the -wal file' "$SRC/w/k2.db"
+	rm -f "$SRC/w/k2.db-shm"
+	check "the probe left a -wal file holding a commit" test -s "$SRC/w/k2.db-wal"
 	mount --bind "$SRC" "$RO" && mount -o remount,bind,ro "$RO"
 	arc stats --db "$RO/w/k2.db" >"$T/out" 2>"$T/err"; rc=$?
 	check_eq "read-only mount, -wal without -shm: exit 1" 1 $rc
