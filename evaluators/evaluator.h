@@ -120,6 +120,15 @@ struct ev_evaluator {
 	                 size_t len, struct ev_result *res);
 
 	const void *data; /* the evaluator's own parameters */
+
+	/* Escape hatches (zero, the default: refused).  Non-zero lets
+	 * candidates use inline assembly and the other constructs that bypass
+	 * the symbol whitelist (sandbox/ppscan.c: asm, attributes such as
+	 * section, computed goto, function pointers, __builtin_frame_address).
+	 * Judged on the preprocessed tokens.  A trailing field with a zero
+	 * default: plug-ins written before it keep compiling and keep the
+	 * safe default, so EV_API_VERSION did not change. */
+	int allow_asm;
 };
 
 /* --- shared helpers for evaluators (evaluators/evhelp.c) ----------------- */

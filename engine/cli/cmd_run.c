@@ -20,6 +20,7 @@
 #include "evaluators/external.h"
 #include "evaluators/mono.h"
 #include "evaluators/plugin.h"
+#include "evaluators/text.h"
 
 /* The campaign file's limits and enums are copied into struct evo_params
  * here: tie the parallel definitions so they cannot drift apart. */
@@ -285,6 +286,9 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 	       sbx_server_peak_kb(sb) / 1024.0);
 	const char *bname;
 	double base = best_baseline(a, ev, &bname), hb = NAN, hs = NAN;
+	/* Tuned baselines (disco baseline NAME --tune N --db DB): the fair bar. */
+	struct arc_tuned tb;
+	int has_tuned = arc_tuned_best(a, ev->name, &tb) == ARC_OK;
 	if (st.best_program_id) {
 		struct arc_program prog;
 		printf("  best program #%lld: score %.6g", (long long)st.best_program_id, st.best_score);
@@ -315,8 +319,17 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 			}
 			arc_program_clear(&prog);
 		}
+		if (has_tuned) {
+			printf("  best tuned baseline %s (%d evaluations): train %.6g (%+.6g)", tb.seed, tb.evals,
+			       tb.train, st.best_score - tb.train);
+			if (isfinite(tb.heldout) && isfinite(hb))
+				printf(", held-out %.6g (%+.6g)", tb.heldout, hb - tb.heldout);
+			printf("\n");
+		}
 		if (show_src && arc_get_program(a, st.best_program_id, &prog) == ARC_OK) {
-			printf("\n%s%s", prog.source, prog.source[0] && prog.source[strlen(prog.source) - 1] == '\n' ? "" : "\n");
+			printf("\n");
+			text_puts(stdout, prog.source, 1); /* candidate text: escaped */
+			printf("%s", prog.source[0] && prog.source[strlen(prog.source) - 1] == '\n' ? "" : "\n");
 			arc_program_clear(&prog);
 		}
 	}
@@ -334,6 +347,12 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 			if (isfinite(vals[i])) cJSON_AddNumberToObject(j, keys[i], vals[i]);
 			else cJSON_AddNullToObject(j, keys[i]);
 		}
+		if (has_tuned) {
+			cJSON_AddStringToObject(j, "tuned_baseline_seed", tb.seed);
+			cJSON_AddNumberToObject(j, "tuned_baseline_evals", tb.evals);
+			if (isfinite(tb.train)) cJSON_AddNumberToObject(j, "tuned_baseline", tb.train);
+			if (isfinite(tb.heldout)) cJSON_AddNumberToObject(j, "tuned_baseline_heldout", tb.heldout);
+		}
 		cJSON_AddNumberToObject(j, "text_hit_rate", s->text_hit_rate);
 		cJSON_AddNumberToObject(j, "func_hit_rate", s->func_hit_rate);
 		cJSON_AddNumberToObject(j, "engine_peak_kb", (double)ru.ru_maxrss);
@@ -343,6 +362,8 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 		free(txt);
 		cJSON_Delete(j);
 	}
+	if (has_tuned)
+		arc_tuned_clear(&tb);
 }
 
 /* p made absolute against base (the current directory when base is NULL)
