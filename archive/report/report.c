@@ -255,6 +255,8 @@ static int summary(struct ctx *c, const char *db)
 	if (nkv) {
 		rpt_lit(&c->o, "<table class=\"kv\">");
 		for (size_t i = 0; i < nkv; i++) {
+			if (!strncmp(kv[i].key, "tuned/", 6))
+				continue; /* shown with the baselines */
 			rpt_lit(&c->o, "<tr><td>");
 			rpt_esc(&c->o, kv[i].key);
 			rpt_lit(&c->o, "</td><td>");
@@ -699,9 +701,46 @@ static int top(struct ctx *c)
 	for (size_t i = 0; i < s.n; i++)
 		prog_row(c, &s.row[i], "seed", 1);
 	rpt_lit(&c->o, "</table><p class=\"muted\">Held-out scores exist where they were measured (at the"
-	        " end of <code>disco run</code>: the best program and the best baseline).</p></section>\n");
+	        " end of <code>disco run</code>: the best program and the best baseline).</p>\n");
 	arc_prog_list_clear(&t);
 	arc_prog_list_clear(&s);
+	/* Tuned baselines (disco baseline --tune N --db FILE), in meta. */
+	struct arc_kv *kv;
+	size_t nkv;
+	if (arc_q_meta(c->a, &kv, &nkv))
+		return fail(c);
+	int header = 0;
+	for (size_t i = 0; i < nkv; i++) {
+		if (strncmp(kv[i].key, "tuned/", 6))
+			continue;
+		cJSON *j = cJSON_Parse(kv[i].value);
+		if (!j)
+			continue;
+		if (!header++)
+			rpt_lit(&c->o, "<h3>Baselines, default and tuned</h3><table><tr><th>seed</th>"
+			        "<th class=r>default train</th><th class=r>default held-out</th>"
+			        "<th class=r>tuned train</th><th class=r>tuned held-out</th>"
+			        "<th class=r>tuning evaluations</th></tr>\n");
+		static const char *const k[] = { "default_train", "default_heldout", "train", "heldout" };
+		const cJSON *sd = cJSON_GetObjectItemCaseSensitive(j, "seed");
+		rpt_lit(&c->o, "<tr class=\"base\"><td>");
+		rpt_esc(&c->o, cJSON_IsString(sd) ? sd->valuestring : kv[i].key + 6);
+		rpt_lit(&c->o, "</td>");
+		for (int q = 0; q < 4; q++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, k[q]);
+			rpt_lit(&c->o, "<td class=r>");
+			rpt_num(&c->o, cJSON_IsNumber(v) ? v->valuedouble : NAN);
+			rpt_lit(&c->o, "</td>");
+		}
+		const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "evals");
+		rpt_fmt(&c->o, "<td class=r>%.0f</td></tr>\n", cJSON_IsNumber(ev) ? ev->valuedouble : 0.0);
+		cJSON_Delete(j);
+	}
+	if (header)
+		rpt_lit(&c->o, "</table><p class=\"muted\">From <code>disco baseline NAME --tune N --db FILE</code>:"
+		        " each seed's constants tuned with N evaluations.</p>\n");
+	arc_kv_free(kv, nkv);
+	rpt_lit(&c->o, "</section>\n");
 	return 0;
 }
 
