@@ -1,6 +1,7 @@
 /* cmd_run.c - `disco run` and `disco resume`: campaigns from the CLI. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -504,6 +505,20 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		fprintf(stderr, "disco %s: cannot write --log-json %s: %s\n", cmd, a->val[R_LOG], strerror(errno));
 		goto out;
 	}
+	/* Likewise --report: its folder must take the page's temporary file. */
+	char reportpath[PATH_MAX];
+	if (a->val[R_REPORT]) {
+		char probe[PATH_MAX + 32];
+		abs_path(a->val[R_REPORT], NULL, reportpath, sizeof reportpath);
+		snprintf(probe, sizeof probe, "%s.tmp.%ld", reportpath, (long)getpid());
+		int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "disco %s: cannot write --report %s: %s\n", cmd, a->val[R_REPORT], strerror(errno));
+			goto out;
+		}
+		close(fd);
+		unlink(probe);
+	}
 	int created = !resume && access(db, F_OK) != 0;
 	arc = arc_open(db, (resume ? 0 : ARC_CREATE) | ARC_WRITER, err, sizeof err);
 	if (!arc) {
@@ -540,9 +555,6 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			goto out;
 		}
 	}
-	char reportpath[PATH_MAX];
-	if (a->val[R_REPORT])
-		abs_path(a->val[R_REPORT], NULL, reportpath, sizeof reportpath);
 	struct live_report live = { db, a->val[R_REPORT] ? reportpath : NULL, 0 };
 	if (live.out) {
 		/* A first page now (writes so far autocommitted): a bad path

@@ -88,6 +88,11 @@ final=$(sqlite3 "$RDB" 'select count(*) from attempts')
 check_eq "the last rewrite shows the final count" "$final" \
 	"$(grep -o '[0-9]* attempts</div>' "$RH" | head -1 | grep -o '^[0-9]*')"
 
+"$DISCO" run --evaluator expapprox --budget-evals 20 --quiet --db "$T/bad.db" --report "$T/no/such/r.html" >"$T/o" 2>"$T/e"
+check_eq "run --report into a missing folder: exit 1" 1 $?
+check "run --report into a missing folder: says so" grep -q "cannot write --report $T/no/such/r.html" "$T/e"
+check "run --report into a missing folder: no archive left behind" test ! -e "$T/bad.db"
+
 # --- the browser ---------------------------------------------------------------------------------------
 skip() { echo "not ok - browser checks # SKIP $*"; exit 0; }
 CHROMIUM=/usr/bin/chromium
