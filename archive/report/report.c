@@ -32,8 +32,10 @@ struct ctx {
 	struct arc_stats st;
 	struct arc_dim dims[ARC_MAX_DIMS];
 	int ndims, islands;
-	int64_t *embed; /* programs the panel must hold */
+	int64_t *embed; /* programs the panel must hold, in order */
 	size_t nembed, cap;
+	int64_t *hset;  /* the same ids, as a set */
+	size_t hcap;
 	size_t src_bytes;
 	char err[512];
 };
@@ -54,14 +56,33 @@ static int fail(struct ctx *c)
 	return -1;
 }
 
-/* Remembers a program for the panel (once). */
+/* Remembers a program for the panel, once, in the order first asked for
+ * (which is also the order the source budget is spent in); the set is an
+ * open-addressing table of ids. */
 static void want(struct ctx *c, int64_t id)
 {
 	if (id <= 0)
 		return;
-	for (size_t i = 0; i < c->nembed; i++)
-		if (c->embed[i] == id)
+	if ((c->nembed + 1) * 2 > c->hcap) {
+		size_t nc = c->hcap ? c->hcap * 2 : 1024;
+		int64_t *nh = calloc(nc, sizeof *nh);
+		if (!nh)
 			return;
+		for (size_t i = 0; i < c->nembed; i++) {
+			size_t j = (size_t)c->embed[i] * 0x9e3779b97f4a7c15ull % nc;
+			while (nh[j])
+				j = (j + 1) % nc;
+			nh[j] = c->embed[i];
+		}
+		free(c->hset);
+		c->hset = nh;
+		c->hcap = nc;
+	}
+	size_t j = (size_t)id * 0x9e3779b97f4a7c15ull % c->hcap;
+	while (c->hset[j] && c->hset[j] != id)
+		j = (j + 1) % c->hcap;
+	if (c->hset[j] == id)
+		return;
 	if (c->nembed == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 256;
 		int64_t *n = realloc(c->embed, nc * sizeof *n);
@@ -70,6 +91,7 @@ static void want(struct ctx *c, int64_t id)
 		c->embed = n;
 		c->cap = nc;
 	}
+	c->hset[j] = id;
 	c->embed[c->nembed++] = id;
 }
 
@@ -944,6 +966,7 @@ int rpt_write(struct arc *a, FILE *f, const struct rpt_opts *o, char *err, size_
 out:
 	sqlite3_exec(arc_db(a), "COMMIT", NULL, NULL, NULL);
 	free(c.embed);
+	free(c.hset);
 	if (rc)
 		snprintf(err, errlen, "%s", c.err);
 	else if (ferror(f)) {
