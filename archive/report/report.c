@@ -443,11 +443,12 @@ static int curves(struct ctx *c)
 	int nm = s.nmut;
 	int64_t *st = calloc((size_t)nbar * ARC_NSTATUS + 1, sizeof *st);
 	int64_t *mu = calloc((size_t)nbar * (size_t)(nm ? nm : 1) + 1, sizeof *mu);
+	int64_t *mi = calloc((size_t)nbar * (size_t)(nm ? nm : 1) + 1, sizeof *mi);
 	int64_t *end = calloc((size_t)nbar + 1, sizeof *end);
 	const char **mnames = calloc((size_t)nm + 1, sizeof *mnames);
 	const char **mcol = calloc((size_t)nm + 1, sizeof *mcol);
-	if (!st || !mu || !end || !mnames || !mcol) {
-		free(st), free(mu), free(end), free(mnames), free(mcol);
+	if (!st || !mu || !mi || !end || !mnames || !mcol) {
+		free(st), free(mu), free(mi), free(end), free(mnames), free(mcol);
 		arc_series_clear(&s);
 		snprintf(c->err, sizeof c->err, "out of memory");
 		return -1;
@@ -457,8 +458,10 @@ static int curves(struct ctx *c)
 		end[g] = s.end_seq[b];
 		for (int k = 0; k < ARC_NSTATUS; k++)
 			st[(size_t)g * ARC_NSTATUS + (size_t)k] += s.status[(size_t)b * ARC_NSTATUS + (size_t)k];
-		for (int k = 0; k < nm; k++)
+		for (int k = 0; k < nm; k++) {
 			mu[(size_t)g * (size_t)nm + (size_t)k] += s.mut_attempts[(size_t)b * (size_t)nm + (size_t)k];
+			mi[(size_t)g * (size_t)nm + (size_t)k] += s.mut_improved[(size_t)b * (size_t)nm + (size_t)k];
+		}
 	}
 	for (int k = 0; k < nm; k++) {
 		mnames[k] = *s.mut[k] ? s.mut[k] : "(unknown)";
@@ -466,8 +469,9 @@ static int curves(struct ctx *c)
 	}
 	rpt_lit(&c->o, "<section id=\"attempts\"><h2>Where the attempts went</h2><div class=\"plots\">\n");
 	rpt_stacked(&c->o, "attempts by status", end, nbar, ARC_NSTATUS, st,
-	            (const char *const *)arc_status_names, status_color);
-	rpt_stacked(&c->o, "attempts by mutator", end, nbar, nm, mu, mnames, mcol);
+	            (const char *const *)arc_status_names, status_color, 1);
+	rpt_stacked(&c->o, "attempts by mutator", end, nbar, nm, mu, mnames, mcol, 1);
+	rpt_stacked(&c->o, "cells filled or improved, by mutator", end, nbar, nm, mi, mnames, mcol, 0);
 	rpt_lit(&c->o, "</div>\n<h3>Which mutator made the improvements</h3><table><tr><th>mutator</th>"
 	        "<th class=r>attempts</th><th class=r>filled or improved a cell</th>"
 	        "<th class=r>per attempt</th><th class=r>share of improvements</th></tr>\n");
@@ -488,7 +492,7 @@ static int curves(struct ctx *c)
 		        all_imp ? 100.0 * (double)imp / (double)all_imp : 0);
 	}
 	rpt_lit(&c->o, "</table></section>\n");
-	free(st), free(mu), free(end), free(mnames), free(mcol);
+	free(st), free(mu), free(mi), free(end), free(mnames), free(mcol);
 	arc_series_clear(&s);
 	return 0;
 }
