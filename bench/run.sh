@@ -134,6 +134,8 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	echo "|---|---|---|"
 	echo "| attempt records inserted per second (batched) | $(get "$out/arc.txt" archive_inserts_per_s) | >= 20,000 |"
 	echo "| \`disco archive top\` on 1,000,000 attempts | $(get "$out/arc.txt" archive_top_ms) ms | < 100 ms |"
+	echo "| \`disco report\` on 1,000,000 attempts: time to write the page | $(get "$out/arc.txt" report_ms) ms | a few seconds |"
+	echo "| \`disco report\` on 1,000,000 attempts: size of the page | $(get "$out/arc.txt" report_kb) KiB | a few MB |"
 	echo
 	cat "$out/llm.md"
 	echo

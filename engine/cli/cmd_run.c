@@ -1,6 +1,7 @@
 /* cmd_run.c - `disco run` and `disco resume`: campaigns from the CLI. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -342,7 +343,11 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 				if (!strcmp(sd->name, bname))
 					bsrc = sd->source;
 			hb = heldout(sb, ev, prog.source, st.best_program_id, a);
-			hs = bsrc ? heldout(sb, ev, bsrc, 0, NULL) : NAN;
+			/* recorded too (once per program), so the report shows it */
+			int64_t bid = 0;
+			if (bsrc && arc_find_text_hash(a, fh_text(bsrc, strlen(bsrc)), &bid) != ARC_OK)
+				bid = 0;
+			hs = bsrc ? heldout(sb, ev, bsrc, bid, bid && bid != st.best_program_id ? a : NULL) : NAN;
 			if (isfinite(hb)) {
 				printf("  held-out split: best program %.6g", hb);
 				if (isfinite(hs))
@@ -584,6 +589,20 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		fprintf(stderr, "disco %s: cannot write --log-json %s: %s\n", cmd, a->val[R_LOG], strerror(errno));
 		goto out;
 	}
+	/* Likewise --report: its folder must take the page's temporary file. */
+	char reportpath[PATH_MAX];
+	if (a->val[R_REPORT]) {
+		char probe[PATH_MAX + 32];
+		abs_path(a->val[R_REPORT], NULL, reportpath, sizeof reportpath);
+		snprintf(probe, sizeof probe, "%s.tmp.%ld", reportpath, (long)getpid());
+		int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "disco %s: cannot write --report %s: %s\n", cmd, a->val[R_REPORT], strerror(errno));
+			goto out;
+		}
+		close(fd);
+		unlink(probe);
+	}
 	int created = !resume && access(db, F_OK) != 0;
 	arc = arc_open(db, (resume ? 0 : ARC_CREATE) | ARC_WRITER, err, sizeof err);
 	if (!arc) {
@@ -624,9 +643,6 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
 		goto out;
 	}
-	char reportpath[PATH_MAX];
-	if (a->val[R_REPORT])
-		abs_path(a->val[R_REPORT], NULL, reportpath, sizeof reportpath);
 	struct live_report live = { db, a->val[R_REPORT] ? reportpath : NULL, 0 };
 	if (live.out) {
 		/* A first page now (writes so far autocommitted): a bad path
