@@ -475,6 +475,8 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		goto out;
 	}
 	struct evo_params p;
+	if (ev_builtin_index(ev) < 0)
+		sym_use_evaluator(ev); /* a plug-in's or command's IR names it */
 	if (make_params(cmd, c, ev, &p))
 		goto out;
 	{
@@ -551,6 +553,7 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	summary(arc, ev, p.seeds, &sum, sb, db_arg, !a->val[R_NOSRC], log);
 	rc = sum.end == EVO_INTERRUPTED ? 130 : 0;
 out:
+	sym_use_evaluator(NULL);
 	sym_seed_table_free(&seedtab, &seedir);
 	if (log)
 		fclose(log);

@@ -157,6 +157,12 @@ struct sym_spec {
  * that is broken) when it has none.  Cached per evaluator. */
 const struct sym_spec *sym_spec_of(const struct ev_evaluator *ev, char *err, size_t errlen);
 
+/* Let sym_parse() (with ev NULL, as the symbolic mutator calls it) find
+ * ev by the name in an IR header when it is not a built-in: a C plug-in or
+ * an external command of the running campaign.  One at a time; NULL
+ * forgets it.  Call during start-up. */
+void sym_use_evaluator(const struct ev_evaluator *ev);
+
 /* Register r's IR name into buf (fixed names, or rN for temporaries). */
 const char *sym_reg_name(const struct sym_prog *p, int r, char *buf, size_t len);
 

@@ -164,6 +164,29 @@ static void sq_describe(const struct ev_evaluator *ev, const char *src, size_t l
 	ev_metric(res, "ops", ops);
 }
 
+/* Optional (interface version 2): the symbolic form, so `disco run` can
+ * search register programs over x with + - * / instead of perturbing
+ * literals.  The template's {body} line receives the instructions; x is the
+ * parameter, y the result.  Its seeds are in the IR text form. */
+static const struct ev_ir_reg ir_regs[] = {
+	{ "x", "x", 0, EV_IR_IN },
+	{ "y", "y", 0, EV_IR_OUT },
+	{ NULL, NULL, 0, 0 },
+};
+
+static const struct ev_seed ir_seeds[] = {
+	{ "linear", "sym sqrtapprox\nr0 = mul x 0.4\ny = add r0 0.4\n" },
+	{ NULL, NULL },
+};
+
+static const struct ev_ir ir = {
+	.shape = EV_IR_FUNC,
+	.tmpl = "double f(double x)\n{\n\tdouble y;\n\t{body}\n\treturn y;\n}\n",
+	.regs = ir_regs,
+	.ops = "add sub mul div neg square recip",
+	.seeds = ir_seeds,
+};
+
 const struct ev_evaluator disco_evaluator = {
 	.version = EV_API_VERSION,
 	.name = "sqrtapprox",
@@ -183,4 +206,5 @@ const struct ev_evaluator disco_evaluator = {
 	.score = sq_score,
 	.describe = sq_describe,
 	.data = NULL,
+	.ir = &ir,
 };
