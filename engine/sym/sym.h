@@ -216,6 +216,9 @@ int sym_probe_hash(const struct sym_prog *p, double tol, uint64_t *hash);
  * ev->run() and ev->score() in-process.  Returns 0 with *score (and res
  * when not NULL), or -1 when the output is invalid or p cannot be run. */
 int sym_score(const struct sym_prog *p, int stage, double *score, struct ev_result *res);
+/* The same on split (EV_TRAIN or EV_HELDOUT). */
+int sym_score_split(const struct sym_prog *p, int stage, int split, double *score,
+                    struct ev_result *res);
 
 /* The fast path of the evolution loop: parse IR text of evaluator ev and
  * hash its interpreted probe outputs.  Returns 0, or -1 when the text does
