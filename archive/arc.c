@@ -421,6 +421,53 @@ static int check_schema(struct arc *a, int flags)
 	return ARC_OK;
 }
 
+/* Reopens a read-only archive as immutable (no -shm, no locks), which is
+ * right only when nobody can write it and no write-ahead log holds
+ * committed pages: a cleanly closed archive on a read-only mount. */
+static int open_immutable(struct arc *a, char *err, size_t errlen)
+{
+	char wal[4096];
+	struct stat ws;
+	snprintf(wal, sizeof wal, "%s-wal", a->path);
+	if (stat(wal, &ws) == 0 && ws.st_size > 0) {
+		snprintf(err, errlen, "%s: cannot read the archive: its write-ahead log %s holds"
+		         " commits and the folder is not writable (a read-only mount?); copy the"
+		         " archive with its -wal file to a writable folder", a->path, wal);
+		return -1;
+	}
+	/* file: URI of the path, percent-encoding what a URI would read. */
+	size_t n = strlen(a->path);
+	char *uri = malloc(3 * n + 32), *o = uri;
+	if (!uri) {
+		snprintf(err, errlen, "%s: out of memory", a->path);
+		return -1;
+	}
+	o += sprintf(o, "file:");
+	for (const unsigned char *p = (const unsigned char *)a->path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p >= 0x7f)
+			o += sprintf(o, "%%%02X", *p);
+		else
+			*o++ = (char)*p;
+	}
+	strcpy(o, "?immutable=1");
+	sqlite3_close(a->db);
+	a->db = NULL;
+	int rc = sqlite3_open_v2(uri, &a->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+	                         SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open archive: %s", a->path,
+		         a->db ? sqlite3_errmsg(a->db) : "out of memory");
+		return -1;
+	}
+	sqlite3_extended_result_codes(a->db, 1);
+	if (check_schema(a, ARC_READONLY)) {
+		snprintf(err, errlen, "%s", a->err);
+		return -1;
+	}
+	return 0;
+}
+
 struct arc *arc_open(const char *path, int flags, char *err, size_t errlen)
 {
 	struct stat sb;
@@ -471,8 +518,14 @@ struct arc *arc_open(const char *path, int flags, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (check_schema(a, flags))
-		goto fail_msg;
+	if (check_schema(a, flags)) {
+		if (!a->readonly || (sqlite3_errcode(a->db) & 0xff) != SQLITE_CANTOPEN)
+			goto fail_msg;
+		/* A WAL archive in a folder we cannot write (a read-only mount):
+		 * SQLite cannot create the -shm file readers need. */
+		if (open_immutable(a, err, errlen))
+			goto fail;
+	}
 	if (!a->readonly) {
 		int64_t dummy;
 		if (query_int(a, "PRAGMA journal_mode=WAL", &dummy, "enabling WAL") ||
@@ -705,7 +758,13 @@ int arc_add_attempt(struct arc *a, const struct arc_attempt *t, int64_t *id)
 	bind_real(s, 6, t->compile_ms);
 	bind_real(s, 7, t->run_ms);
 	bind_real(s, 8, t->score_ms);
-	bind_real(s, 9, t->total_ms);
+	/* The whole is never smaller than its parts: phases measured by
+	 * different clocks (the child's wall time, the engine's scoring) are
+	 * added up when the caller's total misses one of them. */
+	double parts = (isfinite(t->compile_ms) ? t->compile_ms : 0) +
+	               (isfinite(t->run_ms) ? t->run_ms : 0) +
+	               (isfinite(t->score_ms) ? t->score_ms : 0);
+	bind_real(s, 9, isfinite(t->total_ms) && t->total_ms < parts ? parts : t->total_ms);
 	sqlite3_bind_text(s, 10, outcome_names[t->outcome], -1, SQLITE_STATIC);
 	bind_id(s, 11, t->duplicate_of);
 	sqlite3_bind_int(s, 12, t->island);
@@ -1290,6 +1349,21 @@ int arc_stats(struct arc *a, int island, struct arc_stats *st)
 		st->islands = 1;
 	st->cells = arc_cell_count(a->dims, a->ndims) * st->islands;
 	st->coverage = st->cells ? (double)st->occupied / (double)st->cells : 0;
+	{
+		/* QD-score offset (arc.h): min(0, lowest train score). */
+		sqlite3_stmt *m;
+		if (sqlite3_prepare_v2(a->db, "SELECT min(score) FROM evaluations WHERE split=0", -1,
+		                       &m, NULL) != SQLITE_OK)
+			return arc_sqlerr(a, "reading the lowest score");
+		rc = sqlite3_step(m);
+		if (rc == SQLITE_ROW && sqlite3_column_type(m, 0) != SQLITE_NULL &&
+		    sqlite3_column_double(m, 0) < 0)
+			st->qd_offset = sqlite3_column_double(m, 0);
+		sqlite3_finalize(m);
+		if (rc != SQLITE_ROW)
+			return arc_sqlerr(a, "reading the lowest score");
+		st->qd_score -= (double)st->occupied * st->qd_offset;
+	}
 	if (arc_elite_best(a, island, &st->best_program_id, &st->best_score) == ARC_ERR)
 		return ARC_ERR;
 

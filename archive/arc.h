@@ -153,7 +153,9 @@ struct arc_stats {
 	int64_t occupied;    /* elite cells */
 	int64_t cells;       /* cells per island (product of bins) x islands */
 	double coverage;     /* occupied / cells, 0 if no cells */
-	double qd_score;     /* sum of elite scores */
+	double qd_score;     /* sum of (elite score - qd_offset) */
+	double qd_offset;    /* min(0, lowest train score): QD-score never falls
+	                      * as coverage grows (pyribs' qd_score_offset) */
 	double best_score;   /* NaN if no elite */
 	int64_t best_program_id; /* 0 if no elite */
 	int islands;         /* distinct islands with elites (or 1 if island >= 0) */
@@ -276,10 +278,23 @@ int arc_next_seq(struct arc *a, int64_t *seq);
 const char *arc_outcome_name(int outcome); /* "NEW", ...; "?" if unknown */
 int arc_status_index(const char *status);  /* -1 if not a known status */
 
-/* --- CLI --------------------------------------------------------------------------- */
+/* --- tuned baselines (archive/tuned.c) --------------------------------------- */
 
-/* `disco archive SUB ...`; argv[0] == "archive".  Returns the exit code:
- * 0 ok, 1 bad file/id, 2 usage error. */
-int cmd_archive(int argc, char **argv);
+/* What tuning one seed's constants gave (`disco baseline NAME --tune N
+ * --db FILE`), kept in the meta table as "tuned/EVALUATOR/SEED" (a later
+ * put replaces it).  Scores NaN when unknown. */
+struct arc_tuned {
+	char seed[64];
+	int evals;             /* evaluations the tuner spent */
+	uint64_t tune_seed;    /* its rng seed: the run is reproducible */
+	double train, heldout; /* the tuned program */
+	double default_train, default_heldout; /* the seed as written */
+	char *source;          /* the tuned program (malloc'd in arc_tuned_best) */
+};
+int arc_tuned_put(struct arc *a, const char *evaluator, const struct arc_tuned *t);
+/* The tuned baseline of evaluator with the best train score: ARC_OK,
+ * ARC_NOTFOUND (none stored) or ARC_ERR.  arc_tuned_clear() frees. */
+int arc_tuned_best(struct arc *a, const char *evaluator, struct arc_tuned *t);
+void arc_tuned_clear(struct arc_tuned *t);
 
 #endif

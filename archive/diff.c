@@ -1,12 +1,12 @@
 /*
- * diff.c - line diff of two program sources for `disco archive diff`:
+ * diff.c - line diff of two program sources for `disco archive diff` and the report:
  * longest common subsequence over lines, printed as unified hunks.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive/arc_int.h"
+#include "archive/query.h"
 
 struct lines {
 	const char **p; /* line starts */

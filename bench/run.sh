@@ -117,7 +117,7 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	echo
 	echo "## Search quality (\`disco run --evaluator optim\`, $QUALITY_EVALS attempts, literal mutator, median of $RUNS seeds)"
 	echo
-	echo "Scores are the optim evaluator's mean log10 loss reduction (docs/EVALUATORS.md); the baseline is"
+	echo "Scores are the optim evaluator's mean area under the log10 loss-reduction curve (docs/EVALUATORS.md); the baseline is"
 	echo "the best seed program (Adam).  Held-out workloads are never used for selection."
 	echo
 	echo "| split | best discovered | best baseline |"

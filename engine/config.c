@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine/config.h"
+#include "evaluators/text.h"
 
 #define MAX_EXACT_INT 9007199254740992.0 /* 2^53: larger integers lose digits in JSON */
 
@@ -35,10 +36,14 @@ static void errs_init(struct errs *e, char *buf, size_t cap, const char *file)
 		e->buf[0] = '\0';
 }
 
+/* At most this many problems are listed; the rest are counted
+ * (50,000 unknown keys are one screen, not 50,000 lines). */
+#define ERRS_SHOWN 20
+
 __attribute__((format(printf, 2, 3))) static void add(struct errs *e, const char *fmt, ...)
 {
 	e->n++;
-	if (!e->buf || e->len + 1 >= e->cap)
+	if (!e->buf || e->len + 1 >= e->cap || e->n > ERRS_SHOWN)
 		return;
 	int w = snprintf(e->buf + e->len, e->cap - e->len, "%s%s: ", e->n > 1 ? "\n" : "", e->file);
 	if (w < 0)
@@ -53,6 +58,19 @@ __attribute__((format(printf, 2, 3))) static void add(struct errs *e, const char
 	w = vsnprintf(e->buf + e->len, e->cap - e->len, fmt, ap);
 	va_end(ap);
 	if (w >= 0)
+		e->len += (size_t)w;
+	if (e->len >= e->cap)
+		e->len = e->cap - 1;
+}
+
+/* The count of problems not listed, as one last line. */
+static void errs_done(struct errs *e)
+{
+	if (e->n <= ERRS_SHOWN || !e->buf || e->len + 1 >= e->cap)
+		return;
+	int w = snprintf(e->buf + e->len, e->cap - e->len, "\n%s: ... and %d more problems", e->file,
+	                 e->n - ERRS_SHOWN);
+	if (w > 0)
 		e->len += (size_t)w;
 	if (e->len >= e->cap)
 		e->len = e->cap - 1;
@@ -745,6 +763,82 @@ static void line_col(const char *text, const char *pos, int *line, int *col)
 	}
 }
 
+/* Before cJSON sees the text (it checks neither): the file is UTF-8, and
+ * every number means exactly what it says: no overflow to infinity, no
+ * underflow to 0 or a subnormal, no integer that a double cannot hold (beyond
+ * 2^53 doubles skip integers: 9007199254740993 would silently become ...992). */
+static int check_text(const char *p, struct errs *e)
+{
+	const char *s = p;
+	int in_str = 0;
+	while (*s) {
+		size_t l = text_utf8_len((const unsigned char *)s, strlen(s) < 4 ? strlen(s) : 4);
+		if (!l) {
+			int line, col;
+			line_col(p, s, &line, &col);
+			add(e, "line %d, column %d: invalid UTF-8 (byte 0x%02x); campaign files are UTF-8 text", line, col,
+			    (unsigned char)*s);
+			return -1;
+		}
+		if (l > 1) {
+			s += l;
+			continue;
+		}
+		if (in_str) {
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == '"')
+				in_str = 0;
+			s += *s ? 1 : 0;
+			continue;
+		}
+		if (*s == '"') {
+			in_str = 1;
+			s++;
+			continue;
+		}
+		if (*s == '-' || (*s >= '0' && *s <= '9')) {
+			const char *b = s;
+			int integer = 1;
+			if (*s == '-')
+				s++;
+			while ((*s >= '0' && *s <= '9') || *s == '.' || *s == 'e' || *s == 'E' || *s == '+' || *s == '-') {
+				if (*s == '.' || *s == 'e' || *s == 'E')
+					integer = 0;
+				s++;
+			}
+			char tok[64];
+			size_t n = (size_t)(s - b);
+			snprintf(tok, sizeof tok, "%.*s", (int)(n < 40 ? n : 40), b);
+			errno = 0;
+			char *end;
+			double d = strtod(b, &end);
+			const char *why = NULL;
+			if (end != s)
+				why = NULL; /* not a number: cJSON reports the syntax */
+			else if (errno == ERANGE || !isfinite(d))
+				why = fabs(d) > 1 ? "is too large for a double" : "is too small for a double (it would become 0 or lose precision)";
+			else if (d != 0 && fabs(d) < 2.2250738585072014e-308)
+				why = "is too small for a double (it would become 0 or lose precision)";
+			else if (integer && fabs(d) >= 9007199254740992.0) {
+				/* beyond 2^53 only some integers exist as doubles */
+				char exact[400];
+				snprintf(exact, sizeof exact, "%.0f", d);
+				if (strlen(exact) != n || memcmp(exact, b, n))
+					why = "is an integer that a double cannot hold exactly (beyond 2^53 doubles skip integers)";
+			}
+			if (why) {
+				int line, col;
+				line_col(p, b, &line, &col);
+				add(e, "line %d, column %d: the number %s%s %s", line, col, tok, n > 40 ? "..." : "", why);
+			}
+			continue;
+		}
+		s++;
+	}
+	return e->n ? -1 : 0;
+}
+
 int cfg_parse(struct campaign *c, const char *json, const char *filename, char *err,
               size_t errlen)
 {
@@ -761,6 +855,8 @@ int cfg_parse(struct campaign *c, const char *json, const char *filename, char *
 		add(&e, "invalid JSON: the file is empty (expected an object such as {})");
 		return -1;
 	}
+	if (check_text(p, &e))
+		return -1;
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithOpts(p, &end, 1);
 	if (!root) {
@@ -793,6 +889,7 @@ int cfg_parse(struct campaign *c, const char *json, const char *filename, char *
 		validate(&tmp, &e);
 	}
 	cJSON_Delete(root);
+	errs_done(&e);
 	if (e.n)
 		return -1;
 	*c = tmp;
@@ -804,6 +901,7 @@ int cfg_validate(const struct campaign *c, const char *origin, char *err, size_t
 	struct errs e;
 	errs_init(&e, err, errlen, origin);
 	validate(c, &e);
+	errs_done(&e);
 	return e.n ? -1 : 0;
 }
 
@@ -811,32 +909,22 @@ int cfg_load_file(struct campaign *c, const char *path, char *err, size_t errlen
 {
 	struct errs e;
 	errs_init(&e, err, errlen, path);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		add(&e, "cannot open the campaign file: %s", strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		add(&e, "is a directory, expected a campaign file (JSON)");
-		return -1;
-	}
-	char *buf = malloc(CFG_FILE_MAX + 1);
+	size_t n = 0;
+	char why[512];
+	char *buf = text_read_file(path, CFG_FILE_MAX, 0, &n, why, sizeof why);
 	if (!buf) {
-		fclose(f);
-		add(&e, "out of memory");
+		/* why is "PATH: reason"; the origin already names the file */
+		const char *r = strncmp(why, path, strlen(path)) == 0 ? why + strlen(path) + 2 : why;
+		if (strstr(r, "is a directory"))
+			add(&e, "is a directory, expected a campaign file (JSON)");
+		else if (strstr(r, "larger than"))
+			add(&e, "the campaign file is larger than %d bytes", CFG_FILE_MAX);
+		else
+			add(&e, "cannot open the campaign file: %s", r);
 		return -1;
 	}
-	size_t n = fread(buf, 1, CFG_FILE_MAX + 1, f);
-	int rerr = ferror(f);
-	fclose(f);
 	int rc = -1;
-	if (rerr)
-		add(&e, "cannot read the campaign file: %s", strerror(errno));
-	else if (n > CFG_FILE_MAX)
-		add(&e, "the campaign file is larger than %d bytes", CFG_FILE_MAX);
-	else if (memchr(buf, '\0', n))
+	if (memchr(buf, '\0', n))
 		add(&e, "the campaign file contains a NUL byte (expected JSON text)");
 	else {
 		buf[n] = '\0';

@@ -751,6 +751,8 @@ static void before_sleep(struct loop *l, void *ud)
 		loop_stop(l);
 		return;
 	}
+	if (E->p->periodic && mono_s() >= E->next_periodic)
+		E->next_periodic = mono_s() + E->p->periodic(E->p->periodic_ud);
 	if (progress_due(E->prog)) {
 		struct arc_stats st;
 		if (arc_stats(E->a, -1, &st) == ARC_OK) {
@@ -868,6 +870,7 @@ int evo_run(const struct evo_params *p, struct arc *a, struct sbx *sb,
 	memset(sum, 0, sizeof *sum);
 	int rc = -1;
 	E.t0 = mono_s();
+	E.next_periodic = E.t0 + p->periodic_s;
 	if (evo_init(&E))
 		goto out;
 	if (arc_begin(a)) {

@@ -62,6 +62,12 @@ struct evo_params {
 	const char *db_path;             /* for messages ("disco resume DB") */
 	struct loop *loop;               /* the engine's event loop (asynchronous mutators
 	                                    register on it), or NULL: evo_run makes its own */
+	/* Called from the loop after a checkpoint, first after periodic_s seconds
+	 * and then whenever it returns a delay (s) since its last call (disco
+	 * run --report rewrites the page); NULL: never. */
+	double (*periodic)(void *ud);
+	void *periodic_ud;
+	double periodic_s;
 };
 
 /* Why evo_run() returned. */

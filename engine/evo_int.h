@@ -96,6 +96,7 @@ struct evo {
 	int64_t interp_hits, interp_lookups; /* functional lookups from interpreted IR (no compile) */
 	struct progress *prog;
 	double t0, drain_deadline;
+	double next_periodic;            /* mono_s() of the next p->periodic call */
 	int failed;                    /* an error is in err: stop */
 	int exhausted;                 /* no mutator will ever propose again: drain and stop */
 	char *err;

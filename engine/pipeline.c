@@ -125,8 +125,14 @@ int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int s
 		if (!o->passed)
 			break;
 	}
-	if (o->status == SBX_OK && ev->describe)
-		ev->describe(ev, src, len, &o->ev);
+	/* describe() sees the candidate as the compiler did: preprocessed, so
+	 * a polynomial hidden in a macro counts its operations. */
+	if (o->status == SBX_OK && ev->describe) {
+		if (res->pp)
+			ev->describe(ev, res->pp, res->pp_len, &o->ev);
+		else
+			ev->describe(ev, src, len, &o->ev);
+	}
 	o->t_score_ms += mono_ms() - t0;
 	return o->status == SBX_OK ? next : -1;
 }

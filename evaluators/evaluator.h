@@ -171,6 +171,14 @@ struct ev_evaluator {
 
 	const void *data; /* the evaluator's own parameters */
 
+	/* Escape hatches (zero, the default: refused).  Non-zero lets
+	 * candidates use inline assembly and the other constructs that bypass
+	 * the symbol whitelist (sandbox/ppscan.c: asm, attributes such as
+	 * section, computed goto, function pointers, __builtin_frame_address).
+	 * Judged on the preprocessed tokens.  A trailing field with a zero
+	 * default: plug-ins written before it keep compiling and keep the
+	 * safe default. */
+	int allow_asm;
 	/* Version 2. */
 	const struct ev_ir *ir; /* the symbolic form, or NULL */
 	const struct ev_reference *reference; /* a known best score per descriptor value, or NULL */

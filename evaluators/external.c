@@ -17,6 +17,7 @@
 
 #include "evaluators/irjson.h"
 #include "evaluators/external.h"
+#include "evaluators/text.h"
 #include "sandbox/sbx.h"
 
 #define POOL_MAX 256 /* persistent processes at most (one per job in flight) */
@@ -602,7 +603,7 @@ static char *make_request(const char *kind, const char *split, const char *sourc
 	if (split)
 		cJSON_AddStringToObject(j, "split", split);
 	if (source)
-		cJSON_AddStringToObject(j, "source", source);
+		text_json_add(j, "source", source); /* valid UTF-8 for the command's parser */
 	if (id >= 0)
 		cJSON_AddNumberToObject(j, "id", (double)id);
 	char *s = cJSON_PrintUnformatted(j);

@@ -10,10 +10,13 @@
  * in the candidate's own source.
  *
  * run() drives step() on each workload of the task (optim_work.c) and
- * writes the final parameters, workload after workload, then one count of
- * state slots used per workload.  score() regenerates the workloads,
- * recomputes every loss from those parameters and never trusts anything
- * else the child wrote.  Full definitions: docs/EVALUATORS.md.
+ * writes the parameters at OPT_CKPT checkpoints, workload after workload,
+ * then one count of state slots used per workload.  score() regenerates
+ * the workloads, recomputes every loss from those parameters and never
+ * trusts anything else the child wrote; a workload scores the mean
+ * improvement over its checkpoints (area under the curve), so speed counts
+ * and the clip at 10 binds only for rules that get there early.  Full
+ * definitions: docs/EVALUATORS.md.
  */
 #include <math.h>
 #include <stdio.h>
@@ -189,27 +192,30 @@ static int all_finite(int n, const double *w)
 	return 1;
 }
 
-/* Drive step() on one workload; final parameters into out[0..n), returns
- * the number of state slots holding anything but zero.  A parameter that
- * turns non-finite ends the workload early (it scores the floor anyway). */
+/* Drive step() on one workload; the parameters at each checkpoint into
+ * out[j * n .. (j + 1) * n), returns the number of state slots holding
+ * anything but zero.  A parameter that turns non-finite ends the workload
+ * early: the remaining checkpoints repeat it (they score the floor). */
 static int run_workload(optim_step_fn step, const struct opt_work *wl, double *out)
 {
-	int n = wl->n;
+	int n = wl->n, j = 0, T = wl->spec->steps;
 	double w[OPT_MAXN], g[OPT_MAXN], s[OPT_SLOTS * OPT_MAXN];
 	struct rng noise;
 	memcpy(w, wl->w0, sizeof(double) * (size_t)n);
 	memset(s, 0, sizeof s);
 	rng_seed(&noise, wl->spec->seed ^ 0x6e6f697365ULL);
-	for (int t = 1; t <= wl->spec->steps; t++) {
+	for (int t = 1; t <= T; t++) {
 		opt_grad(wl, w, g);
 		if (wl->spec->noise > 0)
 			for (int i = 0; i < n; i++)
 				g[i] += wl->spec->noise * opt_rng_normal(&noise);
 		step(n, w, g, s, t);
-		if (!all_finite(n, w))
+		int bad = !all_finite(n, w);
+		while (j < OPT_CKPT && (bad || t == opt_ckpt_step(T, j + 1)))
+			memcpy(out + (size_t)j++ * (size_t)n, w, sizeof(double) * (size_t)n);
+		if (bad)
 			break;
 	}
-	memcpy(out, w, sizeof(double) * (size_t)n);
 	int used = 0;
 	for (int k = 0; k < OPT_SLOTS; k++)
 		for (int i = 0; i < n; i++)
@@ -243,7 +249,7 @@ static size_t task_outputs(int split, const int *idx, int nw)
 {
 	size_t total = (size_t)nw;
 	for (int k = 0; k < nw; k++)
-		total += (size_t)opt_workload(split, idx[k])->n;
+		total += (size_t)OPT_CKPT * (size_t)opt_workload(split, idx[k])->n;
 	return total;
 }
 
@@ -275,7 +281,7 @@ static long optim_run(const struct ev_evaluator *ev, void *const *entry, int tas
 	for (int k = 0; k < nw; k++) {
 		const struct opt_work *wl = opt_workload(split, idx[k]);
 		used[k] = run_workload(step, wl, out + pos);
-		pos += (size_t)wl->n;
+		pos += (size_t)OPT_CKPT * (size_t)wl->n;
 	}
 	for (int k = 0; k < nw; k++)
 		out[pos++] = used[k];
@@ -306,19 +312,25 @@ static int optim_score(const struct ev_evaluator *ev, int task, int split,
 	size_t need = task_outputs(split, idx, nw);
 	if (n != need || !out) {
 		snprintf(res->message, sizeof res->message,
-		         "optim: stage %d output has %zu doubles, expected %zu (final parameters of %d workloads + %d slot counts)",
-		         task, n, need, nw, nw);
+		         "optim: stage %d output has %zu doubles, expected %zu (parameters at %d checkpoints of %d workloads + %d slot counts)",
+		         task, n, need, OPT_CKPT, nw, nw);
 		return -1;
 	}
-	double sum = 0;
+	double sum = 0, final = 0;
 	int slots = 0;
 	size_t pos = 0;
 	for (int k = 0; k < nw; k++) {
 		const struct opt_work *wl = opt_workload(split, idx[k]);
-		double imp = opt_improvement(wl, opt_lstar(split, idx[k]), out + pos);
-		ev_metric(res, wl->spec->name, imp);
-		sum += imp;
-		pos += (size_t)wl->n;
+		double lstar = opt_lstar(split, idx[k]), area = 0, last = 0;
+		for (int j = 0; j < OPT_CKPT; j++) {
+			last = opt_improvement(wl, lstar, out + pos);
+			area += last;
+			pos += (size_t)wl->n;
+		}
+		area /= OPT_CKPT;
+		ev_metric(res, wl->spec->name, area);
+		sum += area;
+		final += last;
 	}
 	/* Slot counts are the child's claim: clamp to 0..SLOTS, keep the most. */
 	for (int k = 0; k < nw; k++) {
@@ -330,6 +342,7 @@ static int optim_score(const struct ev_evaluator *ev, int task, int split,
 	res->score = sum / nw;
 	res->desc[0] = slots;
 	ev_metric(res, "slots", slots);
+	ev_metric(res, "final", final / nw); /* the mean improvement at the last step */
 	return 0;
 }
 

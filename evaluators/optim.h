@@ -29,7 +29,13 @@
 #define OPT_MAXM 128   /* most data points (logreg, mlp) */
 #define OPT_MAXD 16    /* most features incl. the bias (logreg) */
 #define OPT_MAXW 16    /* most workloads in a split */
-#define OPT_MAX_OUT 512 /* most doubles any task writes (checked in tests) */
+#define OPT_MAX_OUT 4096 /* most doubles any task writes (checked in tests) */
+
+/* Checkpoints per workload: run() writes the parameters after steps
+ * ceil(j * steps / OPT_CKPT), j = 1..OPT_CKPT, and the score is the mean
+ * improvement over them (the area under the log-gap curve, AlgoPerf's
+ * "time to result" made smooth), so reaching a loss sooner scores more. */
+#define OPT_CKPT 10
 
 /* Probe task: a fixed 6-parameter problem driven by fixed gradients for 12
  * steps; the parameters after every step are the output (6 * 12 doubles). */
@@ -94,7 +100,10 @@ double opt_loss(const struct opt_work *wl, const double *w);
 /* Exact gradient at w into g. */
 void opt_grad(const struct opt_work *wl, const double *w, double *g);
 
-/* Clamped improvement log10((L0 - L*) / (L(w) - L*)) of a final point:
+/* Step after which checkpoint j (1..OPT_CKPT) of a run of `steps` is taken. */
+int opt_ckpt_step(int steps, int j);
+
+/* Clamped improvement log10((L0 - L*) / (L(w) - L*)) of a point:
  * OPT_IMP_MIN for any non-finite parameter or loss, OPT_IMP_MAX when the
  * gap is 0 or below. */
 double opt_improvement(const struct opt_work *wl, double lstar, const double *w);

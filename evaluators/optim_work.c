@@ -478,6 +478,11 @@ int opt_task_list(int task, int split, const int **idx)
 	return -1;
 }
 
+int opt_ckpt_step(int steps, int j)
+{
+	return (int)(((long)j * steps + OPT_CKPT - 1) / OPT_CKPT);
+}
+
 double opt_improvement(const struct opt_work *wl, double lstar, const double *w)
 {
 	for (int i = 0; i < wl->n; i++)

@@ -6,6 +6,7 @@
 
 #include "evaluators/irjson.h"
 #include "evaluators/plugin.h"
+#include "evaluators/text.h"
 
 /* ---- the engine's side ---------------------------------------------------- */
 
@@ -186,27 +187,24 @@ const struct ev_evaluator *plugin_load(const char *path, const struct sbx_limits
 	struct plugin *pl = calloc(1, sizeof *pl);
 	if (pl)
 		pl->ev.score = plugin_score; /* so plugin_free() knows it */
-	FILE *f = pl ? fopen(path, "rb") : NULL;
-	if (!f) {
-		snprintf(err, errlen, "evaluator plug-in %s: cannot read it", path);
+	char why[512] = "out of memory";
+	size_t n = 0;
+	/* The one bounded reader: a directory, an empty file or /dev/zero is
+	 * a clear message, never a crash or an endless read. */
+	char *src = pl ? text_read_file(path, lim->max_source, 1, &n, why, sizeof why) : NULL;
+	if (!src) {
+		snprintf(err, errlen, "evaluator plug-in %s%s", why,
+		         strstr(why, "larger than") ? " (--max-source-bytes)" : "");
 		free(pl);
 		return NULL;
 	}
-	size_t cap = lim->max_source + 1;
+	pl->source = src;
 	pl->path = strdup(path);
-	pl->source = malloc(cap + 1);
-	size_t n = pl->source ? fread(pl->source, 1, cap, f) : 0;
-	fclose(f);
 	const struct ev_evaluator *ev = &pl->ev;
 	struct sbx_result *r = malloc(sizeof *r);
 	char *clean = NULL;
 	if (!pl->path || !pl->source || !r) {
 		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	pl->source[n] = 0;
-	if (n >= cap) {
-		snprintf(err, errlen, "evaluator plug-in %s: larger than %zu bytes (--max-source-bytes)", path, lim->max_source);
 		goto fail;
 	}
 	char msg[512];

@@ -10,6 +10,7 @@
 #include <libtcc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -74,9 +75,98 @@ static void on_error(void *opaque, const char *msg)
 	msg_append(m, p);
 }
 
+/* Run tcc's preprocessor over the whole text (prelude + candidate) into
+ * memory.  libtcc writes preprocessor output to the FILE that `stdout` was
+ * when the state was created (tcc_new: s->ppfp = stdout), so the state is
+ * created while stdout is a memory stream: no file, no system call beyond
+ * memory management.  Returns the text (malloc'd) or NULL. */
+static char *preprocess(const char *all, struct msgbuf *m, size_t *len)
+{
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *mf = open_memstream(&buf, &blen);
+	if (!mf)
+		return NULL;
+	FILE *saved = stdout;
+	stdout = mf;
+	TCCState *p = tcc_new();
+	stdout = saved;
+	int rc = -1;
+	if (p) {
+		tcc_set_error_func(p, m, on_error);
+		tcc_set_options(p, "-nostdlib -nostdinc");
+		tcc_set_output_type(p, TCC_OUTPUT_PREPROCESS);
+		rc = tcc_compile_string(p, all);
+		tcc_delete(p);
+	}
+	fclose(mf);
+	if (rc != 0 || m->errors) {
+		free(buf);
+		return NULL;
+	}
+	*len = blen;
+	return buf;
+}
+
+/* Preprocess, refuse escape hatches unless the evaluator allows them, and
+ * copy the candidate's part of the preprocessed text to pp (cap bytes). */
+static int check_preprocessed(const struct ev_evaluator *ev, const char *all, struct msgbuf *m,
+                              char *pp, size_t cap, size_t *pp_len)
+{
+	size_t len = 0, off = 0;
+	char *text = preprocess(all, m, &len);
+	char line[SBX_MSG_MAX];
+	if (!text) {
+		if (!m->errors)
+			msg_append(m, "error: preprocessing failed");
+		return m->memory ? SBX_EXIT_MEMORY : SBX_EXIT_COMPILE;
+	}
+	if (sbx_ppscan(text, len, ev->allow_asm, &off, line, sizeof line)) {
+		free(text);
+		msg_append(m, line);
+		return SBX_EXIT_REJECTED;
+	}
+	size_t n = len - off;
+	if (n >= cap) {
+		snprintf(line, sizeof line, "the candidate expands to %zu bytes after preprocessing; the limit is %zu",
+		         n, cap - 1);
+		free(text);
+		msg_append(m, line);
+		return SBX_EXIT_REJECTED;
+	}
+	memcpy(pp, text + off, n);
+	pp[n] = 0;
+	*pp_len = n;
+	free(text);
+	return 0;
+}
+
+/* Code pages stay executable but stop being writable: no candidate can
+ * write instructions of its own (f2xm1 bytes copied over a function).
+ * tcc lays out executable sections first, then data; the fence, the
+ * first initialized variable, page-aligns the data so the two never
+ * share a page. */
+static const char fence_decl[] =
+	"char __disco_data_fence[1] __attribute__((aligned(4096))) = { 1 };\n#line 1\n";
+
+static int protect_code(TCCState *s, void *mem, size_t size, struct msgbuf *m)
+{
+	char *fence = tcc_get_symbol(s, "__disco_data_fence");
+	if (!fence || fence < (char *)mem || fence > (char *)mem + size || ((uintptr_t)fence & 4095)) {
+		msg_append(m, "error: cannot find the end of the program's code");
+		return -1;
+	}
+	size_t code = (size_t)(fence - (char *)mem);
+	if (code && mprotect(mem, code, PROT_READ | PROT_EXEC)) {
+		msg_append(m, "error: cannot protect the program's code");
+		return -1;
+	}
+	return 0;
+}
+
 int sbx_compile(const struct ev_evaluator *ev, const char *source,
                 size_t mem_limit, void **entry, void **image, size_t *image_len,
-                char *msg, size_t msglen)
+                char *pp, size_t pp_cap, size_t *pp_len, char *msg, size_t msglen)
 {
 	struct msgbuf m = { msg, strlen(msg), msglen, 0, 0, 0 };
 	*image = NULL;
@@ -84,9 +174,12 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
 	int rc = SBX_EXIT_COMPILE;
 	char text[256];
 
-	size_t pl = strlen(ev->prelude ? ev->prelude : ""), sl = strlen(source);
-	static const char mark[] = "\n#line 1 \"candidate.c\"\n";
-	char *all = malloc(pl + sizeof mark + sl + 1);
+	size_t fl = sizeof fence_decl - 1, pl = strlen(ev->prelude ? ev->prelude : ""), sl = strlen(source);
+	/* The typedef, on line 0 of candidate.c, marks where the candidate
+	 * starts in preprocessor output (tcc -E does not always print a
+	 * linemarker for a #line, but counts lines from it exactly). */
+	static const char mark[] = "\n#line 0 \"candidate.c\"\ntypedef int __disco_candidate;\n";
+	char *all = malloc(fl + pl + sizeof mark + sl + 1);
 	TCCState *s = tcc_new();
 	if (!all || !s) {
 		msg_append(&m, "out of memory starting the compiler");
@@ -94,9 +187,17 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
 		if (s) tcc_delete(s);
 		return SBX_EXIT_MEMORY;
 	}
-	memcpy(all, ev->prelude ? ev->prelude : "", pl);
-	memcpy(all + pl, mark, sizeof mark - 1);
-	memcpy(all + pl + sizeof mark - 1, source, sl + 1);
+	memcpy(all, fence_decl, fl);
+	memcpy(all + fl, ev->prelude ? ev->prelude : "", pl);
+	memcpy(all + fl + pl, mark, sizeof mark - 1);
+	memcpy(all + fl + pl + sizeof mark - 1, source, sl + 1);
+
+	if (pp) {
+		rc = check_preprocessed(ev, all, &m, pp, pp_cap, pp_len);
+		if (rc)
+			goto out;
+		rc = SBX_EXIT_COMPILE;
+	}
 
 	tcc_set_error_func(s, &m, on_error);
 	tcc_set_options(s, "-nostdlib -nostdinc -Wimplicit-function-declaration");
@@ -140,6 +241,8 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
 			msg_append(&m, "error: relocation failed");
 		goto out;
 	}
+	if (protect_code(s, mem, (size_t)size, &m))
+		goto out;
 	rc = 0;
 	for (int i = 0; ev->entries && ev->entries[i] && i < EV_MAX_ENTRIES; i++) {
 		entry[i] = tcc_get_symbol(s, ev->entries[i]);

@@ -118,6 +118,13 @@ static int directive(struct scan *sc, const struct ev_evaluator *ev, char *msg,
 		}
 		return -1;
 	}
+	/* #line and the GNU linemarker "# 12 \"file\"" would let a candidate's
+	 * messages claim to come from the evaluator's prelude (or any line). */
+	if ((wl == 4 && !memcmp(w, "line", 4)) || (wl && isdigit((unsigned char)w[0]))) {
+		snprintf(msg, msglen, "line %d: #line directives are not allowed (compiler messages must name the candidate's own lines)",
+		         line);
+		return -1;
+	}
 	if (wl == 6 && !memcmp(w, "pragma", 6)) {
 		skip_space(sc);
 		size_t pb = sc->i;

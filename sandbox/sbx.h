@@ -35,7 +35,7 @@
 
 enum sbx_status {
 	SBX_OK = 0,
-	SBX_REJECTED,       /* refused before compiling */
+	SBX_REJECTED,       /* refused before compiling, or after preprocessing */
 	SBX_COMPILE_ERROR,  /* compiler or linker error, missing entry symbol */
 	SBX_TIMEOUT,        /* wall deadline or CPU limit */
 	SBX_CRASH,          /* killed by a signal (see signal) */
@@ -65,11 +65,23 @@ void sbx_limits_default(struct sbx_limits *lim);
 
 /* Check a candidate before any compiling: size, NUL bytes, every #include
  * must name one of ev->headers (those lines are blanked, since the prelude
- * provides them), no _Pragma and no #pragma comment.  On success returns 0
+ * provides them), no _Pragma, no #pragma comment, no #line or "# N"
+ * linemarker.  On success returns 0
  * and *clean is a malloc'd, NUL-terminated copy to compile (caller frees).
  * On refusal returns -1 with a message naming the line. */
 int sbx_prescan(const char *src, size_t len, const struct ev_evaluator *ev,
                 size_t max_source, char **clean, char *msg, size_t msglen);
+
+/* Scan tcc's preprocessor output of prelude + candidate (the candidate
+ * starts after the first "typedef int __disco_candidate;") for the escape hatches that
+ * bypass the symbol whitelist (sandbox/ppscan.c lists them: inline asm,
+ * attributes such as section, computed goto, function pointers, ...).
+ * With allow non-zero nothing is refused.  Returns 0, or -1 with a
+ * message naming the line; *cand_off (may be NULL) is the offset of the
+ * candidate's first token (len when there is none).  Called by the sandbox
+ * child; pure, so unit tests call it too. */
+int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *msg,
+               size_t msglen);
 
 /* The evaluator that compiles C plug-in evaluators inside the child: its
  * prelude is evaluator.h itself plus the math table and a few libc
@@ -114,6 +126,11 @@ struct sbx_result {
 	const double *out[SBX_NTASK]; /* [0] probe, [1 + k] stage k; NULL if not run */
 	size_t nout[SBX_NTASK];
 	const char *info;            /* INFO: NUL-terminated JSON, in the slot */
+	const char *pp;              /* RUN, ok: the candidate as preprocessed by the
+	                                compiler (NUL-terminated, in the slot; written
+	                                before the candidate ran, read-only to it), or
+	                                NULL */
+	size_t pp_len;
 	int score_rc;                /* SCORE: what score() returned */
 	struct ev_result scored;     /* SCORE: validated copy */
 };

@@ -28,6 +28,7 @@ enum {
 	SBX_EXIT_INVALID = 73,
 	SBX_EXIT_SETUP = 74,
 	SBX_EXIT_PLUGIN = 75, /* the plug-in evaluator failed (message in the slot) */
+	SBX_EXIT_REJECTED = 76, /* refused after preprocessing (sandbox/ppscan.c) */
 };
 
 /* Plug-in support in the child (sandbox/plugin_host.c): the check of a
@@ -57,9 +58,14 @@ int sbx_filter_load(const struct sock_fprog *prog);
 /* Compile prelude + source with libtcc into memory the caller owns.
  * Returns 0 and fills entry[] (ev->entries order), or an SBX_EXIT_* code
  * with messages appended to msg ("LINE: text" lines).  *image and *image_len
- * give the mapping to munmap (also on failure, if non-NULL). */
+ * give the mapping to munmap (also on failure, if non-NULL).  With pp
+ * non-NULL (candidates), the source is preprocessed first, escape hatches
+ * are refused (SBX_EXIT_REJECTED) unless ev->allow_asm, and the
+ * candidate's preprocessed text is copied to pp (NUL-terminated, at most
+ * pp_cap bytes with the NUL, length in *pp_len).  The code pages of the
+ * image end up read + execute, never writable. */
 int sbx_compile(const struct ev_evaluator *ev, const char *source,
                 size_t mem_limit, void **entry, void **image, size_t *image_len,
-                char *msg, size_t msglen);
+                char *pp, size_t pp_cap, size_t *pp_len, char *msg, size_t msglen);
 
 #endif

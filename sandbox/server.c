@@ -54,7 +54,16 @@ struct slot {
 	struct ev_result scored;
 	char msg[SBX_MSG_MAX];
 	double out[OUT_CAP]; /* SCORE: the input; INFO: JSON text */
-	/* plug-in source then candidate source follow, each NUL-terminated */
+	/* plug-in source then candidate source follow, each NUL-terminated;
+	 * the last pages of the slot hold the preprocessed candidate (struct
+	 * ppbuf), written by the child before the candidate runs and then
+	 * made read-only in the child, so the candidate cannot change what
+	 * describe() counts. */
+};
+
+struct ppbuf {
+	uint64_t len;
+	char text[];
 };
 
 struct req {
@@ -73,6 +82,7 @@ struct resp {
 struct sbx {
 	int nslots;
 	size_t slot_size;
+	size_t pp_size; /* the ppbuf pages at the end of each slot */
 	char *shm;
 	int req_fd, resp_fd;
 	pid_t server;
@@ -83,6 +93,10 @@ struct sbx {
 static struct slot *slot_at(char *shm, size_t size, int i) { return (struct slot *)(shm + size * (size_t)i); }
 static char *slot_plugin(struct slot *s) { return (char *)(s + 1); }
 static char *slot_src(struct slot *s) { return (char *)(s + 1) + s->plugin_len + 1; }
+static struct ppbuf *slot_pp(struct slot *s, size_t slot_size, size_t pp_size)
+{
+	return (struct ppbuf *)((char *)s + slot_size - pp_size);
+}
 
 static double now_ms(void)
 {
@@ -136,8 +150,8 @@ static void set_limit(int res, rlim_t v)
 	setrlimit(res, &r);
 }
 
-static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots, int idx,
-                       const struct sbx_filters *filters, int devnull)
+static void child_main(struct slot *sl, char *shm, size_t slot_size, size_t pp_size, int nslots,
+                       int idx, const struct sbx_filters *filters, int devnull)
 {
 	static char altstack[64 << 10];
 	char here;
@@ -195,7 +209,7 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 		/* A C plug-in evaluator: compile it first; its struct replaces ev. */
 		void *pe[EV_MAX_ENTRIES] = { 0 };
 		rc = sbx_compile(sbx_plugin_host(), slot_plugin(sl), sl->mem_bytes, pe, &image, &image_len,
-		                 sl->msg, sizeof sl->msg);
+		                 NULL, 0, NULL, sl->msg, sizeof sl->msg);
 		if (rc)
 			_exit(rc == SBX_EXIT_MEMORY ? rc : SBX_EXIT_PLUGIN);
 		ev = pe[0];
@@ -226,12 +240,17 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, int nslots,
 		sl->done = sl->nonce;
 		_exit(SBX_EXIT_DONE);
 	}
+	struct ppbuf *pp = slot_pp(sl, slot_size, pp_size);
+	size_t pp_len = 0;
 	rc = sbx_compile(ev, slot_src(sl), sl->mem_bytes, entry, &image, &image_len,
-	                 sl->msg, sizeof sl->msg);
+	                 pp->text, pp_size - sizeof *pp, &pp_len, sl->msg, sizeof sl->msg);
 	double t1 = now_ms();
 	sl->t_compile_ms = t1 - t0;
 	if (rc)
 		_exit(rc);
+	pp->len = pp_len;
+	if (mprotect(pp, pp_size, PROT_READ))
+		_exit(SBX_EXIT_SETUP);
 
 	if (sbx_filter_load(&filters->run))
 		_exit(SBX_EXIT_SETUP);
@@ -279,6 +298,7 @@ static void classify(int wst, const struct kid *k, struct resp *r)
 		case SBX_EXIT_COMPILE: r->status = SBX_COMPILE_ERROR; break;
 		case SBX_EXIT_MEMORY: r->status = SBX_MEMORY; break;
 		case SBX_EXIT_PLUGIN: r->status = SBX_INVALID_OUTPUT; break;
+		case SBX_EXIT_REJECTED: r->status = SBX_REJECTED; break;
 		default: r->status = SBX_INVALID_OUTPUT; break;
 		}
 	}
@@ -370,7 +390,7 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 			double t = now_ms();
 			pid_t pid = fork();
 			if (pid == 0)
-				child_main(sl, s->shm, s->slot_size, s->nslots, q.slot, &filters, devnull);
+				child_main(sl, s->shm, s->slot_size, s->pp_size, s->nslots, q.slot, &filters, devnull);
 			if (pid < 0) {
 				struct resp r = { .slot = q.slot, .status = SBX_CRASH, .signal = 0, .code = -2 };
 				write_all(resp_fd, &r, sizeof r);
@@ -401,7 +421,9 @@ struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err, size_t
 	s->lim = *lim;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t max_src = lim->max_source > (16u << 20) ? (16u << 20) : lim->max_source;
-	s->slot_size = (sizeof(struct slot) + 2 * max_src + 2 + page - 1) / page * page;
+	/* The preprocessed candidate may be larger than its source (macros). */
+	s->pp_size = (sizeof(struct ppbuf) + 4 * max_src + (64u << 10) + page - 1) / page * page;
+	s->slot_size = (sizeof(struct slot) + 2 * max_src + 2 + page - 1) / page * page + s->pp_size;
 	sbx_plugin_host(); /* built now, so the fork server has it */
 	s->shm = mmap(NULL, s->slot_size * (size_t)nslots, PROT_READ | PROT_WRITE,
 	              MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -492,7 +514,7 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 {
 	size_t len = job->source ? strlen(job->source) : 0;
 	size_t plen = job->plugin ? strlen(job->plugin) : 0;
-	size_t room = s->slot_size - sizeof(struct slot) - 2;
+	size_t room = s->slot_size - s->pp_size - sizeof(struct slot) - 2;
 	if (slot < 0 || slot >= s->nslots) {
 		snprintf(err, errlen, "no sandbox slot %d", slot);
 		return -1;
@@ -533,6 +555,7 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	sl->msg[0] = 0;
 	sl->t_compile_ms = sl->t_run_ms = 0;
 	memset(sl->nout, 0, sizeof sl->nout);
+	slot_pp(sl, s->slot_size, s->pp_size)->len = 0;
 	if (len)
 		memcpy(slot_src(sl), job->source, len);
 	slot_src(sl)[len] = 0;
@@ -617,6 +640,13 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 		for (int i = 0; i < e->nmetrics; i++)
 			e->metrics[i].name[sizeof e->metrics[i].name - 1] = 0;
 		return;
+	}
+	struct ppbuf *pp = slot_pp(sl, s->slot_size, s->pp_size);
+	size_t pcap = s->pp_size - sizeof *pp;
+	if (pp->len && pp->len < pcap) {
+		pp->text[pp->len] = 0;
+		res->pp = pp->text;
+		res->pp_len = (size_t)pp->len;
 	}
 	size_t used = 0;
 	for (int t = 0; t < SBX_NTASK; t++) {

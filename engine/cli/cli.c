@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "engine/cli/cli.h"
+#include "evaluators/text.h"
 #include "sandbox/sbx.h"
 
 void cli_help(const struct cli_spec *spec, FILE *out)
@@ -97,34 +98,9 @@ int cli_number(const struct cli_spec *spec, const struct cli_args *a, int i, dou
 	return 0;
 }
 
-char *cli_read_file(const char *path, size_t *len, char *err, size_t errlen)
+char *cli_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap + 1);
-	while (buf) {
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (n < cap) break;
-		char *nb = realloc(buf, cap * 2 + 1);
-		if (!nb) { free(buf); buf = NULL; break; }
-		buf = nb;
-		cap *= 2;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (!buf || bad) {
-		free(buf);
-		snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "out of memory");
-		return NULL;
-	}
-	buf[n] = 0;
-	*len = n;
-	return buf;
+	return text_read_file(path, max, 0, len, err, errlen);
 }
 
 int cli_tty(void)

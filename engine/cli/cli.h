@@ -53,9 +53,11 @@ struct sbx_limits;
 int cli_limits(const struct cli_spec *sp, const struct cli_args *a, int o_timeout,
                int o_mem, int o_maxsrc, struct sbx_limits *lim);
 
-/* Read a whole file (binary-safe).  Returns a malloc'd buffer with a NUL
- * after *len bytes, or NULL with err set ("FILE: No such file..."). */
-char *cli_read_file(const char *path, size_t *len, char *err, size_t errlen);
+/* Read a whole file (binary-safe), at most max + 1 bytes
+ * (evaluators/text.h, text_read_file: the one bounded reader).  Returns a
+ * malloc'd buffer with a NUL after *len bytes, or NULL with err set ("FILE:
+ * No such file...", "FILE: larger than N bytes", "FILE: is a directory"). */
+char *cli_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
 /* Is stdout a terminal (for aligned tables and live progress)? */
 int cli_tty(void);
@@ -65,6 +67,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_evaluators(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_archive(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 

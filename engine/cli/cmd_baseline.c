@@ -6,8 +6,11 @@
 #include <string.h>
 
 #include "engine/cli/cli.h"
+#include "archive/arc.h"
 #include "engine/pipeline.h"
+#include "engine/tune.h"
 #include "evaluators/plugin.h"
+#include "evaluators/text.h"
 
 static const struct cli_opt list_opts[] = { { "json", NULL, "print a JSON array" }, { NULL, NULL, NULL } };
 static const struct cli_spec list_spec = {
@@ -49,20 +52,50 @@ int cmd_evaluators(int argc, char **argv)
 	return 0;
 }
 
-enum { B_JSON, B_TIMEOUT, B_CMD };
+enum { B_JSON, B_TIMEOUT, B_CMD, B_TUNE, B_SEED, B_DB };
 static const struct cli_opt base_opts[] = {
 	[B_JSON] = { "json", NULL, "print a JSON array, one object per seed" },
 	[B_TIMEOUT] = { "timeout-ms", "N", "deadline per program (default 2000)" },
 	[B_CMD] = { "evaluator-cmd", "CMD", "an external evaluator command instead of NAME" },
+	[B_TUNE] = { "tune", "N", "also tune each seed's float constants with N evaluations (engine/tune.h)" },
+	[B_SEED] = { "seed", "S", "rng seed of the tuner (default 1): the same seed gives the same tuning" },
+	[B_DB] = { "db", "FILE", "store the tuned figures in this archive (created if missing), so\n"
+	                          "'disco run --db FILE' compares with the best tuned baseline" },
 	{ NULL, NULL, NULL },
 };
 static const struct cli_spec base_spec = {
-	"baseline", "NAME|FILE.c | --evaluator-cmd CMD [--json]",
+	"baseline", "NAME|FILE.c | --evaluator-cmd CMD [--json] [--tune N [--seed S] [--db FILE]]",
 	"Score every seed program of evaluator NAME on the train and held-out splits:\n"
 	"the bar discovered programs have to beat.  Seeds run through the same sandbox\n"
-	"and scoring as any candidate.",
+	"and scoring as any candidate.  With --tune N, each seed's float constants are\n"
+	"tuned on the train split with N more evaluations (a (1+1) evolution strategy,\n"
+	"reproducible by --seed) and the tuned program is scored on both splits too:\n"
+	"a discovered program should beat the tuned figures, not just the defaults.",
 	base_opts, 0, 1,
 };
+
+/* The first line of a message, escaped. */
+static void first_line(FILE *f, const char *m)
+{
+	const char *nl = strchr(m, '\n');
+	text_put(f, m, nl ? (size_t)(nl - m) : strlen(m), 0);
+}
+
+static void cell(char *buf, size_t n, const struct pl_outcome *o)
+{
+	if (o->status == SBX_OK)
+		snprintf(buf, n, "%.4f", o->score);
+	else
+		snprintf(buf, n, "-");
+}
+
+static void json_score(cJSON *j, const char *key, const struct pl_outcome *o)
+{
+	if (o->status == SBX_OK)
+		cJSON_AddNumberToObject(j, key, o->score);
+	else
+		cJSON_AddNullToObject(j, key);
+}
 
 int cmd_baseline(int argc, char **argv)
 {
@@ -72,6 +105,18 @@ int cmd_baseline(int argc, char **argv)
 		return rc;
 	if ((a.npos == 1) == (a.val[B_CMD] != NULL)) {
 		fprintf(stderr, "disco baseline: give an evaluator NAME (see 'disco evaluators'), a plug-in FILE.c, or --evaluator-cmd CMD\n");
+		return 2;
+	}
+	double tune = 0, seed = 1;
+	if (cli_number(&base_spec, &a, B_TUNE, 1, 1e6, &tune) ||
+	    cli_number(&base_spec, &a, B_SEED, 0, 9007199254740992.0, &seed))
+		return 2;
+	if (tune != floor(tune) || seed != floor(seed)) {
+		fprintf(stderr, "disco baseline: --tune and --seed expect whole numbers\n");
+		return 2;
+	}
+	if ((a.val[B_DB] || a.val[B_SEED]) && !a.val[B_TUNE]) {
+		fprintf(stderr, "disco baseline: --db and --seed go with --tune N\n");
 		return 2;
 	}
 	struct sbx_limits lim;
@@ -90,11 +135,22 @@ int cmd_baseline(int argc, char **argv)
 		sbx_close(&sb);
 		return 1;
 	}
-	struct pl_outcome *o = malloc(2 * sizeof *o);
+	struct arc *db = NULL;
+	if (a.val[B_DB] && !(db = arc_open(a.val[B_DB], ARC_CREATE, err, sizeof err))) {
+		fprintf(stderr, "disco baseline: %s\n", err);
+		plugin_free(&ev);
+		sbx_close(&sb);
+		return 1;
+	}
+	struct pl_outcome *o = malloc(4 * sizeof *o); /* train, held-out; tuned train, held-out */
 	cJSON *arr = a.val[B_JSON] ? cJSON_CreateArray() : NULL;
-	if (!arr)
+	if (!arr && tune)
+		printf("%-24s %12s %12s %13s %13s  %s\n", "seed", "train", "heldout", "tuned train", "tuned heldout",
+		       "status");
+	else if (!arr)
 		printf("%-24s %12s %12s  %s\n", "seed", "train", "heldout", "status");
-	for (const struct ev_seed *s = ev->seeds; o && s && s->name; s++) {
+	int idx = 0;
+	for (const struct ev_seed *s = ev->seeds; o && s && s->name; s++, idx++) {
 		size_t len = strlen(s->source);
 		if (pl_eval(sb, ev, s->source, len, EV_TRAIN, 0, &o[0], err, sizeof err) ||
 		    pl_eval(sb, ev, s->source, len, EV_HELDOUT, 0, &o[1], err, sizeof err)) {
@@ -102,31 +158,84 @@ int cmd_baseline(int argc, char **argv)
 			rc = 1;
 			break;
 		}
+		struct tune_result tr = { 0 };
+		int tuned = 0;
+		if (tune) {
+			/* each seed its own stream: adding a seed never changes another's tuning */
+			struct tune_opts to = { (int)tune, (uint64_t)seed * 0x9e3779b97f4a7c15ULL + (uint64_t)idx, 0 };
+			if (tune_program(sb, ev, s->source, &to, &tr, err, sizeof err) ||
+			    pl_eval(sb, ev, tr.source, strlen(tr.source), EV_TRAIN, 0, &o[2], err, sizeof err) ||
+			    pl_eval(sb, ev, tr.source, strlen(tr.source), EV_HELDOUT, 0, &o[3], err, sizeof err)) {
+				fprintf(stderr, "disco baseline: %s\n", err);
+				tune_result_release(&tr);
+				rc = 1;
+				break;
+			}
+			tuned = 1;
+			if (db && o[2].status == SBX_OK) {
+				struct arc_tuned t = { .evals = tr.evals, .tune_seed = to.seed,
+				                       .train = o[2].score, .heldout = o[3].status == SBX_OK ? o[3].score : NAN,
+				                       .default_train = o[0].status == SBX_OK ? o[0].score : NAN,
+				                       .default_heldout = o[1].status == SBX_OK ? o[1].score : NAN,
+				                       .source = tr.source };
+				snprintf(t.seed, sizeof t.seed, "%s", s->name);
+				if (arc_tuned_put(db, ev->name, &t) != ARC_OK) {
+					fprintf(stderr, "disco baseline: %s\n", arc_errmsg(db));
+					tune_result_release(&tr);
+					rc = 1;
+					break;
+				}
+			}
+		}
 		const char *st = sbx_status_name(o[0].status != SBX_OK ? o[0].status : o[1].status);
 		if (arr) {
 			cJSON *j = cJSON_CreateObject();
-			cJSON_AddStringToObject(j, "seed", s->name);
+			text_json_add(j, "seed", s->name);
 			cJSON_AddStringToObject(j, "status", st);
-			for (int k = 0; k < 2; k++) {
-				const char *key = k ? "heldout" : "train";
-				if (o[k].status == SBX_OK) cJSON_AddNumberToObject(j, key, o[k].score);
-				else cJSON_AddNullToObject(j, key);
+			json_score(j, "train", &o[0]);
+			json_score(j, "heldout", &o[1]);
+			if (tuned) {
+				cJSON *t = cJSON_AddObjectToObject(j, "tuned");
+				json_score(t, "train", &o[2]);
+				json_score(t, "heldout", &o[3]);
+				cJSON_AddNumberToObject(t, "evals", tr.evals);
+				cJSON_AddNumberToObject(t, "improved", tr.improved);
+				cJSON_AddNumberToObject(t, "constants", tr.nconst);
+				text_json_add(t, "source", tr.source);
 			}
 			cJSON_AddItemToArray(arr, j);
 		} else {
-			char tr[32] = "-", ho[32] = "-";
-			if (o[0].status == SBX_OK) snprintf(tr, sizeof tr, "%.4f", o[0].score);
-			if (o[1].status == SBX_OK) snprintf(ho, sizeof ho, "%.4f", o[1].score);
-			printf("%-24s %12s %12s  %s%s%s\n", s->name, tr, ho, st,
-			       o[0].status != SBX_OK ? ": " : "", o[0].status != SBX_OK ? o[0].message : "");
+			char tr0[32], ho0[32], tr1[32] = "-", ho1[32] = "-";
+			cell(tr0, sizeof tr0, &o[0]);
+			cell(ho0, sizeof ho0, &o[1]);
+			text_puts(stdout, s->name, 0);
+			size_t nl = strlen(s->name);
+			printf("%*s %12s %12s", nl < 24 ? 24 - (int)nl : 0, "", tr0, ho0);
+			if (tuned) {
+				cell(tr1, sizeof tr1, &o[2]);
+				cell(ho1, sizeof ho1, &o[3]);
+				printf(" %13s %13s", tr1, ho1);
+			}
+			printf("  %s", st);
+			if (o[0].status != SBX_OK) {
+				printf(": ");
+				first_line(stdout, o[0].message);
+			} else if (tuned && tr.nconst == 0) {
+				printf(" (no float constant to tune)");
+			}
+			printf("\n");
 		}
+		tune_result_release(&tr);
 	}
 	if (arr) {
-		char *s = cJSON_Print(arr);
-		printf("%s\n", s);
-		free(s);
+		char *js = cJSON_Print(arr);
+		printf("%s\n", js);
+		free(js);
 		cJSON_Delete(arr);
 	}
+	if (db && rc != 1 && !arr)
+		printf("tuned figures stored in %s\n", a.val[B_DB]);
+	arc_close(&db);
 	free(o);
 	plugin_free(&ev);
 	sbx_close(&sb);

@@ -10,6 +10,7 @@
 #include "engine/pipeline.h"
 #include "engine/cli/outcome.h"
 #include "evaluators/plugin.h"
+#include "evaluators/text.h"
 
 enum { O_EVALUATOR, O_CMD, O_JSON, O_SPLIT, O_TIMEOUT, O_MEM, O_MAXSRC, O_TOL };
 static const struct cli_opt opts[] = {
@@ -39,7 +40,7 @@ static void print_outcome(const struct cli_args *a, const struct ev_evaluator *e
 {
 	if (a->val[O_JSON]) {
 		cJSON *j = outcome_json(ev, o);
-		cJSON_AddStringToObject(j, "file", a->pos[0]);
+		text_json_add(j, "file", a->pos[0]);
 		char *s = cJSON_PrintUnformatted(j);
 		printf("%s\n", s);
 		free(s);
@@ -88,11 +89,13 @@ int cmd_eval(int argc, char **argv)
 		return 1;
 	}
 	size_t len;
-	char *src = cli_read_file(a.pos[0], &len, err, sizeof err);
+	char *src = cli_read_file(a.pos[0], lim.max_source, &len, err, sizeof err);
 	if (!src) {
 		plugin_free(&ev);
 		sbx_close(&sb);
-		fprintf(stderr, "disco eval: cannot read candidate %s\n", err);
+		fprintf(stderr, "disco eval: cannot read candidate ");
+		text_puts(stderr, err, 0);
+		fprintf(stderr, "%s\n", strstr(err, "larger than") ? " (raise the limit with --max-source-bytes)" : "");
 		return 1;
 	}
 	struct pl_outcome *o = malloc(sizeof *o);

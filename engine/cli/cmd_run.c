@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "archive/report/report.h"
 #include "engine/mutate/symbolic.h"
 #include "engine/sym/sym.h"
 #include "engine/cli/cli.h"
@@ -19,7 +20,9 @@
 #include "engine/pipeline.h"
 #include "engine/evid.h"
 #include "evaluators/external.h"
+#include "evaluators/mono.h"
 #include "evaluators/plugin.h"
+#include "evaluators/text.h"
 
 /* The campaign file's limits and enums are copied into struct evo_params
  * here: tie the parallel definitions so they cannot drift apart. */
@@ -32,7 +35,7 @@ _Static_assert((int)CFG_SEL_UNIFORM == (int)EVO_SEL_UNIFORM && (int)CFG_SEL_SCOR
 
 enum {
 	R_EVALUATOR, R_CMD, R_DB, R_EVALS, R_SECONDS, R_WORKERS, R_SEED, R_ISLANDS, R_TIMEOUT,
-	R_QUIET, R_LOG, R_NOSRC,
+	R_QUIET, R_LOG, R_NOSRC, R_REPORT,
 };
 static const struct cli_opt run_opts[] = {
 	[R_EVALUATOR] = { "evaluator", "NAME|FILE.c", "built-in evaluator or C plug-in (overrides the file)" },
@@ -47,6 +50,7 @@ static const struct cli_opt run_opts[] = {
 	[R_QUIET] = { "quiet", NULL, "no progress lines (the summary is still printed)" },
 	[R_LOG] = { "log-json", "FILE", "write machine-readable events (JSON lines) to FILE" },
 	[R_NOSRC] = { "no-source", NULL, "do not print the best program's source in the summary" },
+	[R_REPORT] = { "report", "FILE", "keep an HTML report of the campaign in FILE (rewritten every few seconds)" },
 	{ NULL, NULL, NULL },
 };
 static const struct cli_spec run_spec = {
@@ -62,14 +66,35 @@ static const struct cli_spec resume_spec = {
 	"resume", "DB [options]",
 	"Continue a stopped or killed campaign from its database, with the\n"
 	"configuration stored there, from any directory.  --budget-evals,\n"
-	"--budget-seconds, --workers, --quiet, --log-json and --timeout-ms may\n"
-	"change; the rest comes from the database.  --evaluator FILE.c or\n"
-	"--evaluator-cmd CMD point at a moved evaluator: it must be the same one\n"
-	"(a plug-in's source, a command's info answer, a built-in's definition are\n"
-	"checked), or resume is refused.  Attempts that were in flight when it\n"
-	"stopped are redone; nothing committed is lost or counted twice.",
+	"--budget-seconds, --workers, --quiet, --log-json, --report and\n"
+	"--timeout-ms may change; the rest comes from the database.\n"
+	"--evaluator FILE.c or --evaluator-cmd CMD point at a moved evaluator: it\n"
+	"must be the same one (a plug-in's source, a command's info answer, a\n"
+	"built-in's definition are checked), or resume is refused.  Attempts that\n"
+	"were in flight when it stopped are redone; nothing committed is lost or\n"
+	"counted twice.",
 	run_opts, 1, 1,
 };
+
+/* disco run --report FILE: the page is rewritten (atomically) every
+ * REPORT_EVERY_S seconds, or less often when writing it takes longer than a
+ * tenth of that, so a large archive does not slow the campaign down. */
+#define REPORT_EVERY_S 3.0
+struct live_report {
+	const char *db, *out;
+	int failed;
+};
+
+static double live_report(void *ud)
+{
+	struct live_report *r = ud;
+	char err[1024];
+	double t0 = mono_s();
+	if (rpt_write_file(r->db, r->out, err, sizeof err) && !r->failed++)
+		fprintf(stderr, "disco run: --report: %s\n", err);
+	double took = mono_s() - t0;
+	return 10 * took > REPORT_EVERY_S ? 10 * took : REPORT_EVERY_S;
+}
 
 static int set_int(const struct cli_spec *sp, const struct cli_args *a, int i, double lo, double hi,
                    int64_t *out)
@@ -284,6 +309,9 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 	       sbx_server_peak_kb(sb) / 1024.0);
 	const char *bname;
 	double base = best_baseline(a, seeds, &bname), hb = NAN, hs = NAN;
+	/* Tuned baselines (disco baseline NAME --tune N --db DB): the fair bar. */
+	struct arc_tuned tb;
+	int has_tuned = arc_tuned_best(a, ev->name, &tb) == ARC_OK;
 	if (st.best_program_id) {
 		struct arc_program prog;
 		printf("  best program #%lld: score %.6g", (long long)st.best_program_id, st.best_score);
@@ -310,8 +338,17 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 			}
 			arc_program_clear(&prog);
 		}
+		if (has_tuned) {
+			printf("  best tuned baseline %s (%d evaluations): train %.6g (%+.6g)", tb.seed, tb.evals,
+			       tb.train, st.best_score - tb.train);
+			if (isfinite(tb.heldout) && isfinite(hb))
+				printf(", held-out %.6g (%+.6g)", tb.heldout, hb - tb.heldout);
+			printf("\n");
+		}
 		if (show_src && arc_get_program(a, st.best_program_id, &prog) == ARC_OK) {
-			printf("\n%s%s", prog.source, prog.source[0] && prog.source[strlen(prog.source) - 1] == '\n' ? "" : "\n");
+			printf("\n");
+			text_puts(stdout, prog.source, 1); /* candidate text: escaped */
+			printf("%s", prog.source[0] && prog.source[strlen(prog.source) - 1] == '\n' ? "" : "\n");
 			arc_program_clear(&prog);
 		}
 	}
@@ -329,6 +366,12 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 			if (isfinite(vals[i])) cJSON_AddNumberToObject(j, keys[i], vals[i]);
 			else cJSON_AddNullToObject(j, keys[i]);
 		}
+		if (has_tuned) {
+			cJSON_AddStringToObject(j, "tuned_baseline_seed", tb.seed);
+			cJSON_AddNumberToObject(j, "tuned_baseline_evals", tb.evals);
+			if (isfinite(tb.train)) cJSON_AddNumberToObject(j, "tuned_baseline", tb.train);
+			if (isfinite(tb.heldout)) cJSON_AddNumberToObject(j, "tuned_baseline_heldout", tb.heldout);
+		}
 		cJSON_AddNumberToObject(j, "text_hit_rate", s->text_hit_rate);
 		cJSON_AddNumberToObject(j, "func_hit_rate", s->func_hit_rate);
 		cJSON_AddNumberToObject(j, "interp_hits", (double)s->interp_hits);
@@ -341,6 +384,8 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		free(txt);
 		cJSON_Delete(j);
 	}
+	if (has_tuned)
+		arc_tuned_clear(&tb);
 }
 
 /* p made absolute against base (the current directory when base is NULL)
@@ -533,6 +578,21 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			goto out;
 		}
 	}
+	char reportpath[PATH_MAX];
+	if (a->val[R_REPORT])
+		abs_path(a->val[R_REPORT], NULL, reportpath, sizeof reportpath);
+	struct live_report live = { db, a->val[R_REPORT] ? reportpath : NULL, 0 };
+	if (live.out) {
+		/* A first page now (writes so far autocommitted): a bad path
+		 * fails before any work. */
+		if (rpt_write_file(db, live.out, err, sizeof err)) {
+			fprintf(stderr, "disco %s: --report: %s\n", cmd, err);
+			goto out;
+		}
+		p.periodic = live_report;
+		p.periodic_ud = &live;
+		p.periodic_s = REPORT_EVERY_S;
+	}
 	p.quiet = a->val[R_QUIET] != NULL;
 	p.log_json = log;
 	p.db_path = db_arg;
@@ -552,6 +612,13 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		arc_campaign_finish(arc);
 	summary(arc, ev, p.seeds, &sum, sb, db_arg, !a->val[R_NOSRC], log);
 	rc = sum.end == EVO_INTERRUPTED ? 130 : 0;
+	if (live.out) {
+		/* after the summary, which records held-out scores */
+		if (rpt_write_file(db, live.out, err, sizeof err))
+			fprintf(stderr, "disco %s: --report: %s\n", cmd, err);
+		else if (!p.quiet)
+			fprintf(stderr, "report: %s\n", live.out);
+	}
 out:
 	sym_use_evaluator(NULL);
 	sym_seed_table_free(&seedtab, &seedir);

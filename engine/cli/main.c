@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "baseline", cmd_baseline, "score an evaluator's seed programs: the bar to beat" },
 	{ "evaluators", cmd_evaluators, "list the built-in evaluators" },
 	{ "archive", cmd_archive, "browse a campaign's archive (list, top, show, cells...)" },
+	{ "report", cmd_report, "write a campaign's HTML report (map of elites, curves, lineage)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -68,8 +69,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "disco help: unknown command '%s'; see 'disco --help'\n", argv[2]);
 			return 2;
 		}
-		char *hargv[] = { argv[2], "--help", NULL };
-		return c->fn(2, hargv);
+		/* `disco help archive show`: the subcommand's own help. */
+		char *hargv[] = { argv[2], argc > 3 ? argv[3] : "--help", "--help", NULL };
+		return c->fn(argc > 3 ? 3 : 2, hargv);
 	}
 	const struct command *c = find(name);
 	if (!c) {

@@ -1,9 +1,12 @@
-/* report.c - see report.h. */
+/* outcome.c - see outcome.h.  Every string that a candidate, a plug-in or
+ * an external command could have chosen goes through evaluators/text.h:
+ * escaped for the terminal, valid UTF-8 in JSON. */
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
 #include "engine/cli/outcome.h"
+#include "evaluators/text.h"
 
 void outcome_hash(uint64_t h, char out[17])
 {
@@ -20,7 +23,7 @@ static cJSON *message_lines(const char *msg)
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		char line[SBX_MSG_MAX];
 		snprintf(line, sizeof line, "%.*s", (int)n, p);
-		cJSON_AddItemToArray(arr, cJSON_CreateString(line));
+		cJSON_AddItemToArray(arr, text_json_string(line));
 		p = e ? e + 1 : NULL;
 	}
 	return arr;
@@ -28,26 +31,25 @@ static cJSON *message_lines(const char *msg)
 
 static void add_num(cJSON *o, const char *k, double v)
 {
-	if (isfinite(v)) cJSON_AddNumberToObject(o, k, v);
-	else cJSON_AddNullToObject(o, k);
+	text_json_add_number(o, k, v);
 }
 
 cJSON *outcome_json(const struct ev_evaluator *ev, const struct pl_outcome *o)
 {
 	cJSON *j = cJSON_CreateObject();
 	int ok = o->status == SBX_OK;
-	cJSON_AddStringToObject(j, "evaluator", ev->name);
+	text_json_add(j, "evaluator", ev->name);
 	cJSON_AddStringToObject(j, "status", sbx_status_name(o->status));
 	if (o->status == SBX_CRASH && o->signal) cJSON_AddStringToObject(j, "signal", sbx_signal_name(o->signal));
 	else cJSON_AddNullToObject(j, "signal");
 	add_num(j, "score", ok ? o->score : NAN);
 	cJSON_AddBoolToObject(j, "passed_all_stages", ok && o->passed);
-	if (o->stage >= 0) cJSON_AddStringToObject(j, "stage", ev->stages[o->stage].name ? ev->stages[o->stage].name : "");
+	if (o->stage >= 0) text_json_add(j, "stage", ev->stages[o->stage].name ? ev->stages[o->stage].name : "");
 	else cJSON_AddNullToObject(j, "stage");
 	const char *nl = strchr(o->message, '\n');
 	char first[512];
 	snprintf(first, sizeof first, "%.*s", nl ? (int)(nl - o->message) : (int)strlen(o->message), o->message);
-	cJSON_AddStringToObject(j, "message", first);
+	text_json_add(j, "message", first);
 	cJSON_AddItemToObject(j, "messages", message_lines(o->message));
 	cJSON *m = cJSON_AddObjectToObject(j, "metrics");
 	cJSON *d = cJSON_AddObjectToObject(j, "descriptors");
@@ -72,21 +74,43 @@ cJSON *outcome_json(const struct ev_evaluator *ev, const struct pl_outcome *o)
 	return j;
 }
 
+/* A name padded to 11 columns, escaped. */
+static void label(FILE *out, const char *name)
+{
+	size_t n = strlen(name ? name : "");
+	text_puts(out, name, 0);
+	for (; n < 11; n++)
+		fputc(' ', out);
+}
+
 void outcome_text(FILE *out, const struct ev_evaluator *ev, const char *name,
                          const struct pl_outcome *o)
 {
-	fprintf(out, "%s (%s)\n", name, ev->name);
+	text_puts(out, name, 0);
+	fprintf(out, " (");
+	text_puts(out, ev->name, 0);
+	fprintf(out, ")\n");
 	fprintf(out, "  status      %s", sbx_status_name(o->status));
 	if (o->status == SBX_CRASH && o->signal) fprintf(out, " (%s)", sbx_signal_name(o->signal));
 	fprintf(out, "\n");
 	if (o->status == SBX_OK) {
 		fprintf(out, "  score       %.6g%s\n", o->score + 0.0,
 		        o->passed ? "" : "  (stopped below a stage threshold)");
-		if (o->stage >= 0) fprintf(out, "  stage       %s\n", ev->stages[o->stage].name);
-		for (int i = 0; i < ev->ndims; i++)
-			fprintf(out, "  %-11s %g (descriptor)\n", ev->dims[i].name, o->ev.desc[i]);
-		for (int i = 0; i < o->ev.nmetrics; i++)
-			fprintf(out, "  %-11s %.6g\n", o->ev.metrics[i].name, o->ev.metrics[i].value);
+		if (o->stage >= 0) {
+			fprintf(out, "  stage       ");
+			text_puts(out, ev->stages[o->stage].name, 0);
+			fprintf(out, "\n");
+		}
+		for (int i = 0; i < ev->ndims; i++) {
+			fprintf(out, "  ");
+			label(out, ev->dims[i].name);
+			fprintf(out, " %g (descriptor)\n", o->ev.desc[i]);
+		}
+		for (int i = 0; i < o->ev.nmetrics; i++) {
+			fprintf(out, "  ");
+			label(out, o->ev.metrics[i].name);
+			fprintf(out, " %.6g\n", o->ev.metrics[i].value);
+		}
 	} else {
 		fprintf(out, "  score       -\n");
 	}
@@ -103,7 +127,9 @@ void outcome_text(FILE *out, const struct ev_evaluator *ev, const char *name,
 		while (*p) {
 			const char *e = strchr(p, '\n');
 			int n = e ? (int)(e - p) : (int)strlen(p);
-			fprintf(out, "    %.*s\n", n, p);
+			fprintf(out, "    ");
+			text_put(out, p, (size_t)n, 0);
+			fprintf(out, "\n");
 			if (!e) break;
 			p = e + 1;
 		}

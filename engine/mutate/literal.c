@@ -462,6 +462,84 @@ static int lit_mutate(const struct mut_mutator *m, struct rng *r, const char *pa
 	return 0;
 }
 
+/* ---- the constants of a source, as a vector (for tuners) --------------- */
+
+int mut_consts_scan(const char *src, size_t len, struct mut_consts *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	struct litvec lv = { 0 };
+	if (scan(src, len, &lv)) {
+		free(lv.v);
+		snprintf(err, errlen, "out of memory scanning %zu bytes", len);
+		return -1;
+	}
+	size_t keep = 0;
+	for (size_t i = 0; i < lv.n; i++)
+		if (lv.v[i].is_float && lv.v[i].numlen - lv.v[i].start < 40)
+			lv.v[keep++] = lv.v[i];
+	c->v = keep ? calloc(keep, sizeof *c->v) : NULL;
+	if (keep && !c->v) {
+		free(lv.v);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < keep; i++) {
+		const struct lit *l = &lv.v[i];
+		char num[64];
+		size_t nl = l->numlen - l->start;
+		memcpy(num, src + l->start, nl);
+		num[nl] = '\0';
+		c->v[i].start = l->start;
+		c->v[i].end = l->end;
+		c->v[i].value = strtod(num, NULL);
+		c->v[i].fsuffix = l->end > l->numlen && (src[l->numlen] == 'f' || src[l->numlen] == 'F');
+	}
+	c->n = keep;
+	free(lv.v);
+	return 0;
+}
+
+char *mut_consts_render(const char *src, size_t len, const struct mut_consts *c, const double *values)
+{
+	size_t out_len = len + c->n * LIT_TEXT_MAX + 1;
+	char *out = malloc(out_len);
+	if (!out)
+		return NULL;
+	size_t o = 0, pos = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		char body[40];
+		double v = values[i];
+		memcpy(out + o, src + pos, c->v[i].start - pos);
+		o += c->v[i].start - pos;
+		pos = c->v[i].end;
+		if (!isfinite(v)) { /* keep the original text */
+			memcpy(out + o, src + c->v[i].start, c->v[i].end - c->v[i].start);
+			o += c->v[i].end - c->v[i].start;
+			continue;
+		}
+		if (c->v[i].fsuffix)
+			v = (float)v;
+		format_float(fabs(v), c->v[i].fsuffix, body, sizeof body);
+		/* keep the literal's own suffix (f, l, L) */
+		size_t numend = c->v[i].end;
+		while (numend > c->v[i].start && strchr("fFlL", src[numend - 1]))
+			numend--;
+		const char *suffix = src + numend;
+		o += (size_t)snprintf(out + o, out_len - o, "%s%s%.*s%s", v < 0 ? "(-" : "", body,
+		                      (int)(c->v[i].end - numend), suffix, v < 0 ? ")" : "");
+	}
+	memcpy(out + o, src + pos, len - pos);
+	o += len - pos;
+	out[o] = '\0';
+	return out;
+}
+
+void mut_consts_release(struct mut_consts *c)
+{
+	free(c->v);
+	memset(c, 0, sizeof *c);
+}
+
 const struct mut_mutator mut_literal = {
 	.version = MUT_API_VERSION,
 	.name = "literal",

@@ -119,6 +119,27 @@ void mut_child_release(struct mut_child *c);
 /* The literal-perturbing mutator (literal.c). */
 extern const struct mut_mutator mut_literal;
 
+/* The float constants of a C source as a vector, for tuners (engine/tune.c):
+ * the float literals the literal mutator would touch (never in comments,
+ * strings, directives, array sizes or case labels), in source order.
+ * mut_consts_scan() fills c (release with mut_consts_release()); returns 0
+ * or -1 with a message.  mut_consts_render() returns the source with
+ * constant i replaced by values[i] (shortest text that reads back exactly,
+ * a float stays a float, negatives in parentheses, suffixes kept; a
+ * non-finite value keeps the original text), malloc'd, NULL when out of memory. */
+struct mut_const {
+	size_t start, end; /* the literal's bytes, suffix included */
+	double value;      /* as written */
+	int fsuffix;       /* an f/F suffix: the value is a float */
+};
+struct mut_consts {
+	struct mut_const *v;
+	size_t n;
+};
+int mut_consts_scan(const char *src, size_t len, struct mut_consts *c, char *err, size_t errlen);
+char *mut_consts_render(const char *src, size_t len, const struct mut_consts *c, const double *values);
+void mut_consts_release(struct mut_consts *c);
+
 /* Built-ins first, then registered ones; NULL if none is called name. */
 const struct mut_mutator *mut_find(const char *name);
 /* The i-th built-in or registered mutator, NULL past the end. */

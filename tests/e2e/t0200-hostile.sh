@@ -5,6 +5,9 @@
 # opening comment (see tests/hostile/README.md):
 #
 #   expect:    status, or `a|b` alternatives where either is safe
+#   expect-asm: status under tests/plugins/asm-allowed.c, an evaluator that
+#              allows inline assembly (asm cases are rejected by default;
+#              this keeps the seccomp filter and rlimits behind it tested)
 #   signal:    signal name for crash cases
 #   pwned:     files the case tries to create (must not exist afterwards)
 #   marker:    argv[0] of processes the case tries to leave behind
@@ -46,9 +49,14 @@ leftovers() { # case-path [marker]
 	pgrep -f -- "$pat" 2>/dev/null | grep -vx "$$" || true
 }
 
+# The evaluator cases run under: expapprox, or the asm-allowing plug-in.
+EV_ARG=expapprox
+EV_NAME=expapprox
+ASM_EV=$ROOT/tests/plugins/asm-allowed.c
+
 # Run disco on a candidate; stdout, stderr in $T/out, $T/err; exit code in RC.
 eval_file() {
-	timeout -k 5 30 "$DISCO" eval "$1" --evaluator expapprox --json >"$T/out" 2>"$T/err"
+	timeout -k 5 30 "$DISCO" eval "$1" --evaluator "$EV_ARG" --json >"$T/out" 2>"$T/err"
 	RC=$?
 }
 
@@ -72,14 +80,16 @@ good_candidate() { # label
 	fi
 }
 
-run_case() { # case-file
+run_case() { # case-file [expect-field]
 	local src=$1 name expect signal pwned marker message maxscore gen file
 	name=$(basename "$src" .c)
-	expect=$(header "$src" expect)
+	expect=$(header "$src" "${2:-expect}")
+	[ "$EV_NAME" = expapprox ] || name="$name [$EV_NAME]"
 	signal=$(header "$src" signal)
 	pwned=$(header "$src" pwned)
 	marker=$(header "$src" marker)
 	message=$(header "$src" message)
+	[ "${2:-expect}" = expect ] || message="" # message: is about the default run
 	maxscore=$(header "$src" max-score)
 	gen=$(header "$src" generate)
 	if [ -z "$expect" ]; then
@@ -87,7 +97,7 @@ run_case() { # case-file
 		return
 	fi
 
-	file=$T/cases/$name.c
+	file=$T/cases/$(basename "$src")
 	cp "$src" "$file"
 	case $gen in
 	"") ;;
@@ -96,6 +106,10 @@ run_case() { # case-file
 			head -c $((50 * 1024 * 1024)) >>"$file"
 		;;
 	nul) printf '/* a NUL byte: \0 */\ndouble g(double x) { return x; }\n' >>"$file" ;;
+	esc-error) # terminal escapes and invalid UTF-8 in a compiler message
+		printf '#error \033]0;disco-pwned-title\007 \033[2J\033[31m \302\233 \377\376 bad\n' >>"$file" ;;
+	esc-ident) # the same bytes in an identifier-ish position (stray characters)
+		printf 'double g(double x) { return x \033[31m \377; }\n' >>"$file" ;;
 	*)
 		not_ok "$name: unknown generator '$gen'"
 		return
@@ -115,10 +129,17 @@ run_case() { # case-file
 
 	if jq -e -s 'length == 1 and (.[0] | type) == "object"
 	             and (.[0] | has("status") and has("score") and has("signal"))
-	             and .[0].evaluator == "expapprox"' "$T/out" >/dev/null 2>&1; then
+	             and .[0].evaluator == $ev' --arg ev "$EV_NAME" "$T/out" >/dev/null 2>&1; then
 		ok "$name: stdout is exactly one result object"
 	else
 		not_ok "$name: stdout is exactly one result object ($(jq -s length "$T/out" 2>/dev/null || echo unparsable) values)"
+		nfail=1
+	fi
+
+	if iconv -f UTF-8 -t UTF-8 "$T/out" >/dev/null 2>&1; then
+		ok "$name: stdout is valid UTF-8"
+	else
+		not_ok "$name: stdout is valid UTF-8"
 		nfail=1
 	fi
 
@@ -250,11 +271,20 @@ if [ "$ncases" -ge 25 ]; then ok "corpus has $ncases cases"; else not_ok "corpus
 # Canaries first: harmless syscalls (getpid, kill with signal 0).  Only when
 # the sandbox kills every one of them do the dangerous cases run: tests may
 # run as root, where a leaking kill(-1, SIGKILL) takes down everything.
+# run_both CASE: under expapprox, then (with an expect-asm: line) under the
+# plug-in that allows asm; LAST_STATUS is the last run's status.
+run_both() {
+	EV_ARG=expapprox EV_NAME=expapprox run_case "$1"
+	if [ -n "$(header "$1" expect-asm)" ]; then
+		EV_ARG=$ASM_EV EV_NAME=asm-allowed run_case "$1" expect-asm
+	fi
+}
+
 canaries_ok=1
 for src in "$HOSTILE"/*.c; do
 	[ "$(header "$src" gate)" = canary ] || continue
 	LAST_STATUS=""
-	run_case "$src"
+	run_both "$src"
 	[ "$LAST_STATUS" = syscall ] || canaries_ok=0
 done
 
@@ -265,7 +295,7 @@ for src in "$HOSTILE"/*.c; do
 		not_ok "$(basename "$src" .c): skipped: a canary syscall was not killed by the sandbox"
 		continue
 	fi
-	run_case "$src"
+	run_both "$src"
 done
 
 good_candidate after

@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * gate: canary
  * why: the most harmless raw syscall there is (getpid, 39).  If the sandbox
  *      lets it through, the seccomp filter is missing and the script skips

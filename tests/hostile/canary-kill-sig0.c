@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * gate: canary
  * why: raw kill(0, 0) and kill(-1, 0): signal 0 only checks permissions and
  *      delivers nothing, so this is harmless even with no sandbox.  It must

@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * gate: dangerous
  * marker: disco-hostile-marker-clone
  * why: the same bounded bomb through raw clone(SIGCHLD, 0, 0, 0, 0) (56), for

@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * pwned: /tmp/disco-pwned-creat
  * why: creates /tmp/disco-pwned-creat through a raw open(O_WRONLY|O_CREAT)
  *      syscall (2) and writes to it; the file must not exist afterwards. */

@@ -1,4 +1,5 @@
-/* expect: ok
+/* expect: rejected
+ * expect-asm: ok
  * pwned: /tmp/disco-pwned-ctor
  * why: a constructor that creates /tmp/disco-pwned-ctor through raw open.
  *      Constructors never run (only entry symbols are called), and f itself

@@ -1,4 +1,5 @@
-/* expect: ok
+/* expect: rejected
+ * expect-asm: ok
  * pwned: /tmp/disco-pwned-dtor
  * why: the same with a destructor: it must not run at exit either. */
 static long sc3(long nr, long a1, long a2, long a3)

@@ -1,4 +1,5 @@
-/* expect: invalid_output
+/* expect: rejected
+ * expect-asm: invalid_output
  * why: raw exit_group(0) (231) from inside f.  exit_group is allowed (the
  *      runner needs it), so the filter cannot stop it: the child exits 0
  *      having written no outputs, and "too few outputs" is invalid_output.

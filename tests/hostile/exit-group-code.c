@@ -1,4 +1,5 @@
-/* expect: invalid_output
+/* expect: rejected
+ * expect-asm: invalid_output
  * why: raw exit_group(3): an allowed syscall with a non-zero code the runner
  *      might use for its own errors; still no outputs, so invalid_output. */
 double f(double x)

@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * why: raw exit(0) (60) from inside f: a clean-looking exit before any output
  *      is written.  exit is not on the allow list (only exit_group is). */
 double f(double x)

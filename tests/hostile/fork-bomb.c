@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * gate: dangerous
  * marker: disco-hostile-marker-fork
  * why: raw fork (57) six times over (64 processes if it worked); every

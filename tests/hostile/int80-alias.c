@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * why: int $0x80 with 231 and 228: on x86_64 those numbers are exit_group and
  *      clock_gettime (allowed), on i386 they are fgetxattr and fsetxattr.  A
  *      filter that does not check the architecture lets them run, and f then

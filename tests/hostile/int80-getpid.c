@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * why: the 32-bit syscall entry: int $0x80 with getpid (20) and exit (1). */
 double f(double x)
 {

@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * gate: dangerous
  * why: raw kill(-1, SIGKILL): every process the candidate may signal (all of
  *      them, as root).  Runs only after the canaries proved the filter works;

@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * gate: dangerous
  * why: raw getppid (110) then kill(ppid, SIGKILL) (62): aims at disco itself.
  *      getppid is already a syscall, so the first call must be fatal.  Gated

@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * gate: dangerous
  * why: raw kill(0, SIGKILL): the candidate's whole process group, which
  *      without a sandbox includes disco and the test shell running it. */

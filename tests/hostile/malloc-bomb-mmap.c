@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * why: a memory bomb through raw anonymous mmap (9) in a loop, touching each
  *      page; the first mmap must already be fatal. */
 static long mmap_anon(long len)

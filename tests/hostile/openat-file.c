@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * pwned: /tmp/disco-pwned-openat
  * why: the same through openat(AT_FDCWD, ..., O_CREAT) (257), for a filter
  *      that would only block open. */

@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * why: raw rt_sigaction (13) setting SIG_IGN for SIGINT, SIGALRM, SIGTERM and
  *      SIGXCPU, then an endless loop: a sandbox that relied on catchable
  *      signals for its deadline would hang.  The first call must be fatal. */

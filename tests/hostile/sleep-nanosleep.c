@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * why: sleeps 100 s through a raw nanosleep (35); the filter must kill it at
  *      the call, not let it idle until the deadline (that would be timeout). */
 static long sc3(long nr, long a1, long a2, long a3)

@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * why: floods fd 1 and fd 2 with fake engine JSON through raw write (1).
  *      The first write must be fatal, and disco's stdout must still be exactly
  *      one JSON object carrying the real status (syscall), never score 17. */

@@ -1,4 +1,5 @@
-/* expect: crash
+/* expect: rejected
+ * expect-asm: crash
  * signal: SIGILL
  * why: an undefined instruction (ud2). */
 double f(double x)

@@ -1,4 +1,5 @@
-/* expect: syscall
+/* expect: rejected
+ * expect-asm: syscall
  * why: the x32 ABI: getpid with __X32_SYSCALL_BIT (0x40000000 | 39).  A
  *      filter matching bare numbers would miss it. */
 double f(double x)

@@ -9,6 +9,10 @@
  *   arc_writer check DB LOG SEED   after a kill: integrity, every logged
  *                                  commit present, counts agree, content
  *                                  matches what the seed determines
+ *   arc_writer hostile DB          a small campaign whose sources, messages
+ *                                  and names carry markup, script, terminal
+ *                                  escapes and invalid UTF-8, with negative
+ *                                  scores (for the report and archive CLI)
  */
 #include <fcntl.h>
 #include <math.h>
@@ -238,15 +242,92 @@ static int cmd_check(const char *path, const char *logpath, uint64_t seed)
 	return 0;
 }
 
+
+/* Every text field a campaign stores, made hostile.  Program 2 is the one
+ * the tests look for: its source holds a closing script tag, an img with
+ * onerror, ESC/OSC/C1 sequences, a carriage return and invalid UTF-8. */
+static const char hostile_src[] =
+	"/* </script><script>window.__pwned=1</script> */\n"
+	"/* <img src=x onerror=\"window.__pwned=2\"> &amp; &lt;b&gt; */\n"
+	"/* \x1b]0;pwned-title\x07 \x1b[2J\x1b[31mred \xc2\x9b" "31m \r overwritten */\n"
+	"/* bad bytes: \xff\xfe \xc3( \xed\xa0\x80 */\n"
+	"double f(double x) { return x; }\n";
+
+static int cmd_hostile(const char *db)
+{
+	char err[512];
+	static const struct arc_dim dims[2] = {
+		{ "<b>len</b>\x1b[1m", 0, 400, 4 },
+		{ "ops\xff<i>", 0, 40, 3 },
+	};
+	struct arc *a = arc_open(db, ARC_CREATE, err, sizeof err);
+	if (!a)
+		return die(err);
+	int rc = arc_begin(a) ||
+	         arc_campaign_create(a, "{\"evaluator\":\"hostile</title><script>window.__pwned=3</script>\","
+	                             "\"budget\":{\"evaluations\":9}}", 5, NULL) ||
+	         arc_set_dims(a, dims, 2) || arc_set_islands(a, 2);
+	int64_t last = 0;
+	for (int i = 0; i < 8 && !rc; i++) {
+		char src[1024];
+		const char *text = src;
+		if (i == 1)
+			text = hostile_src;
+		else
+			snprintf(src, sizeof src, "double f(double x) { return x * %d; }\n", i + 1);
+		struct arc_program p = { 0 };
+		p.source = (char *)text;
+		p.text_hash = XXH64(text, strlen(text), 0);
+		p.parent_id = last;
+		p.mutator = i == 0 ? "seed" : "<img src=x onerror=\"window.__pwned=4\">";
+		p.island = i % 2;
+		int64_t id;
+		double desc[2] = { (double)(40 * i + 20), (double)(5 * i + 1) };
+		double score = -10.0 + i;
+		int out;
+		const char *metrics = "{\"note\":\"</script><img src=x onerror=window.__pwned=5>\",\"loss\":-2.5}";
+		rc = arc_add_program(a, &p, &id) ||
+		     arc_add_evaluation(a, id, score, metrics, desc, 2, 0, 0, NULL) ||
+		     arc_insert_elite(a, p.island, desc, id, score, strlen(text), &out);
+		if (rc)
+			break;
+		struct arc_attempt t = { .seq = i + 1, .program_id = id, .parent_id = p.parent_id,
+		                         .status = "ok", .outcome = out, .island = p.island,
+		                         .mutator = p.mutator, .stage = 0,
+		                         .message = "warning: \x1b]52;c;cGF5bG9hZA==\x07 <script>window.__pwned=6</script> \xff",
+		                         .compile_ms = 1, .run_ms = 2, .score_ms = 0.5, .total_ms = 3.5 };
+		rc = arc_add_attempt(a, &t, NULL);
+		last = id;
+	}
+	struct arc_attempt f = { .seq = 9, .status = "compile_error", .island = 0,
+	                         .mutator = "llm", .stage = -1,
+	                         .message = "1: error: '\x1b[2J' <svg onload=window.__pwned=7>" };
+	struct arc_llm_call call = { .model = "<script>window.__pwned=8</script>", .tokens_in = 100,
+	                             .tokens_out = 50, .latency_ms = 300, .cost = 0.01,
+	                             .status = "ok", .attempt_seq = 9 };
+	if (!rc)
+		rc = arc_add_attempt(a, &f, NULL) || arc_add_llm_call(a, &call, NULL) ||
+		     arc_add_event(a, "budget_stop", NULL) || arc_campaign_finish(a) || arc_commit(a);
+	if (rc) {
+		fprintf(stderr, "arc_writer: %s\n", arc_errmsg(a));
+		arc_close(&a);
+		return 1;
+	}
+	arc_close(&a);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "gen"))
 		return cmd_gen(argv[2], atoll(argv[3]), argc > 4 ? strtoull(argv[4], NULL, 10) : 42);
 	if (argc == 5 && !strcmp(argv[1], "write"))
 		return cmd_write(argv[2], argv[3], strtoull(argv[4], NULL, 10));
+	if (argc == 3 && !strcmp(argv[1], "hostile"))
+		return cmd_hostile(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "check"))
 		return cmd_check(argv[2], argv[3], strtoull(argv[4], NULL, 10));
 	fprintf(stderr, "usage: arc_writer gen DB N [SEED] | write DB LOG SEED |"
-	                " check DB LOG SEED | cli archive ...\n");
+	                " check DB LOG SEED | hostile DB\n");
 	return 2;
 }

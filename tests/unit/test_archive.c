@@ -18,6 +18,8 @@
 #include <sqlite3.h>
 
 #include "archive/arc.h"
+#include "archive/query.h"
+#include "engine/cli/cli.h"
 #include "tests/tools/arc_gen.h"
 
 static char dir[512];
@@ -607,6 +609,315 @@ static void test_readonly_refuses_writes(void **state)
 	arc_close(&a);
 }
 
+
+/* --- the query module ----------------------------------------------------------------- */
+
+static void test_utf8_repair(void **state)
+{
+	static const struct { const char *in; size_t n; const char *out; } cases[] = {
+		{ "plain", 5, "plain" },
+		{ "caf\xc3\xa9", 5, "caf\xc3\xa9" },
+		{ "a\xff" "b", 3, "a\xef\xbf\xbd" "b" },
+		{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd" },           /* overlong '/' */
+		{ "\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* surrogate */
+		{ "\xf4\x90\x80\x80", 4, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "x\xe2\x82", 3, "x\xef\xbf\xbd\xef\xbf\xbd" },          /* truncated */
+		{ "a\0b", 3, "a\xef\xbf\xbd" "b" },
+		{ "\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *r = arc_utf8(cases[i].in, cases[i].n);
+		assert_non_null(r);
+		assert_string_equal(r, cases[i].out);
+		assert_true(arc_utf8_valid(r, strlen(r)));
+		free(r);
+	}
+	assert_false(arc_utf8_valid("\xff", 1));
+}
+
+/* Hostile text stored in the archive comes back valid UTF-8 from every
+ * query. */
+static void test_queries_repair_text(void **state)
+{
+	struct arc *a = fresh();
+	const char *src = "double f(double x) { return x; } /* \xff\xfe </script> */";
+	int64_t id = add_prog(a, src, 0);
+	struct arc_attempt t = { .seq = 1, .program_id = id, .status = "ok",
+	                         .message = "bad \xc3 byte", .mutator = "seed" };
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_OK);
+	assert_int_equal(arc_add_evaluation(a, id, 1.0, NULL, NULL, 0, 0, 0, NULL), ARC_OK);
+	struct arc_detail d;
+	assert_int_equal(arc_q_program(a, id, &d), ARC_OK);
+	assert_true(arc_utf8_valid(d.prog.source, strlen(d.prog.source)));
+	assert_non_null(strstr(d.prog.source, "\xef\xbf\xbd\xef\xbf\xbd </script>"));
+	assert_int_equal(d.natt, 1);
+	assert_string_equal(d.att[0].message, "bad \xef\xbf\xbd byte");
+	arc_detail_clear(&d);
+	arc_detail_clear(&d); /* twice is fine */
+	struct arc_export *x;
+	struct arc_value v[32];
+	assert_int_equal(arc_export_open(a, "programs", &x), ARC_OK);
+	assert_int_equal(arc_export_next(x, v), 1);
+	int texts = 0;
+	for (int i = 0; i < arc_export_ncol(x); i++)
+		if (v[i].type == ARC_V_TEXT) {
+			texts++;
+			assert_true(arc_utf8_valid(v[i].s, strlen(v[i].s)));
+		}
+	assert_true(texts >= 2);
+	assert_int_equal(arc_export_next(x, v), 0);
+	arc_export_close(&x);
+	assert_null(x);
+	assert_int_equal(arc_export_open(a, "sqlite_master", &x), ARC_NOTFOUND);
+	assert_non_null(strstr(arc_errmsg(a), "unknown table 'sqlite_master'"));
+	arc_close(&a);
+}
+
+/* QD-score with negative scores: the offset keeps every elite's share
+ * non-negative, so filling a new cell never lowers it. */
+static void test_qd_offset_negative_scores(void **state)
+{
+	struct arc *a = fresh();
+	struct arc_dim d = { "x", 0, 10, 10 };
+	assert_int_equal(arc_set_dims(a, &d, 1), ARC_OK);
+	double prev = -INFINITY;
+	const double scores[] = { -5, -8, -2, -9.5, -1 };
+	for (int i = 0; i < 5; i++) {
+		char src[32];
+		snprintf(src, sizeof src, "p%d", i);
+		int64_t id = add_prog(a, src, 0);
+		double desc = i + 0.5;
+		int out;
+		assert_int_equal(arc_add_evaluation(a, id, scores[i], NULL, &desc, 1, 0, 0, NULL), ARC_OK);
+		assert_int_equal(arc_insert_elite(a, 0, &desc, id, scores[i], strlen(src), &out), ARC_OK);
+		assert_int_equal(out, ARC_NEW);
+		struct arc_stats st;
+		assert_int_equal(arc_stats(a, -1, &st), ARC_OK);
+		/* the offset is the lowest score so far: never above any elite */
+		assert_true(st.qd_offset <= scores[i]);
+		double sum = 0;
+		for (int k = 0; k <= i; k++)
+			sum += scores[k] - st.qd_offset;
+		assert_true(fabs(st.qd_score - sum) < 1e-9);
+		assert_true(st.qd_score >= 0);
+		(void)prev;
+		prev = st.qd_score;
+	}
+	/* replayed over attempts, the curve never falls */
+	arc_close(&a);
+	setup(state); /* a new file */
+	a = fresh();
+	assert_int_equal(arc_set_dims(a, &d, 1), ARC_OK);
+	for (int i = 0; i < 5; i++) {
+		char src[32];
+		snprintf(src, sizeof src, "q%d", i);
+		int64_t id = add_prog(a, src, 0);
+		double desc = i + 0.5;
+		int out;
+		assert_int_equal(arc_add_evaluation(a, id, scores[i], NULL, &desc, 1, 0, 0, NULL), ARC_OK);
+		assert_int_equal(arc_insert_elite(a, 0, &desc, id, scores[i], strlen(src), &out), ARC_OK);
+		struct arc_attempt t = { .seq = i + 1, .program_id = id, .status = "ok",
+		                         .outcome = out, .mutator = "m" };
+		assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_OK);
+	}
+	struct arc_series s;
+	assert_int_equal(arc_q_series(a, 100, &s), ARC_OK);
+	assert_int_equal(s.nb, 5);
+	assert_true(s.qd_offset == -9.5);
+	for (int b = 1; b < s.nb; b++)
+		assert_true(s.qd[b] >= s.qd[b - 1]);
+	struct arc_stats st;
+	assert_int_equal(arc_stats(a, -1, &st), ARC_OK);
+	assert_true(fabs(s.qd[s.nb - 1] - st.qd_score) < 1e-9);
+	assert_true(fabs(s.coverage[s.nb - 1] - st.coverage) < 1e-12);
+	assert_true(s.best[s.nb - 1] == st.best_score);
+	arc_series_clear(&s);
+	arc_close(&a);
+}
+
+/* The time series of a generated campaign ends where the archive is, counts
+ * add up, and best and coverage never fall. */
+static void test_series_and_front(void **state)
+{
+	struct arc *a = fresh();
+	int64_t last = 0;
+	assert_int_equal(arc_begin(a), ARC_OK);
+	assert_int_equal(gen_campaign(a, 3), ARC_OK);
+	assert_int_equal(gen_attempts(a, 3, 1, 5000, 500, &last, NULL, NULL), ARC_OK);
+	assert_int_equal(arc_commit(a), ARC_OK);
+	struct arc_series s;
+	struct arc_stats st;
+	assert_int_equal(arc_q_series(a, 37, &s), ARC_OK);
+	assert_int_equal(arc_stats(a, -1, &st), ARC_OK);
+	assert_int_equal(s.nb, 37);
+	assert_int_equal(s.end_seq[s.nb - 1], 5000);
+	int64_t total = 0, per_status[ARC_NSTATUS] = { 0 }, mut_total = 0, imp = 0;
+	for (int b = 0; b < s.nb; b++) {
+		for (int k = 0; k < ARC_NSTATUS; k++) {
+			total += s.status[b * ARC_NSTATUS + k];
+			per_status[k] += s.status[b * ARC_NSTATUS + k];
+		}
+		for (int m = 0; m < s.nmut; m++) {
+			mut_total += s.mut_attempts[b * s.nmut + m];
+			imp += s.mut_improved[b * s.nmut + m];
+		}
+		if (b) {
+			assert_true(s.best[b] >= s.best[b - 1]);
+			assert_true(s.coverage[b] >= s.coverage[b - 1]);
+			assert_true(s.qd[b] >= s.qd[b - 1] - 1e-9);
+		}
+	}
+	assert_int_equal(total, 5000);
+	assert_int_equal(mut_total, 5000);
+	assert_int_equal(imp, st.by_outcome[ARC_NEW] + st.by_outcome[ARC_IMPROVED]);
+	for (int k = 0; k < ARC_NSTATUS; k++)
+		assert_int_equal(per_status[k], st.by_status[k]);
+	assert_int_equal(s.nmut, 3); /* seed, symbolic, llm */
+	/* (the generator puts seeds on one island, the engine and the replay on
+	 * every island: only the best score must agree here; test_series_islands
+	 * checks the end state) */
+	assert_true(s.best[s.nb - 1] == st.best_score);
+	arc_series_clear(&s);
+
+	/* the front: best elite per bin of "ops", from SQL independently */
+	double *best;
+	int64_t *prog;
+	assert_int_equal(arc_q_front(a, 1, &best, &prog), ARC_OK);
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT cell % 8, max(score) FROM elites"
+	                                    " GROUP BY 1", -1, &q, NULL), SQLITE_OK);
+	int rows = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		rows++;
+		assert_true(best[sqlite3_column_int(q, 0)] == sqlite3_column_double(q, 1));
+	}
+	assert_true(rows > 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	free(best);
+	free(prog);
+	assert_int_equal(arc_q_front(a, 2, &best, &prog), ARC_ERR);
+	arc_close(&a);
+}
+
+
+/* Seeds fill their cell on every island, other programs on their own: the
+ * replay ends at the archive's state. */
+static void test_series_islands(void **state)
+{
+	struct arc *a = fresh();
+	struct arc_dim d = { "x", 0, 4, 4 };
+	assert_int_equal(arc_set_dims(a, &d, 1), ARC_OK);
+	assert_int_equal(arc_set_islands(a, 3), ARC_OK);
+	struct { const char *mut; int island; double x, score; } p[] = {
+		{ "seed", 0, 0.5, 1 }, { "seed", 0, 2.5, 2 }, { "llm", 1, 0.5, 3 },
+		{ "llm", 2, 3.5, 0.5 }, { "sym", 2, 3.5, 0.25 }, { "sym", 0, 1.5, 7 },
+	};
+	for (int i = 0; i < 6; i++) {
+		char src[16];
+		snprintf(src, sizeof src, "s%d", i);
+		int64_t id = add_prog(a, src, p[i].island);
+		int out = ARC_NOT_ADDED, o2;
+		assert_int_equal(arc_add_evaluation(a, id, p[i].score, NULL, &p[i].x, 1, 0, 0, NULL), ARC_OK);
+		assert_int_equal(arc_insert_elite(a, p[i].island, &p[i].x, id, p[i].score, 2, &out), ARC_OK);
+		for (int k = 0; k < 3 && !strcmp(p[i].mut, "seed"); k++)
+			if (k != p[i].island)
+				assert_int_equal(arc_insert_elite(a, k, &p[i].x, id, p[i].score, 2, &o2), ARC_OK);
+		struct arc_attempt t = { .seq = i + 1, .program_id = id, .status = "ok",
+		                         .outcome = out, .mutator = p[i].mut, .island = p[i].island };
+		assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_OK);
+	}
+	struct arc_series s;
+	struct arc_stats st;
+	assert_int_equal(arc_q_series(a, 3, &s), ARC_OK);
+	assert_int_equal(arc_stats(a, -1, &st), ARC_OK);
+	assert_int_equal(st.occupied, 8);
+	assert_int_equal(s.nb, 3);
+	assert_true(fabs(s.coverage[0] - 6.0 / 12) < 1e-12); /* two seeds x three islands */
+	assert_true(fabs(s.coverage[2] - st.coverage) < 1e-12);
+	assert_true(fabs(s.qd[2] - st.qd_score) < 1e-9);
+	assert_true(s.best[2] == 7);
+	assert_int_equal(s.nmut, 3);
+	assert_string_equal(s.mut[0], "seed");
+	arc_series_clear(&s);
+	arc_close(&a);
+}
+
+/* top: best first, ties by lower id, each program once. */
+static void test_top_ties_and_islands(void **state)
+{
+	struct arc *a = fresh();
+	const double sc[] = { 3, 5, 5, 1, 5, 4 };
+	int64_t ids[6];
+	for (int i = 0; i < 6; i++) {
+		char src[16];
+		snprintf(src, sizeof src, "t%d", i);
+		ids[i] = add_prog(a, src, i % 2);
+		assert_int_equal(arc_add_evaluation(a, ids[i], sc[i], NULL, NULL, 0, 0, 0, NULL), ARC_OK);
+		/* a second, worse train evaluation must not list it twice */
+		assert_int_equal(arc_add_evaluation(a, ids[i], sc[i] - 10, NULL, NULL, 0, 1, 0, NULL), ARC_OK);
+	}
+	struct arc_prog_list l;
+	assert_int_equal(arc_q_top(a, -1, 2, &l), ARC_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.row[0].id, ids[1]);
+	assert_int_equal(l.row[1].id, ids[2]);
+	arc_prog_list_clear(&l);
+	assert_int_equal(arc_q_top(a, -1, 0, &l), ARC_OK);
+	assert_int_equal(l.n, 6);
+	assert_true(l.row[2].id == ids[4] && l.row[3].id == ids[5] && l.row[5].id == ids[3]);
+	arc_prog_list_clear(&l);
+	assert_int_equal(arc_q_top(a, 1, 0, &l), ARC_OK);
+	assert_int_equal(l.n, 3);
+	for (size_t i = 0; i < l.n; i++)
+		assert_int_equal(l.row[i].island, 1);
+	arc_prog_list_clear(&l);
+	/* islands: two seen; 2 and beyond do not exist */
+	int n;
+	assert_int_equal(arc_q_islands(a, &n), ARC_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(arc_q_check_island(a, 1), ARC_OK);
+	assert_int_equal(arc_q_check_island(a, 99), ARC_NOTFOUND);
+	assert_non_null(strstr(arc_errmsg(a), "no island 99: this campaign has 2 islands, 0 to 1"));
+	assert_int_equal(arc_set_islands(a, 4), ARC_OK);
+	assert_int_equal(arc_q_check_island(a, 3), ARC_OK);
+	/* lineage of a program without parent: itself */
+	struct arc_step *st;
+	size_t ns;
+	assert_int_equal(arc_q_lineage(a, ids[3], &st, &ns), ARC_OK);
+	assert_int_equal(ns, 1);
+	assert_true(st[0].score == 1);
+	free(st);
+	assert_int_equal(arc_q_lineage(a, 999, &st, &ns), ARC_NOTFOUND);
+	arc_close(&a);
+}
+
+/* The whole is never smaller than its parts. */
+static void test_attempt_total_time(void **state)
+{
+	struct arc *a = fresh();
+	struct arc_attempt t = { .seq = 1, .status = "timeout", .compile_ms = 2, .run_ms = 5,
+	                         .score_ms = 1, .total_ms = 6 };
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_OK);
+	t.seq = 2;
+	t.total_ms = 20;
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_OK);
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT total_ms FROM attempts ORDER BY seq", -1,
+	                                    &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_true(sqlite3_column_double(q, 0) == 8);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_true(sqlite3_column_double(q, 0) == 20);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	arc_close(&a);
+}
+
 /* --- CLI argument errors (output checked by tests/e2e/t0400) ---------------------------- */
 
 static int run_cli(int n, ...)
@@ -652,6 +963,8 @@ static void test_cli_exit_codes(void **state)
 	assert_int_equal(run_cli(6, "archive", "list", "--db", path, "--limit", "-3"), 2);
 	assert_int_equal(run_cli(6, "archive", "export", "--db", path, "--format", "xml"), 2);
 	assert_int_equal(run_cli(5, "archive", "export", "--db", path, "--json"), 2);
+	assert_int_equal(run_cli(6, "archive", "list", "--db", path, "--island", "99"), 1);
+	assert_int_equal(run_cli(6, "archive", "list", "--db", path, "--island", "0"), 0);
 }
 
 int main(void)
@@ -677,6 +990,13 @@ int main(void)
 		cmocka_unit_test_setup(test_schema_versions, setup),
 		cmocka_unit_test_setup(test_readonly_refuses_writes, setup),
 		cmocka_unit_test_setup(test_cli_exit_codes, setup),
+		cmocka_unit_test_setup(test_utf8_repair, setup),
+		cmocka_unit_test_setup(test_queries_repair_text, setup),
+		cmocka_unit_test_setup(test_qd_offset_negative_scores, setup),
+		cmocka_unit_test_setup(test_series_and_front, setup),
+		cmocka_unit_test_setup(test_series_islands, setup),
+		cmocka_unit_test_setup(test_top_ties_and_islands, setup),
+		cmocka_unit_test_setup(test_attempt_total_time, setup),
 	};
 	int rc = cmocka_run_group_tests_name("archive", tests, NULL, NULL);
 	char cmd[600];

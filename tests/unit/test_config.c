@@ -193,7 +193,7 @@ static void test_bad_values(void **state)
 	bad("{\"budget\": {\"evaluations\": 2.5}}", 1, "field 'budget.evaluations': expected a non-negative integer");
 	bad("{\"budget\": {\"evaluations\": \"lots\"}}", 1, "got \"lots\"");
 	bad("{\"budget\": {\"evaluations\": 1e300}}", 1, "got 1e+300");
-	bad("{\"budget\": {\"evaluations\": 1e999}}", 1, "field 'budget.evaluations'");
+	bad("{\"budget\": {\"evaluations\": 1e999}}", 1, "line 1, column 28: the number 1e999 is too large for a double");
 	bad("{\"budget\": 5}", 1, "field 'budget': expected an object of budget settings, got 5");
 	bad("{\"workers\": 0}", 1, "field 'workers': expected an integer from 1 to 256, got 0");
 	bad("{\"workers\": true}", 1, "got true");
@@ -294,6 +294,46 @@ static void test_bad_json(void **state)
 	cfg_default(&c);
 	assert_int_equal(cfg_parse(&c, deep, "deep.json", err, sizeof err), -1);
 	assert_non_null(strstr(err, "invalid JSON"));
+}
+
+static void test_encoding_and_numbers(void **state)
+{
+	bad("{\"description\": \"caf\xe9\"}", 1, "camp.json: line 1, column 21: invalid UTF-8 (byte 0xe9)");
+	bad("{\"description\": \"\xed\xa0\x80\"}", 1, "invalid UTF-8 (byte 0xed)"); /* a surrogate */
+	bad("{\n\"seed\": 9007199254740993}", 1, "line 2, column 9: the number 9007199254740993 is an integer that a double cannot hold exactly");
+	bad("{\"seed\": 18446744073709551617}", 1, "cannot hold exactly");
+	bad("{\"budget\": {\"evaluations\": 1e400}}", 1, "the number 1e400 is too large for a double");
+	bad("{\"workers\": 1e-400}", 1, "the number 1e-400 is too small for a double");
+	bad("{\"workers\": 4.9e-324}", 1, "too small for a double");
+	/* in strings, digits and escapes are text */
+	struct campaign c;
+	char err[CFG_ERR_MAX];
+	cfg_default(&c);
+	if (cfg_parse(&c, "{\"description\": \"1e400 \\\" 9007199254740993 caf\xc3\xa9\"}", "ok.json", err, sizeof err))
+		fail_msg("%s", err);
+	int rc = cfg_parse(&c, "{\"seed\": 9007199254740991, \"workers\": 2}", "ok.json", err, sizeof err);
+	if (rc)
+		fail_msg("%s", err);
+}
+
+static void test_many_messages_capped(void **state)
+{
+	/* 50,000 unknown keys: 20 lines and a count, not 50,000 lines */
+	size_t cap = 50000 * 16 + 16, n = 0;
+	char *json = malloc(cap);
+	assert_non_null(json);
+	json[n++] = '{';
+	for (int i = 0; i < 50000; i++)
+		n += (size_t)snprintf(json + n, cap - n, "%s\"k%d\": 1", i ? "," : "", i);
+	json[n++] = '}';
+	json[n] = 0;
+	struct campaign c;
+	char err[CFG_ERR_MAX];
+	cfg_default(&c);
+	assert_int_equal(cfg_parse(&c, json, "many.json", err, sizeof err), -1);
+	assert_int_equal(nlines(err), 21);
+	assert_non_null(strstr(err, "many.json: ... and 49980 more problems"));
+	free(json);
 }
 
 static void test_files(void **state)
@@ -429,6 +469,8 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_unknown_and_many),
 		cmocka_unit_test(test_bad_json),
+		cmocka_unit_test(test_encoding_and_numbers),
+		cmocka_unit_test(test_many_messages_capped),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_validate),

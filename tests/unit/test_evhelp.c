@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "evaluators/evaluator.h"
+#include "evaluators/text.h"
 
 static int ops(const char *s)
 {
@@ -236,9 +237,52 @@ static void test_registry(void **state)
 	assert_int_equal(ev_builtin_index(NULL), -1);
 }
 
+/* --- evaluators/text.h: hostile text for terminals and JSON -------------- */
+
+static char *put(const char *s, size_t n, int keep_nl)
+{
+	static char buf[512];
+	FILE *f = fmemopen(buf, sizeof buf, "w");
+	text_put(f, s, n, keep_nl);
+	fclose(f);
+	return buf;
+}
+
+static void test_text_terminal(void **state)
+{
+	assert_string_equal(put("plain text, caf\xc3\xa9 \xe2\x82\xac", 21, 0), "plain text, caf\xc3\xa9 \xe2\x82\xac");
+	assert_string_equal(put("\x1b]0;t\x07\x1b[2J", 10, 0), "\\x1b]0;t\\x07\\x1b[2J");
+	assert_string_equal(put("a\nb\tc", 5, 0), "a\\x0ab\\x09c");
+	assert_string_equal(put("a\nb\tc", 5, 1), "a\nb\tc");
+	assert_string_equal(put("\xc2\x9b" "1m \x7f", 6, 1), "\\u009b1m \\x7f");
+	assert_string_equal(put("\xff\xfe\xc3", 3, 1), "\\xff\\xfe\\xc3");           /* invalid, truncated */
+	assert_string_equal(put("\xed\xa0\x80", 3, 1), "\\xed\\xa0\\x80");           /* a surrogate */
+	assert_string_equal(put("\xc0\xaf", 2, 1), "\\xc0\\xaf");                   /* overlong '/' */
+	assert_string_equal(put("x\0y", 3, 1), "x\\x00y");
+}
+
+static void test_text_utf8_json(void **state)
+{
+	char *v = text_utf8("ok \xff\xc3\xa9 \xe2\x82");
+	assert_string_equal(v, "ok \xef\xbf\xbd\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd");
+	free(v);
+	assert_int_equal(text_utf8_len((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
+	assert_int_equal(text_utf8_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+	assert_int_equal(text_utf8_len((const unsigned char *)"\xe0\x80\x80", 3), 0);     /* overlong */
+	cJSON *j = cJSON_CreateObject();
+	text_json_add(j, "k\xff", "m\x1b\xfe");
+	text_json_add_number(j, "n", NAN);
+	char *txt = cJSON_PrintUnformatted(j);
+	assert_string_equal(txt, "{\"k\xef\xbf\xbd\":\"m\\u001b\xef\xbf\xbd\",\"n\":null}");
+	free(txt);
+	cJSON_Delete(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_terminal),
+		cmocka_unit_test(test_text_utf8_json),
 		cmocka_unit_test(test_ops_binary_and_unary),
 		cmocka_unit_test(test_ops_compound_and_increments),
 		cmocka_unit_test(test_ops_pointers_and_numbers),

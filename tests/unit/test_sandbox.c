@@ -39,6 +39,7 @@ static const struct ev_evaluator tev = {
 	.nstages = 1,
 	.max_outputs = 10,
 	.run = run_f,
+	.allow_asm = 1, /* these tests aim raw syscalls at the seccomp filter */
 };
 
 static struct sbx *sb;
