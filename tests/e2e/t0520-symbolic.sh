@@ -11,7 +11,11 @@ cat > "$T/c.json" <<J
 {"evaluator": "expapprox", "seeds": ["taylor2"], "budget": {"evaluations": 1500},
  "workers": 2, "seed": 3, "db": "$T/s.db"}
 J
-check "a symbolic campaign from taylor2 runs" timeout 300 "$DISCO" run "$T/c.json" --quiet
+check "a symbolic campaign from taylor2 runs" timeout 300 "$DISCO" run "$T/c.json" --quiet --log-json "$T/c.log"
+nb=$(jq -r 'select(.event=="summary") | .batched' "$T/c.log")
+nf=$(jq -r 'select(.event=="summary") | .batch_fallbacks' "$T/c.log")
+check "children ran in batches ($nb of them)" test "$nb" -gt 100
+check_eq "no batch had to be re-run one by one" 0 "$nf"
 check_eq "one seed: taylor2" 1 "$(q "$T/s.db" "select count(*) from programs where mutator = 'seed'")"
 check_eq "every program carries IR" 0 "$(q "$T/s.db" "select count(*) from programs where ir is null or ir not like 'sym expapprox%'")"
 check_eq "children are symbolic" 0 "$(q "$T/s.db" "select count(*) from programs where mutator not in ('seed', 'symbolic')")"
