@@ -147,5 +147,8 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	cat "$out/base_opt.txt"
 	echo '```'
 	if [ -f docs/BENCHMARKS-long.md ]; then echo; cat docs/BENCHMARKS-long.md; fi
+	echo
+	echo "Symbolic search (quality from weak seeds, batching, the interpreter): docs/BENCHMARKS-sym.md (bench/sym.sh)."
 } > docs/BENCHMARKS.md
 echo "== written to docs/BENCHMARKS.md"
+bench/sym.sh

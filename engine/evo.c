@@ -539,6 +539,8 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 	}
 	if (rc != PL_RUNNING) {
 		/* one child, or a batch refused before running: each alone */
+		if (m > 1)
+			E->batch_fallbacks++;
 		for (int k = m - 1; k >= 0; k--) {
 			b[k]->solo = 1;
 			ready_push_front(E, b[k]);
@@ -555,6 +557,8 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 		b[k]->slot = i;
 	}
 	head->nbatch = m;
+	E->batches++;
+	E->batched += m;
 	E->slot[i] = head;
 	E->inflight++;
 	return 0;
@@ -678,6 +682,7 @@ static int finish_batch(struct evo *E, struct flight *head, const struct sbx_res
 		b[k]->nbatch = 0;
 	}
 	if (!ok) {
+		E->batch_fallbacks++;
 		for (int k = m - 1; k >= 0; k--) {
 			b[k]->solo = 1;
 			ready_push_front(E, b[k]);
@@ -926,6 +931,9 @@ out:
 	sum->text_hits = E.text_hits;
 	sum->interp_hits = E.interp_hits;
 	sum->interp_lookups = E.interp_lookups;
+	sum->batches = E.batches;
+	sum->batched = E.batched;
+	sum->batch_fallbacks = E.batch_fallbacks;
 	if (rc)
 		sum->end = EVO_ERROR;
 	evo_release(&E);

@@ -80,6 +80,7 @@ struct ext_info {
 	struct ev_dim dims[EV_MAX_DIMS];
 	int noisy;
 	int persistent;      /* one process serves many requests */
+	const struct ev_ir *ir; /* its symbolic form ("ir" in the info answer), or NULL */
 };
 
 /* Why the evaluator itself failed (ext_result.failure). */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evaluators/irjson.h"
 #include "evaluators/plugin.h"
 #include "evaluators/text.h"
 
@@ -18,6 +19,7 @@ struct plugin {
 	struct ev_symbol *symbols;
 	struct ev_seed *seeds;
 	int has_describe;
+	struct ev_ir_store *ir; /* the symbolic form, when the plug-in declares one */
 };
 
 static int plugin_score(const struct ev_evaluator *ev, int task, int split, const double *out,
@@ -180,6 +182,15 @@ static int from_info(struct plugin *pl, char *err, size_t errlen)
 		return -1;
 	}
 	pl->has_describe = cJSON_IsTrue(cJSON_GetObjectItem(j, "describe"));
+	const cJSON *ir = cJSON_GetObjectItem(j, "ir");
+	if (ir) {
+		char why[200];
+		ev->ir = ev_ir_from_json(ir, &pl->ir, why, sizeof why);
+		if (!ev->ir) {
+			snprintf(err, errlen, "evaluator plug-in %s: disco_evaluator.ir: %s", pl->path, why);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -253,6 +264,7 @@ void plugin_free(const struct ev_evaluator **evp)
 	free(pl->entries);
 	free(pl->symbols);
 	free(pl->seeds);
+	ev_ir_store_free(&pl->ir);
 	free(pl->path);
 	free(pl->source);
 	free(pl);

@@ -299,6 +299,10 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		       s->attempts ? 100.0 * (double)(s->interp_hits + s->text_hits) / (double)s->attempts : 0.0,
 		       (long long)sc.fitted, (long long)sc.fit_evals);
 	}
+	if (s->batches || s->batch_fallbacks)
+		printf("  batches: %lld sandbox children ran %lld candidates (%.1f each); %lld batches re-run one by one\n",
+		       (long long)s->batches, (long long)s->batched,
+		       s->batches ? (double)s->batched / (double)s->batches : 0.0, (long long)s->batch_fallbacks);
 	int any = 0;
 	for (int i = 1; i < SBX_NSTATUS; i++)
 		if (s->by_status[i]) {
@@ -396,6 +400,9 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		cJSON_AddNumberToObject(j, "interp_hits", (double)s->interp_hits);
 		cJSON_AddNumberToObject(j, "text_hits", (double)s->text_hits);
 		cJSON_AddNumberToObject(j, "fit_evals", (double)sc.fit_evals);
+		cJSON_AddNumberToObject(j, "batches", (double)s->batches);
+		cJSON_AddNumberToObject(j, "batched", (double)s->batched);
+		cJSON_AddNumberToObject(j, "batch_fallbacks", (double)s->batch_fallbacks);
 		cJSON_AddNumberToObject(j, "engine_peak_kb", (double)ru.ru_maxrss);
 		cJSON_AddNumberToObject(j, "engine_cpu_s", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		                                               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
@@ -568,6 +575,8 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		goto out;
 	}
 	struct evo_params p;
+	if (ev_builtin_index(ev) < 0)
+		sym_use_evaluator(ev); /* a plug-in's or command's IR names it */
 	if (make_params(cmd, c, ev, &p))
 		goto out;
 	{
@@ -682,6 +691,7 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			fprintf(stderr, "report: %s\n", live.out);
 	}
 out:
+	sym_use_evaluator(NULL);
 	sym_seed_table_free(&seedtab, &seedir);
 	if (log)
 		fclose(log);
