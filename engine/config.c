@@ -210,19 +210,39 @@ static const struct nfield nfields[] = {
 	  "an integer from 16 to 65536 (MiB)" },
 	{ "sandbox", "max_source_bytes", F_INT, OFF(sandbox.max_source_bytes), 256, 16777216,
 	  "an integer from 256 to 16777216 (bytes)" },
+	{ "sandbox", "batch", F_INT, OFF(sandbox.batch), 1, 64,
+	  "an integer from 1 (one candidate per child) to 64" },
 	{ NULL, "workers", F_INT, OFF(workers), 1, CFG_MAX_WORKERS, "an integer from 1 to 256" },
 	{ "hash", "tolerance", F_DBL, OFF(hash.tolerance), 0, 0.5,
 	  "a number from 0 (exact) to 0.5 (relative tolerance)" },
 	{ "hash", "remeasure_after", F_INT, OFF(hash.remeasure_after), 0, 1000000,
 	  "an integer from 0 (never) to 1000000" },
+	{ "symbolic", "fit_every", F_INT, OFF(symbolic.fit_every), 0, 1000000,
+	  "an integer from 0 (never fit constants) to 1000000" },
+	{ "symbolic", "fit_evals", F_INT, OFF(symbolic.fit_evals), 1, 100000, "an integer from 1 to 100000" },
+	{ "symbolic", "tries", F_INT, OFF(symbolic.tries), 1, 1000, "an integer from 1 to 1000" },
+	{ "mutation_weights", "insert", F_DBL, OFF(symbolic.weights[0]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "delete", F_DBL, OFF(symbolic.weights[1]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "change_op", F_DBL, OFF(symbolic.weights[2]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "change_arg", F_DBL, OFF(symbolic.weights[3]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "perturb", F_DBL, OFF(symbolic.weights[4]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "randomize", F_DBL, OFF(symbolic.weights[5]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "swap", F_DBL, OFF(symbolic.weights[6]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "crossover", F_DBL, OFF(symbolic.weights[7]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "extend", F_DBL, OFF(symbolic.weights[8]), 0, 1000, "a number from 0 to 1000" },
+};
+
+/* The order of engine/sym/sym.h's SYM_MUTATIONS (checked by test_sym). */
+const char *const cfg_mutation_weight_names[CFG_MUTATION_KINDS + 1] = {
+	"insert", "delete", "change_op", "change_arg", "perturb", "randomize", "swap", "crossover", "extend", NULL,
 };
 #define NNFIELDS (sizeof nfields / sizeof nfields[0])
 
 static const char *const top_keys[] = {
 	"description", "evaluator", "mutators", "dims", "islands", "selection", "inspirations",
-	"budget", "sandbox", "workers", "seed", "db", "hash", "llm", NULL,
+	"budget", "sandbox", "workers", "seed", "db", "hash", "seeds", "symbolic", "mutation_weights", "llm", NULL,
 };
-static const char *const groups[] = { "islands", "budget", "sandbox", "hash", NULL };
+static const char *const groups[] = { "islands", "budget", "sandbox", "hash", "symbolic", "mutation_weights", NULL };
 static const char *const evaluator_keys[] = { "builtin", "plugin", "command", NULL };
 static const char *const mutator_keys[] = { "name", "weight", NULL };
 static const char *const dim_keys[] = { "descriptor", "lo", "hi", "bins", NULL };
@@ -303,7 +323,8 @@ void cfg_default(struct campaign *c)
 	c->evaluator.kind = CFG_EV_BUILTIN;
 	snprintf(c->evaluator.text, sizeof c->evaluator.text, "optim");
 	c->nmutators = 1;
-	snprintf(c->mutators[0].name, sizeof c->mutators[0].name, "literal");
+	/* symbolic varies the IR where the evaluator has one, literal otherwise */
+	snprintf(c->mutators[0].name, sizeof c->mutators[0].name, "symbolic");
 	c->mutators[0].weight = 1;
 	c->ndims = 0;
 	c->islands.count = 2;
@@ -315,6 +336,13 @@ void cfg_default(struct campaign *c)
 	c->sandbox.timeout_ms = 2000;
 	c->sandbox.memory_mb = 256;
 	c->sandbox.max_source_bytes = 65536;
+	c->sandbox.batch = 16; /* IR candidates per sandbox child (engine/sym/batch.c) */
+	/* the symbolic mutator's defaults (engine/mutate/symbolic.c, engine/sym/vary.c) */
+	c->symbolic.fit_every = 2;
+	c->symbolic.fit_evals = 40;
+	c->symbolic.tries = 24;
+	static const double w[CFG_MUTATION_KINDS] = { 3, 2, 2, 2, 4, 1, 0.5, 0.5, 3 };
+	memcpy(c->symbolic.weights, w, sizeof w);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	c->workers = n < 1 ? 1 : n > CFG_MAX_WORKERS ? CFG_MAX_WORKERS : (int)n;
 	c->seed = 1;
@@ -575,7 +603,7 @@ static void parse_group(struct campaign *c, const char *group, const cJSON *obj,
 		expected(e, group, what, obj);
 		return;
 	}
-	const char *keys[16];
+	const char *keys[24];
 	int nk = 0;
 	for (size_t i = 0; i < NNFIELDS; i++)
 		if (nfields[i].group && !strcmp(nfields[i].group, group))
@@ -633,6 +661,24 @@ static void apply(struct campaign *c, const cJSON *root, struct errs *e)
 			get_str(it, k, c->db, CFG_TEXT_MAX, 0, e);
 		} else if (!strcmp(k, "llm")) {
 			llm_cfg_parse(&c->llm, it, report_llm, e);
+		} else if (!strcmp(k, "seeds")) {
+			/* names of the seeds to start from: ["taylor2", ...] */
+			int n = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : -1;
+			char buf[CFG_TEXT_MAX] = "";
+			size_t L = 0;
+			for (int i = 0; i < n; i++) {
+				const cJSON *s = cJSON_GetArrayItem(it, i);
+				if (!cJSON_IsString(s) || !s->valuestring[0] || strpbrk(s->valuestring, ", ") ||
+				    L + strlen(s->valuestring) + 2 >= sizeof buf) {
+					n = -1;
+					break;
+				}
+				L += (size_t)snprintf(buf + L, sizeof buf - L, "%s%s", i ? "," : "", s->valuestring);
+			}
+			if (n < 1)
+				expected(e, k, "a non-empty array of seed names like [\"taylor2\"]", it);
+			else
+				snprintf(c->seeds, sizeof c->seeds, "%s", buf);
 		} else if (in_list(k, groups)) {
 			parse_group(c, k, it, e);
 		} else {
@@ -975,6 +1021,16 @@ char *cfg_to_json(const struct campaign *c)
 				cJSON_AddStringToObject(r, "seed", b);
 			}
 			cJSON_AddStringToObject(r, "db", c->db);
+			if (c->seeds[0]) {
+				cJSON *sa = cJSON_AddArrayToObject(r, "seeds");
+				for (const char *o = c->seeds; sa && *o;) {
+					size_t n = strcspn(o, ",");
+					char nm[CFG_TEXT_MAX];
+					snprintf(nm, sizeof nm, "%.*s", (int)n, o);
+					cJSON_AddItemToArray(sa, cJSON_CreateString(nm));
+					o += n + (o[n] == ',');
+				}
+			}
 		}
 	}
 	cJSON *llm = llm_cfg_to_json(&c->llm);

@@ -43,6 +43,10 @@
 #define CFG_MAX_CELLS 1000000  /* grid cells per island */
 #define CFG_FILE_MAX (1 << 20) /* largest campaign file read */
 #define CFG_ERR_MAX 4096       /* a comfortable err buffer size */
+#define CFG_MUTATION_KINDS 9   /* the symbolic mutator's mutation kinds */
+
+/* "mutation_weights" keys, in engine/sym/sym.h's SYM_MUTATIONS order. */
+extern const char *const cfg_mutation_weight_names[CFG_MUTATION_KINDS + 1];
 
 enum cfg_evaluator_kind {
 	CFG_EV_BUILTIN = 0, /* text is a built-in evaluator name ("optim") */
@@ -93,10 +97,18 @@ struct campaign {
 		                    the seeds' run time, at most timeout_ms; not serialized then */
 		int memory_mb;
 		int max_source_bytes;
+		int batch;            /* IR candidates per sandbox child; 1 = one each */
 	} sandbox;
 	int workers;
 	uint64_t seed;
 	char db[CFG_TEXT_MAX];
+	char seeds[CFG_TEXT_MAX];
+	struct {
+		int fit_every;  /* fit the constants of one structural child in N; 0 = never */
+		int fit_evals;  /* scoring runs per fitted child */
+		int tries;      /* mutations tried per child */
+		double weights[CFG_MUTATION_KINDS]; /* by cfg_mutation_weight_names */
+	} symbolic; /* seed names to start from, comma separated; "" = the evaluator's default */
 	struct {
 		double tolerance;    /* relative tolerance of functional hashing; 0 = exact */
 		int remeasure_after; /* noisy evaluators: re-run a function after K duplicate hits; 0 = never */

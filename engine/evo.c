@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "engine/evo_int.h"
+#include "engine/sym/sym.h"
 #include "evaluators/external.h"
 #include "evaluators/mono.h"
 
@@ -135,6 +136,16 @@ static void ready_push(struct evo *E, struct flight *f)
 	E->nready++;
 }
 
+static void ready_push_front(struct evo *E, struct flight *f)
+{
+	f->state = FL_READY;
+	f->next = E->ready;
+	E->ready = f;
+	if (!E->ready_tail)
+		E->ready_tail = f;
+	E->nready++;
+}
+
 static struct flight *ready_pop(struct evo *E)
 {
 	struct flight *f = E->ready;
@@ -202,19 +213,21 @@ static int propose(struct evo *E, struct flight **out)
 	const struct ev_evaluator *ev = p->ev;
 	*out = NULL;
 	if (E->seeding) {
-		const struct ev_seed *s = &ev->seeds[E->seed_next];
+		const struct ev_seed *s = &(p->seeds ? p->seeds : ev->seeds)[E->seed_next];
 		if (!s->name) {
 			E->seeding = 0;
 		} else {
 			struct flight *f = flight_new(E);
 			if (!f)
 				return -1;
+			const char *sir = p->seed_ir ? p->seed_ir[E->seed_next] : NULL;
 			E->seed_next++;
 			f->src = strdup(s->source);
 			f->len = strlen(s->source);
+			f->ir = sir ? strdup(sir) : NULL;
 			f->mutator = "seed";
 			f->island = 0;
-			if (!f->src) {
+			if (!f->src || (sir && !f->ir)) {
 				flight_free(f);
 				snprintf(E->err, E->errlen, "out of memory");
 				return -1;
@@ -275,7 +288,7 @@ static int propose(struct evo *E, struct flight **out)
 	}
 	f->req = (struct mut_req){
 		.rng = &E->rng,
-		.parent = { .src = f->par.source, .len = strlen(f->par.source), .id = pid, .score = psc,
+		.parent = { .src = f->par.source, .len = strlen(f->par.source), .ir = f->par.ir, .id = pid, .score = psc,
 		            .metrics = pmetrics, .island = f->par.island },
 		.insp = f->ninsp_prog ? f->insp_view : NULL,
 		.ninsp = f->ninsp_prog,
@@ -376,7 +389,9 @@ static int launch_ext(struct evo *E, struct flight *f, int i)
 
 /* Put f (child made) on sandbox slot i, or record it at once (text
  * duplicate, rejected, judged at once).  Returns 0 or -1 (E->err). */
-static int launch(struct evo *E, struct flight *f, int i)
+/* Exact-text and interpreted functional duplicates, before any sandbox.
+ * Returns 1 when f was recorded (gone), 0 when it must run, -1 (E->err). */
+static int precheck(struct evo *E, struct flight *f)
 {
 	f->thash = fh_text(f->src, f->len);
 	struct fh_entry e;
@@ -397,13 +412,55 @@ static int launch(struct evo *E, struct flight *f, int i)
 		else
 			snprintf(m, sizeof m, "same normalized text as attempt %lld (%s)",
 			         (long long)-e.program_id, sbx_status_name(e.status));
-		return flight_done(E, f, "duplicate", e.program_id > 0 ? e.program_id : 0, m);
+		return flight_done(E, f, "duplicate", e.program_id > 0 ? e.program_id : 0, m) ? -1 : 1;
 	}
-	if (ext_of(E->p->ev))
-		return launch_ext(E, f, i);
+	/* Fast path: an IR child's probe outputs, interpreted in-process
+	 * (engine/sym), find a functional duplicate before any compiling. */
+	uint64_t ih;
+	if (f->ir && sym_fast_hash(E->p->ev, f->ir, E->p->hash_tol, &ih) == 0) {
+		E->func_lookups++;
+		E->interp_lookups++;
+		int64_t id;
+		double sc;
+		hit = fh_cache_get(E->func, ih, &e);
+		if (!hit && arc_find_func_hash(E->a, ih, &id, &sc) == ARC_OK) {
+			e = (struct fh_entry){ .program_id = id, .score = sc, .status = SBX_OK };
+			hit = 1;
+			fh_cache_put(E->func, ih, &e);
+		}
+		if (hit && !E->p->ev->noisy) {
+			E->func_hits++;
+			E->interp_hits++;
+			char m[128];
+			snprintf(m, sizeof m, "same probe outputs as program %lld (interpreted)",
+			         (long long)e.program_id);
+			f->o.score = NAN; /* as for a compiled duplicate: credited with nothing */
+			return flight_done(E, f, "duplicate", e.program_id, m) ? -1 : 1;
+		}
+	}
+	return 0;
+}
+
+static int launch_batch(struct evo *E, struct flight *head, int i);
+
+static int launch(struct evo *E, struct flight *f, int i)
+{
+	unsigned tasks = SBX_TASK_PROBE | SBX_TASK_STAGE(0);
+	if (f->stage_next > 0) {
+		/* the later stages of a batched child: it runs alone now */
+		tasks = pl_stage_tasks(E->p->ev, f->stage_next);
+		f->stage_next = 0;
+	} else {
+		int r = precheck(E, f);
+		if (r)
+			return r < 0 ? -1 : 0;
+		if (ext_of(E->p->ev))
+			return launch_ext(E, f, i);
+		if (E->p->batch > 1 && f->ir && f->mut && !f->solo && sym_batch_ev(E->p->ev))
+			return launch_batch(E, f, i);
+	}
 	char err[256];
-	int rc = pl_start(E->sb, i, E->p->ev, f->src, f->len, SBX_TASK_PROBE | SBX_TASK_STAGE(0),
-	                  EV_TRAIN, &f->o, err, sizeof err);
+	int rc = pl_start(E->sb, i, E->p->ev, f->src, f->len, tasks, EV_TRAIN, &f->o, err, sizeof err);
 	if (rc < 0) {
 		snprintf(E->err, E->errlen, "sandbox: %s", err);
 		flight_free(f);
@@ -414,6 +471,91 @@ static int launch(struct evo *E, struct flight *f, int i)
 	f->state = FL_RUNNING;
 	f->slot = i;
 	E->slot[i] = f;
+	E->inflight++;
+	return 0;
+}
+
+/* Gather up to p->batch IR children (head first, then ready or newly
+ * proposed ones that pass the duplicate checks) into one sandbox job on
+ * slot i.  A lone child, or a batch the sandbox refuses, runs as usual. */
+static int stopping(struct evo *E);
+
+static int launch_batch(struct evo *E, struct flight *head, int i)
+{
+	static struct sym_prog progs[SYM_BATCH_MAX];
+	const struct sym_prog *pp[SYM_BATCH_MAX];
+	struct flight *b[SYM_BATCH_MAX];
+	const struct ev_evaluator *ev = E->p->ev;
+	int cap = sym_batch_capacity(ev, 2), m = 0;
+	char err[256];
+	if (cap > E->p->batch)
+		cap = E->p->batch;
+	if (sym_parse(head->ir, strlen(head->ir), ev, &progs[m], err, sizeof err) == 0)
+		b[m++] = head;
+	while (m && m < cap && !stopping(E)) {
+		struct flight *g = ready_pop(E);
+		if (!g) {
+			E->inflight += m; /* the gathered ones count as in flight for propose() */
+			int rc = E->npending >= EVO_MAX_PENDING ? 0 : propose(E, &g);
+			E->inflight -= m;
+			if (rc < 0)
+				return -1;
+			if (rc == 0)
+				break;
+			if (rc == 2)
+				continue;
+		}
+		if (!g->ir || !g->mut || g->solo || g->stage_next) {
+			ready_push_front(E, g);
+			break;
+		}
+		int r = precheck(E, g);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		if (sym_parse(g->ir, strlen(g->ir), ev, &progs[m], err, sizeof err)) {
+			g->solo = 1;
+			ready_push_front(E, g);
+			break;
+		}
+		b[m++] = g;
+	}
+	char *src = NULL;
+	if (m > 1) {
+		for (int k = 0; k < m; k++)
+			pp[k] = &progs[k];
+		src = sym_batch_source(pp, m);
+	}
+	struct pl_outcome bo;
+	memset(&bo, 0, sizeof bo);
+	int rc = src ? pl_start(E->sb, i, sym_batch_ev(ev), src, strlen(src), SBX_TASK_PROBE | SBX_TASK_STAGE(0),
+	                        EV_TRAIN, &bo, err, sizeof err)
+	             : 0;
+	free(src);
+	if (rc < 0) {
+		snprintf(E->err, E->errlen, "sandbox: %s", err);
+		return -1;
+	}
+	if (rc != PL_RUNNING) {
+		/* one child, or a batch refused before running: each alone */
+		for (int k = m - 1; k >= 0; k--) {
+			b[k]->solo = 1;
+			ready_push_front(E, b[k]);
+		}
+		if (!m) {
+			head->solo = 1;
+			ready_push_front(E, head);
+		}
+		return 0;
+	}
+	for (int k = 0; k < m; k++) {
+		b[k]->batch = k + 1 < m ? b[k + 1] : NULL;
+		b[k]->state = FL_RUNNING;
+		b[k]->slot = i;
+	}
+	head->nbatch = m;
+	E->slot[i] = head;
 	E->inflight++;
 	return 0;
 }
@@ -457,15 +599,13 @@ static int fill(struct evo *E)
 	return 0;
 }
 
-/* A job finished in slot i. */
-static int finish(struct evo *E, int i, const struct sbx_result *res)
+/* One flight's job ended: res is its own result (or its slice of a
+ * batch's, then i is -1 and later stages queue up to run alone). */
+static int finish_flight(struct evo *E, struct flight *f, int i, const struct sbx_result *res)
 {
-	struct flight *f = E->slot[i];
 	const struct evo_params *p = E->p;
 	int first = res->out[0] != NULL;
 	int next = pl_finish(p->ev, res, EV_TRAIN, p->hash_tol, f->src, f->len, &f->o);
-	E->slot[i] = NULL;
-	E->inflight--;
 	if (first && f->o.has_fhash && f->o.status == SBX_OK) {
 		struct fh_entry e;
 		E->func_lookups++;
@@ -499,6 +639,11 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 			return flight_done(E, f, "duplicate", e.program_id, m);
 		}
 	}
+	if (next >= 0 && i < 0) {
+		f->stage_next = next;
+		ready_push(E, f);
+		return 0;
+	}
 	if (next >= 0) {
 		char err[256];
 		int rc = pl_start(E->sb, i, p->ev, f->src, f->len, pl_stage_tasks(p->ev, next), EV_TRAIN,
@@ -515,6 +660,47 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 		}
 	}
 	return flight_done(E, f, NULL, 0, NULL);
+}
+
+/* A batch job ended: hand each flight its slice; when the child failed as
+ * a whole, every flight runs again alone to get its own status. */
+static int finish_batch(struct evo *E, struct flight *head, const struct sbx_result *res)
+{
+	static struct sbx_result one;
+	struct flight *b[SYM_BATCH_MAX];
+	int m = 0, ok = res->status == SBX_OK;
+	for (struct flight *g = head; g && m < SYM_BATCH_MAX; g = g->batch)
+		b[m++] = g;
+	for (int k = 0; ok && k < m; k++)
+		ok = sym_batch_split(res, m, k, &one) == 0;
+	for (int k = 0; k < m; k++) {
+		b[k]->batch = NULL;
+		b[k]->nbatch = 0;
+	}
+	if (!ok) {
+		for (int k = m - 1; k >= 0; k--) {
+			b[k]->solo = 1;
+			ready_push_front(E, b[k]);
+		}
+		return 0;
+	}
+	for (int k = 0; k < m; k++) {
+		sym_batch_split(res, m, k, &one);
+		if (finish_flight(E, b[k], -1, &one))
+			return -1;
+	}
+	return 0;
+}
+
+/* A job finished in slot i. */
+static int finish(struct evo *E, int i, const struct sbx_result *res)
+{
+	struct flight *f = E->slot[i];
+	E->slot[i] = NULL;
+	E->inflight--;
+	if (f->nbatch > 1)
+		return finish_batch(E, f, res);
+	return finish_flight(E, f, i, res);
 }
 
 static void migrations(struct evo *E)
@@ -691,11 +877,11 @@ static int add_stop_event(struct evo *E)
 	struct evo_summary *sum = E->sum;
 	snprintf(detail, sizeof detail,
 	         "{\"attempts\":%lld,\"reason\":\"%s\",\"text_hits\":%lld,\"text_lookups\":%lld,"
-	         "\"func_hits\":%lld,\"func_lookups\":%lld}",
+	         "\"func_hits\":%lld,\"func_lookups\":%lld,\"interp_hits\":%lld,\"interp_lookups\":%lld}",
 	         (long long)sum->attempts,
 	         stop_requests ? "interrupted" : E->exhausted ? "mutators exhausted" : "budget",
 	         (long long)E->text_hits, (long long)E->text_lookups, (long long)E->func_hits,
-	         (long long)E->func_lookups);
+	         (long long)E->func_lookups, (long long)E->interp_hits, (long long)E->interp_lookups);
 	return arc_add_event(E->a,
 	                     stop_requests ? "interrupted" : E->exhausted ? "exhausted_stop" : "budget_stop",
 	                     detail);
@@ -737,6 +923,9 @@ out:
 	sum->per_s = sum->wall_s > 0 ? sum->attempts / sum->wall_s : 0;
 	sum->text_hit_rate = E.text_lookups ? (double)E.text_hits / E.text_lookups : 0;
 	sum->func_hit_rate = E.func_lookups ? (double)E.func_hits / E.func_lookups : 0;
+	sum->text_hits = E.text_hits;
+	sum->interp_hits = E.interp_hits;
+	sum->interp_lookups = E.interp_lookups;
 	if (rc)
 		sum->end = EVO_ERROR;
 	evo_release(&E);

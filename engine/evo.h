@@ -53,6 +53,12 @@ struct evo_params {
 	int remeasure_after;             /* noisy evaluators: re-measure after K hits */
 	int quiet;                       /* no progress lines */
 	FILE *log_json;                  /* JSON lines of events, or NULL */
+	/* Seeds to start from instead of ev->seeds (NULL: ev->seeds), ending
+	 * with {NULL, NULL}; seed_ir[i]: the IR text seeds[i] was rendered
+	 * from, or NULL (seed_ir itself may be NULL). */
+	int batch;                       /* IR children per sandbox job (<= 1: one each) */
+	const struct ev_seed *seeds;
+	const char *const *seed_ir;
 	const char *db_path;             /* for messages ("disco resume DB") */
 	struct loop *loop;               /* the engine's event loop (asynchronous mutators
 	                                    register on it), or NULL: evo_run makes its own */
@@ -77,6 +83,8 @@ struct evo_summary {
 	int64_t attempts, programs, duplicates;
 	double wall_s, per_s;
 	double text_hit_rate, func_hit_rate;
+	int64_t text_hits;               /* exact text duplicates (never compiled) */
+	int64_t interp_hits, interp_lookups; /* functional duplicates found by interpreting IR (never compiled) */
 	int64_t by_status[SBX_NSTATUS];
 };
 

@@ -59,6 +59,11 @@ struct flight {
 	const char *mutator;  /* name recorded with the attempt */
 	uint64_t thash;
 	int remeasure;        /* a noisy duplicate being measured again */
+	/* Batches of IR children (engine/sym/batch.c): one job on one slot. */
+	struct flight *batch; /* the next flight of the same job */
+	int nbatch;           /* on the head: flights in the job (0: not batched) */
+	int stage_next;       /* > 0: run only this stage (after a batch) */
+	int solo;             /* run alone (its batch failed as a whole) */
 	struct pl_outcome o;
 	struct ext_job *xjob; /* an external command's evaluation in flight, or NULL */
 	/* An asynchronous proposal's request and what it borrows. */
@@ -91,6 +96,7 @@ struct evo {
 	uint32_t *cur_tries, *cur_wins;
 	struct evo_summary *sum;
 	int64_t text_hits, text_lookups, func_hits, func_lookups;
+	int64_t interp_hits, interp_lookups; /* functional lookups from interpreted IR (no compile) */
 	struct progress *prog;
 	double t0, drain_deadline;
 	double next_periodic;            /* mono_s() of the next p->periodic call */

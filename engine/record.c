@@ -58,7 +58,7 @@ static int record_program(struct evo *E, struct flight *f, int64_t *pid, int *ou
 	struct pl_outcome *o = &f->o;
 	int64_t cell = -1;
 	struct arc_program prog = {
-		.source = f->src, .mutator = (char *)f->mutator, .text_hash = f->thash,
+		.source = f->src, .ir = f->ir, .mutator = (char *)f->mutator, .text_hash = f->thash,
 		.func_hash = o->has_fhash ? o->fhash : 0, .parent_id = f->parent,
 		.ninspirations = f->ninsp, .island = f->island,
 	};

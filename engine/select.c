@@ -101,7 +101,7 @@ void evo_pick_inspirations(struct evo *E, struct flight *f, int64_t pid, int wan
 				arc_eval_clear(&e);
 			}
 			f->insp_view[f->ninsp_prog] = (struct mut_prog){
-				.src = ip->source, .len = strlen(ip->source), .id = id, .score = sc,
+				.src = ip->source, .len = strlen(ip->source), .ir = ip->ir, .id = id, .score = sc,
 				.island = ip->island,
 			};
 			f->ninsp_prog++;

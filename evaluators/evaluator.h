@@ -28,7 +28,8 @@
 
 #include <stddef.h>
 
-#define EV_API_VERSION 1
+/* 2 added `ir` (the symbolic form); version 1 structs keep working. */
+#define EV_API_VERSION 2
 
 #define EV_MAX_ENTRIES 4 /* entry symbols per candidate */
 #define EV_MAX_STAGES 4  /* cascade stages */
@@ -83,6 +84,55 @@ struct ev_result {
 	char message[EV_MSG_MAX]; /* why the output was invalid */
 };
 
+/* --- the symbolic form (version 2): plain data the symbolic mutator reads --
+ *
+ * An evaluator that declares `ir` lets disco search programs in a typed
+ * register IR (engine/sym/sym.h) and render them into `tmpl`.  Shapes:
+ *   EV_IR_FUNC    double ENTRY(double x): one scalar SYM_IN register (the
+ *                 parameter) and one scalar EV_IR_OUT register (the result)
+ *   EV_IR_UPDATE  void ENTRY(int n, double *w, const double *g, double *s,
+ *                 int t): elementwise over the n parameters; a vector
+ *                 EV_IR_INOUT register (w), a vector EV_IR_IN (g), a scalar
+ *                 EV_IR_IN (t), and EV_IR_STATE vector registers (slots).
+ * tmpl is the C text with "{scalar}" (statements before the per-parameter
+ * loop: hoisted scalar temporaries) and "{body}" (the instructions) each on
+ * a line of its own; the renderer indents them like the placeholder. */
+struct ev_evaluator;
+enum ev_ir_shape { EV_IR_NONE = 0, EV_IR_FUNC = 1, EV_IR_UPDATE = 2 };
+enum ev_ir_access { EV_IR_IN = 0, EV_IR_INOUT = 1, EV_IR_OUT = 2, EV_IR_STATE = 3 };
+
+struct ev_ir_reg {
+	const char *name;  /* IR name: x, y, w, g, t, m0 ... */
+	const char *cexpr; /* its C spelling in tmpl: "x", "w[i]", "s1[i]" */
+	int vector;        /* 1: one value per parameter */
+	int access;        /* enum ev_ir_access */
+};
+
+struct ev_ir {
+	int shape;                   /* enum ev_ir_shape */
+	const char *tmpl;
+	const struct ev_ir_reg *regs; /* ends with {NULL} */
+	const char *ops;             /* the vocabulary: op names, space separated */
+	const struct ev_seed *seeds; /* IR text seeds, {NULL, NULL}-ended */
+	const char *default_seeds;   /* names a campaign starts from when it names none; NULL = all */
+	/* Optional, outside (trusted): per-point residuals of a task's raw
+	 * outputs (e.g. relative errors), for least-squares constant fitting.
+	 * Returns the count written to res (<= cap) or -1.  The score must be
+	 * a decreasing function of the residuals' max-norm. */
+	long (*residuals)(const struct ev_evaluator *ev, int task, int split, const double *out,
+	                  size_t n, double *res, size_t cap);
+};
+
+/* A reference curve for `disco archive front`: the best score known at
+ * each value of one descriptor (e.g. the minimax polynomial's digits at
+ * each operation count). */
+struct ev_reference {
+	const char *dim;     /* descriptor name */
+	const char *label;   /* what the curve is */
+	int n;
+	const double *value, *score;
+};
+
 struct ev_evaluator {
 	int version; /* EV_API_VERSION */
 	const char *name;
@@ -127,8 +177,11 @@ struct ev_evaluator {
 	 * section, computed goto, function pointers, __builtin_frame_address).
 	 * Judged on the preprocessed tokens.  A trailing field with a zero
 	 * default: plug-ins written before it keep compiling and keep the
-	 * safe default, so EV_API_VERSION did not change. */
+	 * safe default. */
 	int allow_asm;
+	/* Version 2. */
+	const struct ev_ir *ir; /* the symbolic form, or NULL */
+	const struct ev_reference *reference; /* a known best score per descriptor value, or NULL */
 };
 
 /* --- shared helpers for evaluators (evaluators/evhelp.c) ----------------- */

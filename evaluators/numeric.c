@@ -110,6 +110,22 @@ static void nm_points(const struct nm_params *p, int task, int split, double *xs
 		xs[k++] = nm_lerp(p, (double)(nm_splitmix(&s) >> 11) * 0x1p-53);
 }
 
+/* Fill the reference cache of a task's points (xs, n of them) on first
+ * use; returns its slot. */
+static int nm_refs(const struct nm_params *p, int task, int split, const double *xs, size_t n)
+{
+	int slot = task == EV_TASK_PROBE ? 0 : split == EV_HELDOUT ? 2 : 1;
+	if (!p->cache->ready[slot]) {
+		for (size_t k = 0; k < n; k++) {
+			double r = (double)p->ref((long double)xs[k]), a = fabs(r);
+			p->cache->ref[slot][k] = r;
+			p->cache->ulp[slot][k] = r == 0 ? 0 : nextafter(a, INFINITY) - a;
+		}
+		p->cache->ready[slot] = 1;
+	}
+	return slot;
+}
+
 static long nm_run(const struct ev_evaluator *ev, void *const *entry, int task,
                    int split, double *out, size_t cap, char *err, size_t errlen)
 {
@@ -157,16 +173,8 @@ static int nm_score(const struct ev_evaluator *ev, int task, int split,
 	}
 	double xs[NM_MAX_OUT];
 	nm_points(p, task, split, xs);
-	int slot = task == EV_TASK_PROBE ? 0 : split == EV_HELDOUT ? 2 : 1;
+	int slot = nm_refs(p, task, split, xs, n);
 	const double *refs = p->cache->ref[slot], *ulps = p->cache->ulp[slot];
-	if (!p->cache->ready[slot]) {
-		for (size_t k = 0; k < n; k++) {
-			double r = (double)p->ref((long double)xs[k]), a = fabs(r);
-			p->cache->ref[slot][k] = r;
-			p->cache->ulp[slot][k] = r == 0 ? 0 : nextafter(a, INFINITY) - a;
-		}
-		p->cache->ready[slot] = 1;
-	}
 	long double maxrel = 0, maxulp = 0, sumrel = 0;
 	double worst_x = xs[0];
 	for (size_t k = 0; k < n; k++) {
@@ -564,6 +572,496 @@ static const struct ev_seed nm_log_seeds[] = {
 	{NULL, NULL},
 };
 
+/* --- the symbolic form ----------------------------------------------------
+ *
+ * Programs over x with the arithmetic the `ops` descriptor counts: + - * /
+ * (1 each), square (x * x, 1), recip (1.0 / x, 1), neg (free), mov (free).
+ * fma is left out of the IR vocabulary on purpose: the reference curve of
+ * `disco archive front` counts a polynomial of degree n as 2n operations.
+ * The IR seeds are the C seeds, operation for operation (so they score
+ * exactly the same), plus the weak taylor2 that quality runs start from.
+ * residuals() gives the signed relative error at every stage-0 point, for
+ * least-squares constant fitting. */
+
+static const struct ev_ir_reg nm_ir_regs[] = {
+	{"x", "x", 0, EV_IR_IN},
+	{"y", "y", 0, EV_IR_OUT},
+	{NULL, NULL, 0, 0},
+};
+
+static const char nm_ir_tmpl[] =
+	"double f(double x)\n"
+	"{\n"
+	"\tdouble y;\n"
+	"\t{body}\n"
+	"\treturn y;\n"
+	"}\n";
+
+static long nm_residuals(const struct ev_evaluator *ev, int task, int split, const double *out,
+                         size_t n, double *res, size_t cap)
+{
+	const struct nm_params *p = ev->data;
+	if (task != 0 || (split != EV_TRAIN && split != EV_HELDOUT) || !out ||
+	    n != nm_count(p, task) || cap < n)
+		return -1;
+	double xs[NM_MAX_OUT];
+	nm_points(p, task, split, xs);
+	const double *refs = p->cache->ref[nm_refs(p, task, split, xs, n)];
+	for (size_t k = 0; k < n; k++) {
+		if (!isfinite(out[k]))
+			return -1;
+		res[k] = refs[k] == 0 ? out[k] : (out[k] - refs[k]) / fabs(refs[k]);
+	}
+	return (long)n;
+}
+
+static const struct ev_seed nm_exp_ir_seeds[] = {
+	{"taylor2",
+	 "sym expapprox\n"
+	 "r0 = mul x 0.5\n"
+	 "r1 = add 1.0 r0\n"
+	 "r2 = mul x r1\n"
+	 "y = add 1.0 r2\n"},
+	{"taylor5",
+	 "sym expapprox\n"
+	 "r0 = mul x 0.008333333333333333\n"
+	 "r1 = add 0.041666666666666664 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 0.16666666666666666 r2\n"
+	 "r4 = mul x r3\n"
+	 "r5 = add 0.5 r4\n"
+	 "r6 = mul x r5\n"
+	 "r7 = add 1.0 r6\n"
+	 "r8 = mul x r7\n"
+	 "y = add 1.0 r8\n"},
+	{"taylor3",
+	 "sym expapprox\n"
+	 "r0 = mul x 0.16666666666666666\n"
+	 "r1 = add 0.5 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 1.0 r2\n"
+	 "r4 = mul x r3\n"
+	 "y = add 1.0 r4\n"},
+	{"taylor7",
+	 "sym expapprox\n"
+	 "r0 = mul x 0.0001984126984126984\n"
+	 "r1 = add 0.001388888888888889 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 0.008333333333333333 r2\n"
+	 "r4 = mul x r3\n"
+	 "r5 = add 0.041666666666666664 r4\n"
+	 "r6 = mul x r5\n"
+	 "r7 = add 0.16666666666666666 r6\n"
+	 "r8 = mul x r7\n"
+	 "r9 = add 0.5 r8\n"
+	 "r10 = mul x r9\n"
+	 "r11 = add 1.0 r10\n"
+	 "r12 = mul x r11\n"
+	 "y = add 1.0 r12\n"},
+	{"taylor9",
+	 "sym expapprox\n"
+	 "r0 = mul x 2.7557319223985893e-06\n"
+	 "r1 = add 2.48015873015873e-05 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 0.0001984126984126984 r2\n"
+	 "r4 = mul x r3\n"
+	 "r5 = add 0.001388888888888889 r4\n"
+	 "r6 = mul x r5\n"
+	 "r7 = add 0.008333333333333333 r6\n"
+	 "r8 = mul x r7\n"
+	 "r9 = add 0.041666666666666664 r8\n"
+	 "r10 = mul x r9\n"
+	 "r11 = add 0.16666666666666666 r10\n"
+	 "r12 = mul x r11\n"
+	 "r13 = add 0.5 r12\n"
+	 "r14 = mul x r13\n"
+	 "r15 = add 1.0 r14\n"
+	 "r16 = mul x r15\n"
+	 "y = add 1.0 r16\n"},
+	{"taylor11",
+	 "sym expapprox\n"
+	 "r0 = mul x 2.505210838544172e-08\n"
+	 "r1 = add 2.755731922398589e-07 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 2.7557319223985893e-06 r2\n"
+	 "r4 = mul x r3\n"
+	 "r5 = add 2.48015873015873e-05 r4\n"
+	 "r6 = mul x r5\n"
+	 "r7 = add 0.0001984126984126984 r6\n"
+	 "r8 = mul x r7\n"
+	 "r9 = add 0.001388888888888889 r8\n"
+	 "r10 = mul x r9\n"
+	 "r11 = add 0.008333333333333333 r10\n"
+	 "r12 = mul x r11\n"
+	 "r13 = add 0.041666666666666664 r12\n"
+	 "r14 = mul x r13\n"
+	 "r15 = add 0.16666666666666666 r14\n"
+	 "r16 = mul x r15\n"
+	 "r17 = add 0.5 r16\n"
+	 "r18 = mul x r17\n"
+	 "r19 = add 1.0 r18\n"
+	 "r20 = mul x r19\n"
+	 "y = add 1.0 r20\n"},
+	{"taylor13",
+	 "sym expapprox\n"
+	 "r0 = mul x 1.6059043836821613e-10\n"
+	 "r1 = add 2.08767569878681e-09 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 2.505210838544172e-08 r2\n"
+	 "r4 = mul x r3\n"
+	 "r5 = add 2.755731922398589e-07 r4\n"
+	 "r6 = mul x r5\n"
+	 "r7 = add 2.7557319223985893e-06 r6\n"
+	 "r8 = mul x r7\n"
+	 "r9 = add 2.48015873015873e-05 r8\n"
+	 "r10 = mul x r9\n"
+	 "r11 = add 0.0001984126984126984 r10\n"
+	 "r12 = mul x r11\n"
+	 "r13 = add 0.001388888888888889 r12\n"
+	 "r14 = mul x r13\n"
+	 "r15 = add 0.008333333333333333 r14\n"
+	 "r16 = mul x r15\n"
+	 "r17 = add 0.041666666666666664 r16\n"
+	 "r18 = mul x r17\n"
+	 "r19 = add 0.16666666666666666 r18\n"
+	 "r20 = mul x r19\n"
+	 "r21 = add 0.5 r20\n"
+	 "r22 = mul x r21\n"
+	 "r23 = add 1.0 r22\n"
+	 "r24 = mul x r23\n"
+	 "y = add 1.0 r24\n"},
+	{"minimax3",
+	 "sym expapprox\n"
+	 "r0 = mul x 0.1585170111592284\n"
+	 "r1 = add 0.5388496158990641 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 1.0108036123695454 r2\n"
+	 "r4 = mul x r3\n"
+	 "y = add 0.9965096228562955 r4\n"},
+	{"minimax5",
+	 "sym expapprox\n"
+	 "r0 = mul x 0.008040507442515572\n"
+	 "r1 = add 0.04364625878282371 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 0.16727425901822499 r2\n"
+	 "r4 = mul x r3\n"
+	 "r5 = add 0.499341854873264 r4\n"
+	 "r6 = mul x r5\n"
+	 "r7 = add 0.9998369594749951 r6\n"
+	 "r8 = mul x r7\n"
+	 "y = add 1.000027568312973 r8\n"},
+	{"minimax7",
+	 "sym expapprox\n"
+	 "r0 = mul x 0.00019297127802777033\n"
+	 "r1 = add 0.001436537383573739 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 0.008348694878893708 r2\n"
+	 "r4 = mul x r3\n"
+	 "r5 = add 0.04163906771968849 r4\n"
+	 "r6 = mul x r5\n"
+	 "r7 = add 0.16665825136368975 r6\n"
+	 "r8 = mul x r7\n"
+	 "r9 = add 0.5000048571934004 r8\n"
+	 "r10 = mul x r9\n"
+	 "r11 = add 1.0000010539713238 r10\n"
+	 "r12 = mul x r11\n"
+	 "y = add 0.9999998808253417 r12\n"},
+	{"minimax9",
+	 "sym expapprox\n"
+	 "r0 = mul x 2.6937604949465407e-06\n"
+	 "r1 = add 2.5468069619221924e-05 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 0.0001986340580817693 r2\n"
+	 "r4 = mul x r3\n"
+	 "r5 = add 0.0013883376138177474 r4\n"
+	 "r6 = mul x r5\n"
+	 "r7 = add 0.008333150372913871 r6\n"
+	 "r8 = mul x r7\n"
+	 "r9 = add 0.041666847989871025 r8\n"
+	 "r10 = mul x r9\n"
+	 "r11 = add 0.16666671866634075 r10\n"
+	 "r12 = mul x r11\n"
+	 "r13 = add 0.4999999800043941 r12\n"
+	 "r14 = mul x r13\n"
+	 "r15 = add 0.9999999961663854 r14\n"
+	 "r16 = mul x r15\n"
+	 "y = add 1.000000000324005 r16\n"},
+	{"minimax11",
+	 "sym expapprox\n"
+	 "r0 = mul x 2.457466496840398e-08\n"
+	 "r1 = add 2.816622666560715e-07 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 2.7577950628900967e-06 r2\n"
+	 "r4 = mul x r3\n"
+	 "r5 = add 2.4795037299849697e-05 r4\n"
+	 "r6 = mul x r5\n"
+	 "r7 = add 0.00019841041885624585 r6\n"
+	 "r8 = mul x r7\n"
+	 "r9 = add 0.0013888920847782114 r8\n"
+	 "r10 = mul x r9\n"
+	 "r11 = add 0.008333334362172696 r10\n"
+	 "r12 = mul x r11\n"
+	 "r13 = add 0.041666665977557686 r12\n"
+	 "r14 = mul x r13\n"
+	 "r15 = add 0.1666666664828914 r14\n"
+	 "r16 = mul x r15\n"
+	 "r17 = add 0.5000000000524004 r16\n"
+	 "r18 = mul x r17\n"
+	 "r19 = add 1.0000000000089764 r18\n"
+	 "r20 = mul x r19\n"
+	 "y = add 0.9999999999993957 r20\n"},
+	{"minimax13",
+	 "sym expapprox\n"
+	 "r0 = mul x 1.5793492259539667e-10\n"
+	 "r1 = add 2.12685183064244e-09 r0\n"
+	 "r2 = mul x r1\n"
+	 "r3 = add 2.506557371333911e-08 r2\n"
+	 "r4 = mul x r3\n"
+	 "r5 = add 2.755212981115845e-07 r4\n"
+	 "r6 = mul x r5\n"
+	 "r7 = add 2.7557132988051064e-06 r6\n"
+	 "r8 = mul x r7\n"
+	 "r9 = add 2.4801621016133932e-05 r8\n"
+	 "r10 = mul x r9\n"
+	 "r11 = add 0.00019841270999007741 r10\n"
+	 "r12 = mul x r11\n"
+	 "r13 = add 0.0013888888778010693 r12\n"
+	 "r14 = mul x r13\n"
+	 "r15 = add 0.00833333332992862 r14\n"
+	 "r16 = mul x r15\n"
+	 "r17 = add 0.04166666666836866 r16\n"
+	 "r18 = mul x r17\n"
+	 "r19 = add 0.16666666666708838 r18\n"
+	 "r20 = mul x r19\n"
+	 "r21 = add 0.499999999999905 r20\n"
+	 "r22 = mul x r21\n"
+	 "r23 = add 0.9999999999999853 r22\n"
+	 "r24 = mul x r23\n"
+	 "y = add 1.0000000000000009 r24\n"},
+	{NULL, NULL},
+};
+
+static const struct ev_seed nm_log_ir_seeds[] = {
+	{"taylor2",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = mul r0 -0.5\n"
+	 "r2 = add 1.0 r1\n"
+	 "y = mul r0 r2\n"},
+	{"taylor5",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = mul r0 0.2\n"
+	 "r2 = add -0.25 r1\n"
+	 "r3 = mul r0 r2\n"
+	 "r4 = add 0.3333333333333333 r3\n"
+	 "r5 = mul r0 r4\n"
+	 "r6 = add -0.5 r5\n"
+	 "r7 = mul r0 r6\n"
+	 "r8 = add 1.0 r7\n"
+	 "y = mul r0 r8\n"},
+	{"taylor3",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = mul r0 0.3333333333333333\n"
+	 "r2 = add -0.5 r1\n"
+	 "r3 = mul r0 r2\n"
+	 "r4 = add 1.0 r3\n"
+	 "y = mul r0 r4\n"},
+	{"taylor9",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = mul r0 0.1111111111111111\n"
+	 "r2 = add -0.125 r1\n"
+	 "r3 = mul r0 r2\n"
+	 "r4 = add 0.14285714285714285 r3\n"
+	 "r5 = mul r0 r4\n"
+	 "r6 = add -0.16666666666666666 r5\n"
+	 "r7 = mul r0 r6\n"
+	 "r8 = add 0.2 r7\n"
+	 "r9 = mul r0 r8\n"
+	 "r10 = add -0.25 r9\n"
+	 "r11 = mul r0 r10\n"
+	 "r12 = add 0.3333333333333333 r11\n"
+	 "r13 = mul r0 r12\n"
+	 "r14 = add -0.5 r13\n"
+	 "r15 = mul r0 r14\n"
+	 "r16 = add 1.0 r15\n"
+	 "y = mul r0 r16\n"},
+	{"minimax5",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = mul r0 0.12234844788040308\n"
+	 "r2 = add -0.2964329680679142 r1\n"
+	 "r3 = mul r0 r2\n"
+	 "r4 = add 0.3678125818045892 r3\n"
+	 "r5 = mul r0 r4\n"
+	 "r6 = add -0.49814894615141364 r5\n"
+	 "r7 = mul r0 r6\n"
+	 "r8 = add 0.9985673245935279 r7\n"
+	 "y = mul r0 r8\n"},
+	{"minimax9",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = mul r0 0.04277487015974675\n"
+	 "r2 = add -0.14020482969859047 r1\n"
+	 "r3 = mul r0 r2\n"
+	 "r4 = add 0.19260721337764034 r3\n"
+	 "r5 = mul r0 r4\n"
+	 "r6 = add -0.18060095264565898 r5\n"
+	 "r7 = mul r0 r6\n"
+	 "r8 = add 0.19195516224267745 r7\n"
+	 "r9 = mul r0 r8\n"
+	 "r10 = add -0.2469837431237767 r9\n"
+	 "r11 = mul r0 r10\n"
+	 "r12 = add 0.33373693739499 r11\n"
+	 "r13 = mul r0 r12\n"
+	 "r14 = add -0.5001262428749358 r13\n"
+	 "r15 = mul r0 r14\n"
+	 "r16 = add 0.9999962214036523 r15\n"
+	 "y = mul r0 r16\n"},
+	{"minimax13",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = mul r0 0.018551719929268965\n"
+	 "r2 = add -0.07843947812683227 r1\n"
+	 "r3 = mul r0 r2\n"
+	 "r4 = add 0.13582815658516384 r3\n"
+	 "r5 = mul r0 r4\n"
+	 "r6 = add -0.1330406946420944 r5\n"
+	 "r7 = mul r0 r6\n"
+	 "r8 = add 0.10739170930284497 r7\n"
+	 "r9 = mul r0 r8\n"
+	 "r10 = add -0.11407313141054716 r9\n"
+	 "r11 = mul r0 r10\n"
+	 "r12 = add 0.14127704288968135 r11\n"
+	 "r13 = mul r0 r12\n"
+	 "r14 = add -0.16802003508692645 r13\n"
+	 "r15 = mul r0 r14\n"
+	 "r16 = add 0.20028473834412663 r15\n"
+	 "r17 = mul r0 r16\n"
+	 "r18 = add -0.24993258082144432 r17\n"
+	 "r19 = mul r0 r18\n"
+	 "r20 = add 0.33332072900669724 r19\n"
+	 "r21 = mul r0 r20\n"
+	 "r22 = add -0.5000010086632183 r21\n"
+	 "r23 = mul r0 r22\n"
+	 "r24 = add 1.000000079217609 r23\n"
+	 "y = mul r0 r24\n"},
+	{"atanh5",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = add x 1.0\n"
+	 "r2 = div r0 r1\n"
+	 "r3 = mul r2 r2\n"
+	 "r4 = mul r3 0.4\n"
+	 "r5 = add 0.6666666666666666 r4\n"
+	 "r6 = mul r3 r5\n"
+	 "r7 = add 2.0 r6\n"
+	 "y = mul r2 r7\n"},
+	{"atanh9",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = add x 1.0\n"
+	 "r2 = div r0 r1\n"
+	 "r3 = mul r2 r2\n"
+	 "r4 = mul r3 0.2222222222222222\n"
+	 "r5 = add 0.2857142857142857 r4\n"
+	 "r6 = mul r3 r5\n"
+	 "r7 = add 0.4 r6\n"
+	 "r8 = mul r3 r7\n"
+	 "r9 = add 0.6666666666666666 r8\n"
+	 "r10 = mul r3 r9\n"
+	 "r11 = add 2.0 r10\n"
+	 "y = mul r2 r11\n"},
+	{"atanh13",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = add x 1.0\n"
+	 "r2 = div r0 r1\n"
+	 "r3 = mul r2 r2\n"
+	 "r4 = mul r3 0.15384615384615385\n"
+	 "r5 = add 0.18181818181818182 r4\n"
+	 "r6 = mul r3 r5\n"
+	 "r7 = add 0.2222222222222222 r6\n"
+	 "r8 = mul r3 r7\n"
+	 "r9 = add 0.2857142857142857 r8\n"
+	 "r10 = mul r3 r9\n"
+	 "r11 = add 0.4 r10\n"
+	 "r12 = mul r3 r11\n"
+	 "r13 = add 0.6666666666666666 r12\n"
+	 "r14 = mul r3 r13\n"
+	 "r15 = add 2.0 r14\n"
+	 "y = mul r2 r15\n"},
+	{"atanh-minimax5",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = add x 1.0\n"
+	 "r2 = div r0 r1\n"
+	 "r3 = mul r2 r2\n"
+	 "r4 = mul r3 0.45297032551300465\n"
+	 "r5 = add 0.6643796406653132 r4\n"
+	 "r6 = mul r3 r5\n"
+	 "r7 = add 2.000014391854724 r6\n"
+	 "y = mul r2 r7\n"},
+	{"atanh-minimax9",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = add x 1.0\n"
+	 "r2 = div r0 r1\n"
+	 "r3 = mul r2 r2\n"
+	 "r4 = mul r3 0.2817833524642849\n"
+	 "r5 = add 0.27960602678833874 r4\n"
+	 "r6 = mul r3 r5\n"
+	 "r7 = add 0.400249102873614 r6\n"
+	 "r8 = mul r3 r7\n"
+	 "r9 = add 0.6666631468186481 r8\n"
+	 "r10 = mul r3 r9\n"
+	 "r11 = add 2.0000000079210487 r10\n"
+	 "y = mul r2 r11\n"},
+	{"atanh-minimax13",
+	 "sym logapprox\n"
+	 "r0 = sub x 1.0\n"
+	 "r1 = add x 1.0\n"
+	 "r2 = div r0 r1\n"
+	 "r3 = mul r2 r2\n"
+	 "r4 = mul r3 0.21878676098141858\n"
+	 "r5 = add 0.17116512535277276 r4\n"
+	 "r6 = mul r3 r5\n"
+	 "r7 = add 0.22305878608289978 r6\n"
+	 "r8 = mul r3 r7\n"
+	 "r9 = add 0.2856810260629514 r8\n"
+	 "r10 = mul r3 r9\n"
+	 "r11 = add 0.40000062540689807 r10\n"
+	 "r12 = mul r3 r11\n"
+	 "r13 = add 0.6666666622731359 r12\n"
+	 "r14 = mul r3 r13\n"
+	 "r15 = add 2.0000000000050284 r14\n"
+	 "y = mul r2 r15\n"},
+	{NULL, NULL},
+};
+
+/* -log10 of the max relative error of the minimax polynomial of degree
+ * ops/2 for exp on [-1, 1] (Horner: ops/2 multiplications, ops/2 additions). */
+static const double nm_exp_ref_ops[] = { 4, 6, 8, 10, 12, 14, 16, 18, 20 };
+static const double nm_exp_ref_digits[] = { 1.40, 2.30, 3.30, 4.38, 5.52, 6.72, 7.98, 9.28, 10.62 };
+static const struct ev_reference nm_exp_ref = {
+	.dim = "ops", .label = "minimax polynomial of degree ops/2 (Horner)", .n = 9,
+	.value = nm_exp_ref_ops, .score = nm_exp_ref_digits,
+};
+
+static const struct ev_ir nm_exp_ir = {
+	.shape = EV_IR_FUNC, .tmpl = nm_ir_tmpl, .regs = nm_ir_regs,
+	.ops = "add sub mul div neg square recip", .seeds = nm_exp_ir_seeds,
+	.default_seeds = "taylor2", .residuals = nm_residuals,
+};
+
+static const struct ev_ir nm_log_ir = {
+	.shape = EV_IR_FUNC, .tmpl = nm_ir_tmpl, .regs = nm_ir_regs,
+	.ops = "add sub mul div neg square recip", .seeds = nm_log_ir_seeds,
+	.default_seeds = "taylor2", .residuals = nm_residuals,
+};
+
 /* --- the evaluators ------------------------------------------------------ */
 
 static struct nm_cache nm_exp_cache, nm_wide_cache, nm_log_cache;
@@ -584,7 +1082,7 @@ static const struct nm_params nm_log_params = {
 	.nspecial = 3, .special = {1.0, 1.0 + 0x1p-30, 1.0 - 0x1p-30},
 };
 
-#define NM_EVALUATOR(nm_name, nm_summary, nm_prelude, nm_symbols, nm_seeds, nm_params) \
+#define NM_EVALUATOR(nm_name, nm_summary, nm_prelude, nm_symbols, nm_seeds, nm_params, nm_ir, nm_ref) \
 	{                                                                               \
 		.version = EV_API_VERSION,                                                  \
 		.name = nm_name,                                                            \
@@ -604,17 +1102,19 @@ static const struct nm_params nm_log_params = {
 		.score = nm_score,                                                          \
 		.describe = nm_describe,                                                    \
 		.data = &nm_params,                                                         \
+		.ir = nm_ir,                                                                \
+		.reference = nm_ref,                                                        \
 	}
 
 const struct ev_evaluator ev_expapprox = NM_EVALUATOR(
 	"expapprox", "double f(double x) ~ exp(x) on [-1, 1]; score -log10(max rel err)",
-	nm_narrow_prelude, nm_narrow_symbols, nm_exp_seeds, nm_exp_params);
+	nm_narrow_prelude, nm_narrow_symbols, nm_exp_seeds, nm_exp_params, &nm_exp_ir, &nm_exp_ref);
 
 const struct ev_evaluator ev_expapprox_wide = NM_EVALUATOR(
 	"expapprox-wide",
 	"double f(double x) ~ exp(x) on [-40, 40] (range reduction); score -log10(max rel err)",
-	nm_wide_prelude, nm_wide_symbols, nm_wide_seeds, nm_wide_params);
+	nm_wide_prelude, nm_wide_symbols, nm_wide_seeds, nm_wide_params, NULL, NULL);
 
 const struct ev_evaluator ev_logapprox = NM_EVALUATOR(
 	"logapprox", "double f(double x) ~ log(x) on [0.5, 2]; score -log10(max rel err)",
-	nm_narrow_prelude, nm_narrow_symbols, nm_log_seeds, nm_log_params);
+	nm_narrow_prelude, nm_narrow_symbols, nm_log_seeds, nm_log_params, &nm_log_ir, NULL);

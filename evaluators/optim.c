@@ -352,6 +352,148 @@ static void optim_describe(const struct ev_evaluator *ev, const char *src, size_
 	res->desc[1] = src ? ev_count_ops(src, len) : 0;
 }
 
+/* ---- the symbolic form ----------------------------------------------------
+ *
+ * The update rule as an elementwise register program: w (in/out), g (in),
+ * t (the step, scalar), m0..m3 (the four state slots, s[k*n+i]).  Scalar
+ * temporaries (functions of t and constants, e.g. bias corrections) are
+ * hoisted before the loop.  Each IR seed performs the operations of the C
+ * seed of the same name in the same order, so both score the same.
+ * The template's own operations (the slot pointers and i++) count 4. */
+
+static const struct ev_ir_reg optim_ir_regs[] = {
+	{"w", "w[i]", 1, EV_IR_INOUT},
+	{"g", "g[i]", 1, EV_IR_IN},
+	{"t", "t", 0, EV_IR_IN},
+	{"m0", "s[i]", 1, EV_IR_STATE},
+	{"m1", "s1[i]", 1, EV_IR_STATE},
+	{"m2", "s2[i]", 1, EV_IR_STATE},
+	{"m3", "s3[i]", 1, EV_IR_STATE},
+	{NULL, NULL, 0, 0},
+};
+
+static const char optim_ir_tmpl[] =
+	"void step(int n, double *w, const double *g, double *s, int t)\n"
+	"{\n"
+	"\tdouble *s1 = s + n, *s2 = s1 + n, *s3 = s2 + n;\n"
+	"\t{scalar}\n"
+	"\tfor (int i = 0; i < n; i++) {\n"
+	"\t\t{body}\n"
+	"\t}\n"
+	"}\n";
+
+static const struct ev_seed optim_ir_seeds[] = {
+	{"sgd",
+	 "sym optim\n"
+	 "r0 = mul 0.001 g\n"
+	 "w = sub w r0\n"},
+	{"momentum",
+	 "sym optim\n"
+	 "r0 = mul 0.9 m0\n"
+	 "m0 = add r0 g\n"
+	 "r1 = mul 0.0001 m0\n"
+	 "w = sub w r1\n"},
+	{"nesterov",
+	 "sym optim\n"
+	 "r0 = mul 0.9 m0\n"
+	 "m0 = add r0 g\n"
+	 "r1 = mul 0.9 m0\n"
+	 "r2 = add g r1\n"
+	 "r3 = mul 0.0001 r2\n"
+	 "w = sub w r3\n"},
+	{"adagrad",
+	 "sym optim\n"
+	 "r0 = mul g g\n"
+	 "m0 = add m0 r0\n"
+	 "r1 = mul 0.1 g\n"
+	 "r2 = sqrt m0\n"
+	 "r3 = add r2 1e-08\n"
+	 "r4 = div r1 r3\n"
+	 "w = sub w r4\n"},
+	{"rmsprop",
+	 "sym optim\n"
+	 "r0 = mul 0.99 m0\n"
+	 "r1 = mul 0.01 g\n"
+	 "r2 = mul r1 g\n"
+	 "m0 = add r0 r2\n"
+	 "r3 = mul 0.01 g\n"
+	 "r4 = sqrt m0\n"
+	 "r5 = add r4 1e-08\n"
+	 "r6 = div r3 r5\n"
+	 "w = sub w r6\n"},
+	{"adam",
+	 "sym optim\n"
+	 "r0 = pow 0.9 t\n"
+	 "r1 = sub 1.0 r0\n"
+	 "r2 = pow 0.999 t\n"
+	 "r3 = sub 1.0 r2\n"
+	 "r4 = mul 0.9 m0\n"
+	 "r5 = mul 0.1 g\n"
+	 "m0 = add r4 r5\n"
+	 "r6 = mul 0.999 m1\n"
+	 "r7 = mul 0.001 g\n"
+	 "r8 = mul r7 g\n"
+	 "m1 = add r6 r8\n"
+	 "r9 = div m0 r1\n"
+	 "r10 = mul 0.03 r9\n"
+	 "r11 = div m1 r3\n"
+	 "r12 = sqrt r11\n"
+	 "r13 = add r12 1e-08\n"
+	 "r14 = div r10 r13\n"
+	 "w = sub w r14\n"},
+	{"adamw",
+	 "sym optim\n"
+	 "r0 = pow 0.9 t\n"
+	 "r1 = sub 1.0 r0\n"
+	 "r2 = pow 0.999 t\n"
+	 "r3 = sub 1.0 r2\n"
+	 "r4 = mul 0.9 m0\n"
+	 "r5 = mul 0.1 g\n"
+	 "m0 = add r4 r5\n"
+	 "r6 = mul 0.999 m1\n"
+	 "r7 = mul 0.001 g\n"
+	 "r8 = mul r7 g\n"
+	 "m1 = add r6 r8\n"
+	 "r9 = div m0 r1\n"
+	 "r10 = div m1 r3\n"
+	 "r11 = sqrt r10\n"
+	 "r12 = add r11 1e-08\n"
+	 "r13 = div r9 r12\n"
+	 "r14 = mul 0.001 w\n"
+	 "r15 = add r13 r14\n"
+	 "r16 = mul 0.03 r15\n"
+	 "w = sub w r16\n"},
+	{"signsgd",
+	 "sym optim\n"
+	 "r0 = sign g\n"
+	 "r1 = mul 0.003 r0\n"
+	 "w = sub w r1\n"},
+	{"lion",
+	 "sym optim\n"
+	 "r0 = mul 0.9 m0\n"
+	 "r1 = mul 0.1 g\n"
+	 "r2 = add r0 r1\n"
+	 "r3 = sign r2\n"
+	 "r4 = mul 0.001 w\n"
+	 "r5 = add r3 r4\n"
+	 "r6 = mul 0.007 r5\n"
+	 "w = sub w r6\n"
+	 "r7 = mul 0.99 m0\n"
+	 "r8 = mul 0.01 g\n"
+	 "m0 = add r7 r8\n"},
+	{NULL, NULL},
+};
+
+static const struct ev_ir optim_ir = {
+	.shape = EV_IR_UPDATE,
+	.tmpl = optim_ir_tmpl,
+	.regs = optim_ir_regs,
+	.ops = "add sub mul div neg abs sign sqrt square recip exp log tanh min max clip lerp pow",
+	.seeds = optim_ir_seeds,
+	.default_seeds = NULL,
+	.residuals = NULL,
+};
+
 const struct ev_evaluator ev_optim = {
 	.version = EV_API_VERSION,
 	.name = "optim",
@@ -371,4 +513,5 @@ const struct ev_evaluator ev_optim = {
 	.score = optim_score,
 	.describe = optim_describe,
 	.data = NULL,
+	.ir = &optim_ir,
 };

@@ -96,8 +96,8 @@ int sbx_plugin_check(const struct ev_evaluator *ev, char *msg, size_t msglen)
 	size_t o = strlen(msg);
 	const char *why = NULL;
 	char buf[160];
-	if (ev->version != EV_API_VERSION) {
-		snprintf(buf, sizeof buf, "disco_evaluator.version is %d; this disco speaks interface version %d",
+	if (ev->version < 1 || ev->version > EV_API_VERSION) {
+		snprintf(buf, sizeof buf, "disco_evaluator.version is %d; this disco speaks interface versions 1 to %d",
 		         ev->version, EV_API_VERSION);
 		why = buf;
 	} else if (!ev->name || !ev->name[0]) why = "disco_evaluator.name is missing";

@@ -216,7 +216,7 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, size_t pp_s
 		if (sbx_plugin_check(ev, sl->msg, sizeof sl->msg))
 			_exit(SBX_EXIT_PLUGIN);
 	}
-	if (!ev || ev->version != EV_API_VERSION || !ev->run)
+	if (!ev || ev->version < 1 || ev->version > EV_API_VERSION || !ev->run)
 		_exit(SBX_EXIT_SETUP);
 	if (sl->kind == SBX_JOB_INFO) {
 		size_t n = sbx_plugin_info_json(ev, (char *)sl->out, sizeof sl->out);

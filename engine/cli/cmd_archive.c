@@ -20,7 +20,9 @@
 #include <cjson/cJSON.h>
 
 #include "archive/arc.h"
+#include "archive/front.h"
 #include "archive/query.h"
+#include "evaluators/evaluator.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/text.h"
 
@@ -70,7 +72,12 @@ static const struct cli_opt opts_export[] = {
 	O_END,
 };
 
+static const struct cli_opt opts_front[] = {
+	O_DB, O_JSON, { "dim", "NAME", "the descriptor (default: the first dimension)" }, O_END,
+};
+
 static int do_list(struct ctx *c);
+static int do_front(struct ctx *c);
 static int do_top(struct ctx *c);
 static int do_show(struct ctx *c);
 static int do_lineage(struct ctx *c);
@@ -128,6 +135,15 @@ static const struct sub subs[] = {
 	    "quoting).  Integers are exact (64-bit hashes are signed integers).  Text\n"
 	    "is valid UTF-8: bytes that are not are written as U+FFFD.",
 	    opts_export, 0, 0 } },
+	{ "front", do_front, 0, "", "best score at each value of a descriptor, with the evaluator's reference",
+	  { "archive front", "--db FILE [--json] [--dim NAME]",
+	    "The Pareto front along one descriptor (--dim NAME, default the first\n"
+	    "dimension): for each value the best train score, the program reaching it\n"
+	    "and how many programs have that value; '*' marks values no smaller value\n"
+	    "beats.  When the campaign's evaluator has a reference curve for the\n"
+	    "descriptor (expapprox: the minimax polynomial's digits at each operation\n"
+	    "count), it is shown next to the front with the difference.",
+	    opts_front, 0, 0 } },
 	{ NULL, NULL, 0, NULL, NULL, { 0 } },
 };
 
@@ -909,7 +925,7 @@ int cmd_archive(int argc, char **argv)
 			sub = s;
 	if (!sub)
 		return fail(EXIT_USAGE, "unknown subcommand '%s' (expected list, top, show, lineage,"
-		            " diff, cells, stats or export; see 'disco archive --help')", argv[1]);
+		            " diff, cells, stats, export or front; see 'disco archive --help')", argv[1]);
 	c.spec = &sub->spec;
 	int rc = cli_parse(c.spec, argc - 1, argv + 1, &c.args);
 	if (rc >= 0)
@@ -956,4 +972,93 @@ int cmd_archive(int argc, char **argv)
 	fflush(stdout);
 	arc_close(&c.a);
 	return rc;
+}
+
+/* --- front ------------------------------------------------------------------------------- */
+
+/* The reference curve of the campaign's built-in evaluator for dim, or NULL. */
+static const struct ev_reference *front_reference(struct ctx *c, const char *dim)
+{
+	char *cfg = NULL;
+	uint64_t seed;
+	const struct ev_reference *ref = NULL;
+	if (arc_campaign_get(c->a, &cfg, &seed) != ARC_OK)
+		return NULL;
+	cJSON *j = cJSON_Parse(cfg);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "evaluator");
+	const struct ev_evaluator *ev = cJSON_IsString(e) ? ev_find(e->valuestring) : NULL;
+	if (ev && ev->version >= 2 && ev->reference && !strcmp(ev->reference->dim, dim))
+		ref = ev->reference;
+	cJSON_Delete(j);
+	free(cfg);
+	return ref;
+}
+
+static int do_front(struct ctx *c)
+{
+	struct arc_dim dims[ARC_MAX_DIMS];
+	int nd = 0, k = 0;
+	const char *want = opt(c, "dim");
+	if (arc_get_dims(c->a, dims, ARC_MAX_DIMS, &nd))
+		return fail(EXIT_BAD, "%s", arc_errmsg(c->a));
+	if (!nd)
+		return fail(EXIT_BAD, "%s: the archive has no descriptor dimensions", c->db_path);
+	if (want) {
+		while (k < nd && strcmp(dims[k].name, want))
+			k++;
+		if (k == nd) {
+			char list[256] = "";
+			size_t L = 0;
+			for (int i = 0; i < nd && L < sizeof list - 40; i++)
+				L += (size_t)snprintf(list + L, sizeof list - L, "%s%s", i ? ", " : "", dims[i].name);
+			return fail(EXIT_USAGE, "front: --dim '%s' is not a dimension of this archive (it has: %s)",
+			            want, list);
+		}
+	}
+	struct arc_front_row *rows;
+	int n;
+	if (arc_front(c->a, k, &rows, &n))
+		return fail(EXIT_BAD, "%s", arc_errmsg(c->a));
+	const struct ev_reference *ref = front_reference(c, dims[k].name);
+	cJSON *j = NULL, *arr = NULL;
+	if (c->json) {
+		j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "dim", dims[k].name);
+		if (ref)
+			cJSON_AddStringToObject(j, "reference", ref->label);
+		arr = cJSON_AddArrayToObject(j, "front");
+	} else {
+		printf("%-8s %-12s %-9s %-9s%s\n", dims[k].name, "best score", "program", "programs",
+		       ref ? "  reference (diff)" : "");
+	}
+	for (int i = 0; i < n; i++) {
+		double rv = NAN;
+		for (int q = 0; ref && q < ref->n; q++)
+			if (ref->value[q] == rows[i].value)
+				rv = ref->score[q];
+		if (c->json) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "value", rows[i].value);
+			cJSON_AddItemToObject(o, "score", num_or_null(rows[i].score));
+			cJSON_AddNumberToObject(o, "program_id", (double)rows[i].program_id);
+			cJSON_AddNumberToObject(o, "programs", (double)rows[i].programs);
+			cJSON_AddBoolToObject(o, "on_front", !rows[i].dominated);
+			if (ref)
+				cJSON_AddItemToObject(o, "reference", num_or_null(rv));
+			cJSON_AddItemToArray(arr, o);
+		} else {
+			printf("%-8g %-11.6g%c #%-8lld %-9lld", rows[i].value, rows[i].score,
+			       rows[i].dominated ? ' ' : '*', (long long)rows[i].program_id,
+			       (long long)rows[i].programs);
+			if (isfinite(rv))
+				printf("  %.2f (%+.2f)", rv, rows[i].score - rv);
+			printf("\n");
+		}
+	}
+	free(rows);
+	if (c->json)
+		return print_json(j);
+	if (ref)
+		printf("reference: %s\n", ref->label);
+	return 0;
 }

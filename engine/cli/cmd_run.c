@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "archive/report/report.h"
+#include "engine/mutate/symbolic.h"
+#include "engine/sym/sym.h"
 #include "engine/cli/cli.h"
 #include "engine/config.h"
 #include "engine/evo.h"
@@ -206,6 +208,15 @@ static int make_params(const char *cmd, const struct campaign *c, const struct e
 	p->budget_evals = c->budget.evaluations;
 	p->budget_wall_s = c->budget.wall_seconds;
 	p->workers = c->workers;
+	p->batch = c->sandbox.batch;
+	{
+		static struct sym_weights w;
+		for (int k = 0; k < SYM_NMUT && k < CFG_MUTATION_KINDS; k++)
+			w.w[k] = c->symbolic.weights[k];
+		struct sym_params sp = { .weights = &w, .fit_every = c->symbolic.fit_every,
+		                         .fit_evals = c->symbolic.fit_evals, .tries = c->symbolic.tries };
+		mut_symbolic_configure(&sp);
+	}
 	p->seed = c->seed;
 	p->hash_tol = c->hash.tolerance;
 	p->remeasure_after = c->hash.remeasure_after;
@@ -221,11 +232,11 @@ static void limits_of(const struct campaign *c, struct sbx_limits *lim)
 }
 
 /* The best seed's train score, as stored in the archive. */
-static double best_baseline(struct arc *a, const struct ev_evaluator *ev, const char **name)
+static double best_baseline(struct arc *a, const struct ev_seed *seeds, const char **name)
 {
 	double best = NAN;
 	*name = NULL;
-	for (const struct ev_seed *s = ev->seeds; s && s->name; s++) {
+	for (const struct ev_seed *s = seeds; s && s->name; s++) {
 		int64_t id;
 		struct arc_eval e;
 		if (arc_find_text_hash(a, fh_text(s->source, strlen(s->source)), &id) != ARC_OK)
@@ -259,7 +270,7 @@ static double heldout(struct sbx *sb, const struct ev_evaluator *ev, const char 
 	return score;
 }
 
-static void summary(struct arc *a, const struct ev_evaluator *ev,
+static void summary(struct arc *a, const struct ev_evaluator *ev, const struct ev_seed *seeds,
                     const struct evo_summary *s, struct sbx *sb, const char *db, int show_src,
                     FILE *log)
 {
@@ -274,6 +285,18 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 	       100 * st.coverage, (long long)st.occupied, st.qd_score);
 	printf("  hash hits: text %.1f%%, functional %.1f%% (duplicates skipped: %lld)\n",
 	       100 * s->text_hit_rate, 100 * s->func_hit_rate, (long long)s->duplicates);
+	struct sym_counters sc;
+	sym_counters_get(&sc);
+	if (sc.proposals) {
+		/* fitting runs are in-process scorings, not candidates */
+		printf("  symbolic: %lld children (%lld mutations tried, %lld invalid, %lld back to the parent), "
+		       "%lld found duplicate by the interpreter before compiling (%.1f%% of attempts never compiled); "
+		       "constant fitting: %lld children, %lld fitting evaluations\n",
+		       (long long)sc.proposals, (long long)sc.tries, (long long)sc.invalid,
+		       (long long)(sc.same_text + sc.same_function), (long long)s->interp_hits,
+		       s->attempts ? 100.0 * (double)(s->interp_hits + s->text_hits) / (double)s->attempts : 0.0,
+		       (long long)sc.fitted, (long long)sc.fit_evals);
+	}
 	int any = 0;
 	for (int i = 1; i < SBX_NSTATUS; i++)
 		if (s->by_status[i]) {
@@ -297,7 +320,7 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 	printf("  memory: engine peak RSS %.1f MiB, fork server peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0,
 	       sbx_server_peak_kb(sb) / 1024.0);
 	const char *bname;
-	double base = best_baseline(a, ev, &bname), hb = NAN, hs = NAN;
+	double base = best_baseline(a, seeds, &bname), hb = NAN, hs = NAN;
 	/* Tuned baselines (disco baseline NAME --tune N --db DB): the fair bar. */
 	struct arc_tuned tb;
 	int has_tuned = arc_tuned_best(a, ev->name, &tb) == ARC_OK;
@@ -314,7 +337,7 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 		} else if (arc_get_program(a, st.best_program_id, &prog) == ARC_OK) {
 			/* Held-out: reported here, never used for selection. */
 			const char *bsrc = NULL;
-			for (const struct ev_seed *sd = ev->seeds; bname && sd->name; sd++)
+			for (const struct ev_seed *sd = seeds; bname && sd->name; sd++)
 				if (!strcmp(sd->name, bname))
 					bsrc = sd->source;
 			hb = heldout(sb, ev, prog.source, st.best_program_id, a);
@@ -363,6 +386,9 @@ static void summary(struct arc *a, const struct ev_evaluator *ev,
 		}
 		cJSON_AddNumberToObject(j, "text_hit_rate", s->text_hit_rate);
 		cJSON_AddNumberToObject(j, "func_hit_rate", s->func_hit_rate);
+		cJSON_AddNumberToObject(j, "interp_hits", (double)s->interp_hits);
+		cJSON_AddNumberToObject(j, "text_hits", (double)s->text_hits);
+		cJSON_AddNumberToObject(j, "fit_evals", (double)sc.fit_evals);
 		cJSON_AddNumberToObject(j, "engine_peak_kb", (double)ru.ru_maxrss);
 		cJSON_AddNumberToObject(j, "engine_cpu_s", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		                                               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
@@ -506,6 +532,8 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	FILE *log = NULL;
 	struct loop *loop = NULL;
 	struct mut_mutator *llm = NULL;
+	struct ev_seed *seedtab = NULL;
+	char **seedir = NULL;
 	const struct ev_evaluator *ev = open_evaluator(cmd, c, w, &lim, err, sizeof err);
 	if (!ev) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
@@ -536,6 +564,18 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	if (make_params(cmd, c, ev, &p))
 		goto out;
 	p.loop = loop;
+	{
+		/* IR seeds when a symbolic mutator will vary them */
+		int use_ir = 0;
+		for (int i = 0; i < p.nmut; i++)
+			use_ir |= p.mut[i] == &mut_symbolic;
+		if (sym_seed_table(ev, c->seeds, use_ir, &seedtab, &seedir, err, sizeof err) < 0) {
+			fprintf(stderr, "disco %s: seeds: %s\n", cmd, err);
+			goto out;
+		}
+		p.seeds = seedtab;
+		p.seed_ir = (const char *const *)seedir;
+	}
 	/* The log is opened before the archive is made, so a bad --log-json
 	 * path leaves nothing behind. */
 	if (a->val[R_LOG] && !(log = fopen(logpath, "w"))) {
@@ -614,7 +654,7 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	}
 	if (sum.end == EVO_BUDGET)
 		arc_campaign_finish(arc);
-	summary(arc, ev, &sum, sb, db_arg, !a->val[R_NOSRC], log);
+	summary(arc, ev, p.seeds, &sum, sb, db_arg, !a->val[R_NOSRC], log);
 	rc = sum.end == EVO_INTERRUPTED ? 130 : 0;
 	if (live.out) {
 		/* after the summary, which records held-out scores */
@@ -624,6 +664,7 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			fprintf(stderr, "report: %s\n", live.out);
 	}
 out:
+	sym_seed_table_free(&seedtab, &seedir);
 	if (log)
 		fclose(log);
 	if (llm && arc)

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "engine/mutate/mutate.h"
+#include "engine/mutate/symbolic.h"
 
 static const struct mut_mutator *const builtins[] = {
 	&mut_literal,
+	&mut_symbolic,
 	NULL,
 };
 

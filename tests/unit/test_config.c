@@ -62,7 +62,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.evaluator.kind, CFG_EV_BUILTIN);
 	assert_string_equal(c.evaluator.text, "optim");
 	assert_int_equal(c.nmutators, 1);
-	assert_string_equal(c.mutators[0].name, "literal");
+	assert_string_equal(c.mutators[0].name, "symbolic");
 	assert_true(c.mutators[0].weight == 1);
 	assert_int_equal(c.ndims, 0);
 	assert_int_equal(c.islands.count, 2);
@@ -241,7 +241,9 @@ static void test_bad_values(void **state)
 static void test_unknown_and_many(void **state)
 {
 	bad("{\"budgett\": {}}", 1, "camp.json: unknown field 'budgett' (did you mean 'budget'?)");
-	bad("{\"seeds\": 3}", 1, "unknown field 'seeds' (did you mean 'seed'?)");
+	bad("{\"sedes\": 3}", 1, "unknown field 'sedes' (did you mean 'seed'?)");
+	bad("{\"seeds\": 3}", 1, "field 'seeds': expected a non-empty array of seed names");
+	bad("{\"seeds\": [\"a b\"]}", 1, "field 'seeds': expected a non-empty array of seed names");
 	bad("{\"Workers\": 3}", 1, "unknown field 'Workers' (did you mean 'workers'?)");
 	bad("{\"budget\": {\"evaluation\": 3}}", 1,
 	    "unknown field 'budget.evaluation' (did you mean 'budget.evaluations'?)");

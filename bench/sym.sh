@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# bench/sym.sh: symbolic search figures (called by bench/run.sh; also alone).
+# Quality: expapprox from the weak taylor2 seed alone (front vs the minimax
+# polynomial at even op counts 4..20), optim from sgd alone (best program
+# vs the momentum, adam and lion baselines on held-out).  Throughput: the
+# in-process symbolic path (bench_sym) and campaign rates.  Budgets are
+# SYM_EXP_EVALS / SYM_OPT_EVALS attempts per run, seeds 1..SYM_RUNS.
+# Writes docs/BENCHMARKS-sym.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp -d "${TMPDIR:-/tmp}/disco-bench-sym.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+RUNS=${SYM_RUNS:-3}
+EXP=${SYM_EXP_EVALS:-20000}
+OPT=${SYM_OPT_EVALS:-2000}
+echo "== symbolic path in-process (bench_sym)"
+build/bench/bench_sym | tee "$out/sym.txt"
+echo "== expapprox from taylor2, $EXP attempts, seeds 1..$RUNS"
+for i in $(seq "$RUNS"); do
+	printf '{"evaluator": "expapprox", "seeds": ["taylor2"], "budget": {"evaluations": %d}, "workers": 2, "seed": %d, "db": "%s"}\n' \
+		"$EXP" "$i" "$out/x$i.db" > "$out/x$i.json"
+	/usr/bin/time -f "%e" -o "$out/x$i.time" ./disco run "$out/x$i.json" --quiet --no-source --log-json "$out/x$i.log" > "$out/x$i.out"
+	./disco archive front --db "$out/x$i.db" --json > "$out/x$i.front"
+	grep "symbolic:" "$out/x$i.out" | sed "s/^/seed $i: /"
+done
+echo "== optim from sgd, $OPT attempts, seeds 1..$RUNS"
+for i in $(seq "$RUNS"); do
+	printf '{"evaluator": "optim", "seeds": ["sgd"], "budget": {"evaluations": %d}, "workers": 2, "seed": %d, "db": "%s"}\n' \
+		"$OPT" "$i" "$out/o$i.db" > "$out/o$i.json"
+	/usr/bin/time -f "%e" -o "$out/o$i.time" ./disco run "$out/o$i.json" --quiet --log-json "$out/o$i.log" > "$out/o$i.out"
+	jq -r 'select(.event=="summary") | "seed '"$i"': best \(.best) heldout \(.best_heldout)"' "$out/o$i.log"
+done
+./disco baseline optim --json > "$out/base.json" 2>/dev/null || true
+get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
+{
+	echo "# Benchmarks: symbolic search"
+	echo
+	echo "Written by bench/sym.sh (called by \`make bench\`) on $(date -u +%Y-%m-%d),"
+	echo "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores."
+	echo
+	echo "## In-process symbolic path (no sandbox)"
+	echo
+	echo "| figure | expapprox | optim |"
+	echo "|---|---|---|"
+	echo "| children made per second (mutate, check, simplify, interpreted probe hash) | $(get "$out/sym.txt" expapprox_children_per_s) | $(get "$out/sym.txt" optim_children_per_s) |"
+	echo "| interpreted probe hashes per second (duplicate rejection before compiling) | $(get "$out/sym.txt" expapprox_interp_probe_hash_per_s) | $(get "$out/sym.txt" optim_interp_probe_hash_per_s) |"
+	echo "| fitting evaluations per second (interpreted full scoring) | $(get "$out/sym.txt" expapprox_fit_evals_per_s) | $(get "$out/sym.txt" optim_fit_evals_per_s) |"
+	echo
+	echo "## expapprox from taylor2 alone ($EXP attempts, 2 workers)"
+	echo
+	echo "Front: best digits (-log10 max rel err) at each even op count; minimax polynomial in brackets."
+	echo
+	printf "| seed | wall s |"; for o in 4 6 8 10 12 14 16 18 20; do printf " %s ops |" $o; done; echo " best |"
+	printf "|---|---|"; for o in 4 6 8 10 12 14 16 18 20; do printf -- "---|"; done; echo "---|"
+	for i in $(seq "$RUNS"); do
+		printf "| %s | %s |" "$i" "$(cat "$out/x$i.time")"
+		for o in 4 6 8 10 12 14 16 18 20; do
+			printf " %s |" "$(jq -r --argjson o $o '[.front[] | select(.value <= $o) | .score] | max // "-" | if type=="number" then (.*100|round/100) else . end' "$out/x$i.front") [$(jq -r --argjson o $o '.front[] | select(.value == $o) | .reference // empty' "$out/x$i.front" | head -1)]"
+		done
+		echo " $(jq -r '[.front[].score] | max | .*100|round/100' "$out/x$i.front") |"
+	done
+	echo
+	echo "Per run (symbolic counters from the run summary):"
+	echo
+	for i in $(seq "$RUNS"); do echo "- seed $i: $(grep 'symbolic:' "$out/x$i.out" | sed 's/^ *//')"; done
+	echo
+	echo "## optim from sgd alone ($OPT attempts, 2 workers)"
+	echo
+	echo "| seed | wall s | best train | best held-out |"
+	echo "|---|---|---|---|"
+	for i in $(seq "$RUNS"); do
+		jq -r --arg t "$(cat "$out/o$i.time")" 'select(.event=="summary") | "| '"$i"' | \($t) | \(.best*1000|round/1000) | \(.best_heldout*1000|round/1000) |"' "$out/o$i.log"
+	done
+	echo
+	echo "Baselines with their default constants (train / held-out):"
+	echo
+	jq -r '.[] | "- \(.seed): \(.train*1000|round/1000) / \(.heldout*1000|round/1000)"' "$out/base.json" 2>/dev/null || true
+} > docs/BENCHMARKS-sym.md
+echo "wrote docs/BENCHMARKS-sym.md"

@@ -1,0 +1,178 @@
+/*
+ * batch.c - many IR candidates in one sandbox child: one translation unit,
+ * one compile, one fork (see sym.h, "batches").
+ *
+ * The unit defines each program's entry under its own static name (f_0,
+ * f_1, ...) and a NULL-terminated table `disco_batch` of their addresses.
+ * A wrapper evaluator (one per built-in evaluator with a symbolic form,
+ * built before main() so that the fork server, forked later, has the same
+ * static data) has that table as its one entry; its run() calls the real
+ * evaluator's run() on each entry in turn and writes, per task,
+ *     K, n_0, ..., n_(K-1), outputs of program 0, ..., of program K-1.
+ * sym_batch_split() checks that header against the job and hands out one
+ * program's slice as an ordinary struct sbx_result, so pl_finish() scores
+ * it exactly as if it had run alone.  Only IR programs are batched: they
+ * are straight-line arithmetic the engine rendered itself and cannot reach
+ * another program's outputs.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/sym/sym.h"
+
+#define MAX_WRAP 8
+
+/* Module state: wrappers of the built-in evaluators, filled before main()
+ * and never changed afterwards. */
+static struct ev_evaluator wrap[MAX_WRAP];
+static const char *const batch_entries[] = { "disco_batch", NULL };
+
+static long batch_run(const struct ev_evaluator *w, void *const *entry, int task, int split,
+                      double *out, size_t cap, char *err, size_t errlen)
+{
+	const struct ev_evaluator *ev = w->data;
+	void *const *tab = entry ? entry[0] : NULL;
+	int k = 0;
+	if (!tab) {
+		snprintf(err, errlen, "batch: no entry table");
+		return -1;
+	}
+	while (k < SYM_BATCH_MAX && tab[k])
+		k++;
+	if ((size_t)k + 1 > cap) {
+		snprintf(err, errlen, "batch: no room for the header");
+		return -1;
+	}
+	out[0] = k;
+	size_t pos = 1 + (size_t)k;
+	for (int i = 0; i < k; i++) {
+		void *e[EV_MAX_ENTRIES] = { tab[i] };
+		long n = ev->run(ev, e, task, split, out + pos, cap - pos, err, errlen);
+		if (n < 0)
+			return -1;
+		out[1 + i] = (double)n;
+		pos += (size_t)n;
+	}
+	return (long)pos;
+}
+
+__attribute__((constructor)) static void build_wrappers(void)
+{
+	int nw = 0;
+	const struct ev_evaluator *ev;
+	for (int i = 0; (ev = ev_builtin(i)) && nw < MAX_WRAP; i++) {
+		if (ev->version < 2 || !ev->ir)
+			continue;
+		wrap[nw] = *ev;
+		wrap[nw].entries = batch_entries;
+		wrap[nw].seeds = NULL;
+		wrap[nw].ir = NULL;
+		wrap[nw].run = batch_run;
+		wrap[nw].data = ev;
+		nw++;
+	}
+}
+
+const struct ev_evaluator *sym_batch_ev(const struct ev_evaluator *ev)
+{
+	for (int i = 0; i < MAX_WRAP && wrap[i].name; i++)
+		if (wrap[i].data == ev)
+			return &wrap[i];
+	return NULL;
+}
+
+int sym_batch_capacity(const struct ev_evaluator *ev, int ntasks)
+{
+	size_t per = (ev->max_outputs ? ev->max_outputs : 4096) + 1;
+	size_t k = (SYM_BATCH_OUT - 1 - (size_t)ntasks) / (per * (size_t)(ntasks > 0 ? ntasks : 1));
+	return k > SYM_BATCH_MAX ? SYM_BATCH_MAX : (int)k;
+}
+
+char *sym_batch_source(const struct sym_prog *const *progs, int k)
+{
+	if (k < 1 || k > SYM_BATCH_MAX)
+		return NULL;
+	const char *entry = progs[0]->spec->ev->entries[0];
+	size_t el = strlen(entry), cap = 4096, n = 0;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	for (int i = 0; i < k; i++) {
+		char *c = sym_render(progs[i]);
+		if (!c || progs[i]->spec != progs[0]->spec) {
+			free(c);
+			free(out);
+			return NULL;
+		}
+		/* "double f(" -> "static double f_7(" */
+		char *at = c;
+		while ((at = strstr(at, entry)) && (at[el] != '(' || (at > c && (at[-1] == '_' ||
+		        (at[-1] >= 'a' && at[-1] <= 'z') || (at[-1] >= 'A' && at[-1] <= 'Z') ||
+		        (at[-1] >= '0' && at[-1] <= '9')))))
+			at += el;
+		if (!at) {
+			free(c);
+			free(out);
+			return NULL;
+		}
+		size_t need = strlen(c) + 64;
+		if (n + need + 64 * (size_t)k > cap) {
+			cap = (n + need + 64 * (size_t)k) * 2;
+			char *no = realloc(out, cap);
+			if (!no) {
+				free(c);
+				free(out);
+				return NULL;
+			}
+			out = no;
+		}
+		n += (size_t)snprintf(out + n, cap - n, "static %.*s%s_%d%s\n", (int)(at - c), c, entry, i,
+		                      at + el);
+		free(c);
+	}
+	n += (size_t)snprintf(out + n, cap - n, "void *const disco_batch[] = {");
+	for (int i = 0; i < k; i++)
+		n += (size_t)snprintf(out + n, cap - n, " (void *)%s_%d,", entry, i);
+	snprintf(out + n, cap - n, " 0 };\n");
+	return out;
+}
+
+int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_result *one)
+{
+	if (k < 1 || i < 0 || i >= k)
+		return -1;
+	memset(one, 0, sizeof *one);
+	one->status = res->status;
+	one->signal = res->signal;
+	memcpy(one->message, res->message, sizeof one->message);
+	one->t_compile_ms = res->t_compile_ms / k;
+	one->t_run_ms = res->t_run_ms / k;
+	one->t_wall_ms = res->t_wall_ms / k;
+	if (res->status != SBX_OK)
+		return 0;
+	for (int t = 0; t < SBX_NTASK; t++) {
+		const double *o = res->out[t];
+		size_t n = res->nout[t];
+		if (!o)
+			continue;
+		if (n < 1 + (size_t)k || o[0] != k)
+			return -1;
+		size_t pos = 1 + (size_t)k;
+		for (int j = 0; j < k; j++) {
+			double c = o[1 + j];
+			if (!(c >= 0) || c > (double)(n - pos) || c != floor(c))
+				return -1;
+			if (j == i) {
+				one->out[t] = o + pos;
+				one->nout[t] = (size_t)c;
+			}
+			pos += (size_t)c;
+		}
+		if (pos != n)
+			return -1;
+	}
+	return 0;
+}

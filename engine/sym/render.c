@@ -1,0 +1,143 @@
+/*
+ * render.c - an IR program into its evaluator's C template.
+ *
+ * Each instruction becomes one statement: "double rN = SPELLING;" for a
+ * temporary, "NAME = SPELLING;" for a fixed register (its C spelling from
+ * the spec, e.g. w[i]).  In EV_IR_UPDATE programs scalar temporaries go to
+ * {scalar}, before the per-parameter loop (they read only scalars, each is
+ * written once, so hoisting keeps the meaning); everything else goes to
+ * {body}, in order.  Constants are written with the shortest %.17g that
+ * reads back exactly, ".0" added to integral values, negative ones in
+ * parentheses, so the spelling of an operand is always a primary
+ * expression and the C text counts exactly sym_cost() operations.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/sym/sym.h"
+
+void sym_fmt_double(double v, char *out, size_t len); /* prog.c */
+
+struct out {
+	char *s;
+	size_t n, cap;
+	int oom;
+};
+
+static void put(struct out *o, const char *t, size_t n)
+{
+	if (o->oom)
+		return;
+	if (o->n + n + 1 > o->cap) {
+		size_t nc = (o->cap ? o->cap * 2 : 1024) + n;
+		char *ns = realloc(o->s, nc);
+		if (!ns) {
+			o->oom = 1;
+			return;
+		}
+		o->s = ns;
+		o->cap = nc;
+	}
+	memcpy(o->s + o->n, t, n);
+	o->n += n;
+	o->s[o->n] = 0;
+}
+
+static void puts_(struct out *o, const char *t)
+{
+	put(o, t, strlen(t));
+}
+
+static void operand(struct out *o, const struct sym_prog *p, int a)
+{
+	char nb[48];
+	if (SYM_IS_K(a)) {
+		double v = p->k[SYM_KIDX(a)];
+		char num[40];
+		sym_fmt_double(v, num, sizeof num);
+		if (!strpbrk(num, ".eEn"))
+			strcat(num, ".0");
+		if (v < 0 || (v == 0 && signbit(v)))
+			snprintf(nb, sizeof nb, "(%s)", num);
+		else
+			snprintf(nb, sizeof nb, "%s", num);
+		puts_(o, nb);
+	} else if (a < p->spec->nfix) {
+		puts_(o, p->spec->cexpr[a]);
+	} else {
+		snprintf(nb, sizeof nb, "r%d", a - p->spec->nfix);
+		puts_(o, nb);
+	}
+}
+
+static void statement(struct out *o, const struct sym_prog *p, const struct sym_instr *in,
+                      const char *indent)
+{
+	const struct sym_spec *s = p->spec;
+	char nb[48];
+	puts_(o, indent);
+	if (in->dst >= s->nfix) {
+		snprintf(nb, sizeof nb, "double r%d = ", in->dst - s->nfix);
+		puts_(o, nb);
+	} else {
+		puts_(o, s->cexpr[in->dst]);
+		puts_(o, " = ");
+	}
+	for (const char *c = sym_ops[in->op].c; *c; c++) {
+		if (c[0] == '%' && (c[1] == 'a' || c[1] == 'b' || c[1] == 'c')) {
+			operand(o, p, in->a[c[1] - 'a']);
+			c++;
+		} else {
+			put(o, c, 1);
+		}
+	}
+	puts_(o, ";\n");
+}
+
+char *sym_render(const struct sym_prog *p)
+{
+	const struct sym_spec *s = p->spec;
+	int type[SYM_MAX_REG];
+	char err[160];
+	if (sym_check(p, type, err, sizeof err))
+		return NULL;
+	struct out o = { 0 };
+	for (const char *t = s->tmpl; *t;) {
+		/* One line of the template at a time. */
+		const char *eol = strchr(t, '\n');
+		size_t n = eol ? (size_t)(eol - t) + 1 : strlen(t);
+		const char *ph = NULL;
+		int which = 0;
+		const char *a = memchr(t, '{', n);
+		if (a && (size_t)(t + n - a) >= 8 && !strncmp(a, "{scalar}", 8)) {
+			ph = a;
+			which = 1;
+		} else if (a && (size_t)(t + n - a) >= 6 && !strncmp(a, "{body}", 6)) {
+			ph = a;
+			which = 2;
+		}
+		if (!ph) {
+			put(&o, t, n);
+		} else {
+			char indent[32];
+			size_t il = (size_t)(ph - t) < sizeof indent - 1 ? (size_t)(ph - t) : sizeof indent - 1;
+			memcpy(indent, t, il);
+			indent[il] = 0;
+			for (int i = 0; i < p->n; i++) {
+				const struct sym_instr *in = &p->ins[i];
+				int hoist = s->shape == EV_IR_UPDATE && in->dst >= s->nfix && !type[in->dst];
+				if ((which == 1) == hoist)
+					statement(&o, p, in, indent);
+			}
+		}
+		t += n;
+	}
+	if (o.oom) {
+		free(o.s);
+		return NULL;
+	}
+	return o.s;
+}
