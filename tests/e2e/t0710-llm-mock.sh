@@ -2,7 +2,7 @@
 # The happy path against a real OpenAI-compatible mock server from the npm
 # registry (@dwmkerr/mock-llm), installed by this script into build/llm-mock
 # and started on 127.0.0.1 only (it stops by itself: `timeout`).  A campaign
-# mixing the LLM with the literal mutator runs end to end: LLM children
+# mixing the LLM with the symbolic and literal mutators runs end to end: LLM children
 # become programs, are deduplicated by the same hashes, spend is visible,
 # and the key stays out of every output.
 . "$(dirname "$0")/../lib.sh"
@@ -70,9 +70,9 @@ check "mock server listens on loopback only" bash -c "! ss -ltn 2>/dev/null | gr
 
 CANARY="sk-mock-canary-$RANDOM$RANDOM"
 cat >"$T/camp.json" <<EOF
-{ "description": "exp on [-1, 1] with an LLM and the literal mutator",
+{ "description": "exp on [-1, 1] with an LLM, the symbolic and the literal mutator",
   "evaluator": "expapprox", "workers": 2, "seed": 5,
-  "mutators": [{"name": "llm", "weight": 1}, {"name": "literal", "weight": 1}],
+  "mutators": [{"name": "llm", "weight": 1}, {"name": "symbolic", "weight": 1}, {"name": "literal", "weight": 1}],
   "budget": {"evaluations": 0, "wall_seconds": 6, "llm_calls": 30},
   "llm": { "in_flight": 4, "diff_weight": 1, "rewrite_weight": 1, "choice": "bandit",
     "models": [{"name": "mock", "base_url": "http://127.0.0.1:$PORT/v1", "model": "mock-coder",
@@ -94,6 +94,7 @@ check "cost from the configured prices" test "$(q "SELECT count(*) FROM llm_call
 check "LLM children became programs" test "$(q "SELECT count(*) FROM programs WHERE mutator='llm'")" -ge 5
 check "an LLM child improved the grid" test "$(q "SELECT count(*) FROM attempts WHERE mutator='llm' AND outcome IN ('NEW','IMPROVED')")" -ge 1
 check "literal children ran alongside" test "$(q "SELECT count(*) FROM attempts WHERE mutator='literal'")" -ge 10
+check "symbolic children ran alongside" test "$(q "SELECT count(*) FROM attempts WHERE mutator='symbolic'")" -ge 10
 check "repeated LLM answers are deduplicated by the hashes" test "$(q "SELECT count(*) FROM attempts WHERE mutator='llm' AND status='duplicate'")" -ge 1
 check "both edit forms were asked for" test "$(q "SELECT count(DISTINCT substr(message, 1, 18)) FROM llm_calls WHERE message LIKE 'edit applied: %'")" -ge 1
 check "the bandit tried both models" test "$(q "SELECT count(DISTINCT model) FROM llm_calls")" -eq 2
