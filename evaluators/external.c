@@ -14,8 +14,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "evaluators/irjson.h"
 #include "evaluators/external.h"
 #include "evaluators/mono.h"
+#include "evaluators/open.h"
 #include "evaluators/text.h"
 #include "sandbox/sbx.h"
 
@@ -34,6 +36,7 @@ struct ext {
 	struct sbx_cmd *resident;   /* persistent processes: no CPU rlimit */
 	struct ext_info info;
 	struct ev_seed *seeds;  /* owned copies behind info.seeds */
+	struct ev_ir_store *ir; /* owns info.ir */
 	char *dimnames[EV_MAX_DIMS];
 	struct pproc pool[POOL_MAX];
 	int jobs;               /* in flight */
@@ -645,6 +648,12 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		snprintf(msg, len, "answered info with \"summary\" that is not a string");
 		return -1;
 	}
+	/* names are printed on terminals as they are: printable text only */
+	if (!text_is_clean(name) || (sum && !text_is_clean(sum->valuestring))) {
+		snprintf(msg, len, "answered info with a \"%s\" holding control characters or invalid UTF-8",
+		         text_is_clean(name) ? "summary" : "name");
+		return -1;
+	}
 	const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(j, "seeds");
 	int nseeds = cJSON_IsArray(seeds) ? cJSON_GetArraySize(seeds) : 0;
 	if (nseeds < 1 || nseeds > EXT_MAX_SEEDS) {
@@ -659,6 +668,10 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		if (!get_string(s, "name") || !get_string(s, "source")) {
 			snprintf(msg, len, "answered info with seeds[%d] lacking a string \"%s\"", i,
 			         get_string(s, "name") ? "source" : "name");
+			return -1;
+		}
+		if (!text_is_clean(get_string(s, "name"))) {
+			snprintf(msg, len, "answered info with seeds[%d].name holding control characters or invalid UTF-8", i);
 			return -1;
 		}
 	}
@@ -682,6 +695,10 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		if (!dn || !*dn || strlen(dn) >= EV_NAME_MAX) {
 			snprintf(msg, len, "answered info with dims[%d] lacking a \"name\" of 1 to %d characters",
 			         i, EV_NAME_MAX - 1);
+			return -1;
+		}
+		if (!text_is_clean(dn)) {
+			snprintf(msg, len, "answered info with dims[%d].name holding control characters or invalid UTF-8", i);
 			return -1;
 		}
 		if (!cJSON_IsNumber(lo) || !cJSON_IsNumber(hi) || !(lo->valuedouble < hi->valuedouble) ||
@@ -732,6 +749,15 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		x->info.nseeds = i + 1;
 	}
 	x->info.seeds = x->seeds;
+	const cJSON *ir = cJSON_GetObjectItemCaseSensitive(j, "ir");
+	if (ir) {
+		char why[200];
+		x->info.ir = ev_ir_from_json(ir, &x->ir, why, sizeof why);
+		if (!x->info.ir) {
+			snprintf(msg, len, "answered info with a bad \"ir\": %s", why);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -750,6 +776,7 @@ void ext_close(struct ext **xp)
 		}
 	sbx_cmd_free(&x->once);
 	sbx_cmd_free(&x->resident);
+	ev_ir_store_free(&x->ir);
 	for (int i = 0; x->seeds && i < x->info.nseeds; i++) {
 		free((char *)x->seeds[i].name);
 		free((char *)x->seeds[i].source);
@@ -1023,7 +1050,7 @@ const struct ev_evaluator *ev_open_cmd(const char *cmd, const struct sbx_limits 
 	w->ev = (struct ev_evaluator){
 		.version = EV_API_VERSION, .name = in->name, .summary = in->summary, .seeds = in->seeds,
 		.nstages = 1, .ndims = in->ndims, .noisy = in->noisy, .score = ext_score_marker,
-		.stages = { { "external", 0 } },
+		.stages = { { "external", 0 } }, .ir = in->ir,
 	};
 	memcpy(w->ev.dims, in->dims, sizeof w->ev.dims);
 	return &w->ev;
