@@ -728,6 +728,10 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd, pid_t engine)
 {
 	wipe_strings(engine);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* A candidate's own process (serve()) outlives its parent by a moment:
+	 * orphans come back here to be reaped (waitpid(-1) below), not to
+	 * whatever init the machine runs. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	prctl(PR_SET_NAME, "disco-forksrv");
 	signal(SIGINT, SIG_IGN); /* the engine decides what Ctrl-C means */
 	signal(SIGPIPE, SIG_IGN);
