@@ -976,22 +976,27 @@ int cmd_archive(int argc, char **argv)
 
 /* --- front ------------------------------------------------------------------------------- */
 
-/* The reference curve of the campaign's built-in evaluator for dim, or NULL. */
-static const struct ev_reference *front_reference(struct ctx *c, const char *dim)
+const struct ev_evaluator *cli_campaign_builtin(struct arc *a)
 {
 	char *cfg = NULL;
 	uint64_t seed;
-	const struct ev_reference *ref = NULL;
-	if (arc_campaign_get(c->a, &cfg, &seed) != ARC_OK)
+	if (arc_campaign_get(a, &cfg, &seed) != ARC_OK)
 		return NULL;
 	cJSON *j = cJSON_Parse(cfg);
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "evaluator");
 	const struct ev_evaluator *ev = cJSON_IsString(e) ? ev_find(e->valuestring) : NULL;
-	if (ev && ev->version >= 2 && ev->reference && !strcmp(ev->reference->dim, dim))
-		ref = ev->reference;
 	cJSON_Delete(j);
 	free(cfg);
-	return ref;
+	return ev;
+}
+
+/* The reference curve of the campaign's built-in evaluator for dim, or NULL. */
+static const struct ev_reference *front_reference(struct ctx *c, const char *dim)
+{
+	const struct ev_evaluator *ev = cli_campaign_builtin(c->a);
+	if (ev && ev->version >= 2 && ev->reference && !strcmp(ev->reference->dim, dim))
+		return ev->reference;
+	return NULL;
 }
 
 static int do_front(struct ctx *c)
