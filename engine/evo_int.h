@@ -50,6 +50,7 @@ struct flight {
 	size_t len;
 	char *ir;             /* IR text of the child, or NULL */
 	char *info;           /* the mutator's JSON note, or NULL */
+	int64_t tag;          /* the mutator's handle for the child (mut_child.tag), 0 none */
 	int island;
 	int64_t seq, parent;
 	int ninsp;
@@ -71,6 +72,8 @@ struct flight {
 	struct arc_program insp_prog[ARC_MAX_INSPIRATIONS];
 	struct mut_prog insp_view[ARC_MAX_INSPIRATIONS];
 	int ninsp_prog;
+	char *pmetrics;       /* the parent's metrics (JSON), or NULL */
+	char *failures;       /* recent failures of the parent's children, or NULL */
 };
 
 struct evo {

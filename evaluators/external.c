@@ -17,6 +17,7 @@
 
 #include "evaluators/irjson.h"
 #include "evaluators/external.h"
+#include "evaluators/open.h"
 #include "evaluators/text.h"
 #include "sandbox/sbx.h"
 
@@ -654,6 +655,12 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		snprintf(msg, len, "answered info with \"summary\" that is not a string");
 		return -1;
 	}
+	/* names are printed on terminals as they are: printable text only */
+	if (!text_is_clean(name) || (sum && !text_is_clean(sum->valuestring))) {
+		snprintf(msg, len, "answered info with a \"%s\" holding control characters or invalid UTF-8",
+		         text_is_clean(name) ? "summary" : "name");
+		return -1;
+	}
 	const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(j, "seeds");
 	int nseeds = cJSON_IsArray(seeds) ? cJSON_GetArraySize(seeds) : 0;
 	if (nseeds < 1 || nseeds > EXT_MAX_SEEDS) {
@@ -668,6 +675,10 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		if (!get_string(s, "name") || !get_string(s, "source")) {
 			snprintf(msg, len, "answered info with seeds[%d] lacking a string \"%s\"", i,
 			         get_string(s, "name") ? "source" : "name");
+			return -1;
+		}
+		if (!text_is_clean(get_string(s, "name"))) {
+			snprintf(msg, len, "answered info with seeds[%d].name holding control characters or invalid UTF-8", i);
 			return -1;
 		}
 	}
@@ -691,6 +702,10 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		if (!dn || !*dn || strlen(dn) >= EV_NAME_MAX) {
 			snprintf(msg, len, "answered info with dims[%d] lacking a \"name\" of 1 to %d characters",
 			         i, EV_NAME_MAX - 1);
+			return -1;
+		}
+		if (!text_is_clean(dn)) {
+			snprintf(msg, len, "answered info with dims[%d].name holding control characters or invalid UTF-8", i);
 			return -1;
 		}
 		if (!cJSON_IsNumber(lo) || !cJSON_IsNumber(hi) || !(lo->valuedouble < hi->valuedouble) ||

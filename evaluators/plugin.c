@@ -168,6 +168,19 @@ static int from_info(struct plugin *pl, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* Names end up on terminals and in JSON: printable text only. */
+	const char *bad = !text_is_clean(ev->name) ? "name" : !text_is_clean(ev->summary) ? "summary" : NULL;
+	for (int i = 0; !bad && i < ev->nstages; i++)
+		bad = text_is_clean(ev->stages[i].name) ? NULL : "stages[].name";
+	for (int i = 0; !bad && i < ev->ndims; i++)
+		bad = text_is_clean(ev->dims[i].name) ? NULL : "dims[].name";
+	for (int i = 0; !bad && i < nse; i++)
+		bad = text_is_clean(pl->seeds[i].name) ? NULL : "seeds[].name";
+	if (bad) {
+		snprintf(err, errlen, "evaluator plug-in %s: disco_evaluator.%s contains a control character or invalid UTF-8 (names are printed as they are)",
+		         pl->path, bad);
+		return -1;
+	}
 	pl->has_describe = cJSON_IsTrue(cJSON_GetObjectItem(j, "describe"));
 	const cJSON *ir = cJSON_GetObjectItem(j, "ir");
 	if (ir) {
@@ -240,11 +253,6 @@ fail:
 
 void plugin_free(const struct ev_evaluator **evp)
 {
-	if (evp && *evp && ext_of(*evp)) {
-		ext_evaluator_free(*evp);
-		*evp = NULL;
-		return;
-	}
 	if (!evp || !*evp || (*evp)->score != plugin_score) {
 		if (evp) *evp = NULL;
 		return;
@@ -263,14 +271,3 @@ void plugin_free(const struct ev_evaluator **evp)
 	*evp = NULL;
 }
 
-const struct ev_evaluator *ev_open(const char *spec, const struct sbx_limits *lim, char *err,
-                                   size_t errlen)
-{
-	size_t n = strlen(spec);
-	if (n > 2 && !strcmp(spec + n - 2, ".c"))
-		return plugin_load(spec, lim, err, errlen);
-	const struct ev_evaluator *ev = ev_find(spec);
-	if (!ev)
-		snprintf(err, errlen, "unknown evaluator '%s'; see 'disco evaluators' (or give a plug-in file ending in .c)", spec);
-	return ev;
-}

@@ -77,8 +77,8 @@ int sbx_prescan(const char *src, size_t len, const struct ev_evaluator *ev,
  * bypass the symbol whitelist (sandbox/ppscan.c lists them: inline asm,
  * attributes such as section, computed goto, function pointers, ...).
  * With allow non-zero nothing is refused.  Returns 0, or -1 with a
- * message naming the line; *cand_off (may be NULL) is the offset of the
- * candidate's first token (len when there is none).  Called by the sandbox
+ * message naming the line; *cand_off (may be NULL) is the offset where the
+ * candidate's text starts, just after the marker (len when there is none).  Called by the sandbox
  * child; pure, so unit tests call it too. */
 int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *msg,
                size_t msglen);
