@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "archive/query.h"
 #include "archive/report/report.h"
 #include "engine/mutate/symbolic.h"
 #include "engine/sym/sym.h"
@@ -330,6 +331,14 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 	/* Tuned baselines (disco baseline NAME --tune N --db DB): the fair bar. */
 	struct arc_tuned tb;
 	int has_tuned = arc_tuned_best(a, ev->name, &tb) == ARC_OK;
+	/* The best program is `disco archive top`'s first row (ties: lower id
+	 * first), whether or not a shorter tie holds its cell. */
+	struct arc_prog_list top1 = { 0 };
+	if (arc_q_top(a, -1, 1, &top1) == ARC_OK && top1.n == 1 && isfinite(top1.row[0].score)) {
+		st.best_program_id = top1.row[0].id;
+		st.best_score = top1.row[0].score;
+	}
+	arc_prog_list_clear(&top1);
 	if (st.best_program_id) {
 		struct arc_program prog;
 		printf("  best program #%lld: score %.6g", (long long)st.best_program_id, st.best_score);
