@@ -776,6 +776,26 @@ static int do_stats(struct ctx *c)
 		txt_table_free(&t);
 	}
 	free(isl);
+	/* LLM spend per model (the choice among models is in llm_calls.model). */
+	struct arc_llm_row *lr = NULL;
+	size_t nlr = 0;
+	if (st.llm_calls && c->island < 0 && arc_q_llm(c->a, &lr, &nlr) == ARC_OK && nlr) {
+		txt_table_init(&t, 7, "lrrrrrr", "model", "calls", "failed", "tokens in", "tokens out",
+		               "cost (USD)", "mean latency");
+		for (size_t i = 0; i < nlr; i++) {
+			txt_table_add(&t, "%s", lr[i].model);
+			txt_table_add(&t, "%lld", (long long)lr[i].calls);
+			txt_table_add(&t, "%lld", (long long)lr[i].failed);
+			txt_table_add(&t, "%lld", (long long)lr[i].tokens_in);
+			txt_table_add(&t, "%lld", (long long)lr[i].tokens_out);
+			txt_table_add(&t, "%.4f", lr[i].cost);
+			txt_table_add(&t, "%.0f ms", lr[i].latency_ms);
+		}
+		putchar('\n');
+		txt_table_print(&t, stdout);
+		txt_table_free(&t);
+	}
+	free(lr);
 	return 0;
 }
 
