@@ -172,7 +172,7 @@ int arc_q_dims(struct arc *a, struct arc_dim *dims, int *n)
 
 /* The program's best train score. */
 #define BEST_SCORE_SQL(p) \
-	"(SELECT max(e.score) FROM evaluations e WHERE e.program_id=" p " AND e.split=0)"
+	"(SELECT max(e.score) FROM evaluations e INDEXED BY evaluations_program WHERE e.program_id=" p " AND e.split=0)"
 
 /* --- list and top --------------------------------------------------------------------- */
 
@@ -217,7 +217,7 @@ static int fill_rows(struct arc *a, sqlite3_stmt *s, struct arc_prog_list *out,
 	", p.source_len,"                                                                   \
 	" (SELECT a.outcome FROM attempts a WHERE a.program_id=p.id ORDER BY a.seq LIMIT 1),"  \
 	" p.created,"                                                                      \
-	" (SELECT max(e.score) FROM evaluations e WHERE e.program_id=p.id AND e.split=1)"
+	" (SELECT max(e.score) FROM evaluations e INDEXED BY evaluations_program WHERE e.program_id=p.id AND e.split=1)"
 
 int arc_q_list(struct arc *a, int island, long limit, struct arc_prog_list *out)
 {
@@ -533,6 +533,8 @@ int arc_q_lineage(struct arc *a, int64_t id, struct arc_step **steps, size_t *n)
 		if (st == SQLITE_DONE) {
 			if (*n == 0) {
 				sqlite3_finalize(s);
+				free(*steps);
+				*steps = NULL;
 				arc_seterr(a, "%s: no program %lld in this archive", arc_path(a),
 				           (long long)id);
 				return ARC_NOTFOUND;
@@ -735,7 +737,9 @@ void arc_campaign_info_clear(struct arc_campaign_info *ci)
 	if (!ci)
 		return;
 	free(ci->config);
+	free(ci->identity);
 	ci->config = NULL;
+	ci->identity = NULL;
 }
 
 int arc_q_campaign(struct arc *a, struct arc_campaign_info *ci)
@@ -766,7 +770,9 @@ int arc_q_campaign(struct arc *a, struct arc_campaign_info *ci)
 	if (prep(a, "SELECT coalesce((SELECT created FROM attempts ORDER BY seq LIMIT 1),0),"
 	         " coalesce((SELECT created FROM attempts ORDER BY seq DESC LIMIT 1),0),"
 	         " (SELECT count(*) FROM events WHERE kind='resume'),"
-	         " (SELECT count(*) FROM events WHERE kind='migration')", &s,
+	         " (SELECT count(*) FROM events WHERE kind='migration'"
+	         "  AND json_extract(detail, '$.migrants') IS NOT NULL),"
+	         " (SELECT detail FROM events WHERE kind='evaluator' ORDER BY id DESC LIMIT 1)", &s,
 	         "reading the campaign's times"))
 		goto fail;
 	rc = sqlite3_step(s);
@@ -775,10 +781,15 @@ int arc_q_campaign(struct arc *a, struct arc_campaign_info *ci)
 		ci->last_attempt = sqlite3_column_double(s, 1);
 		ci->events_resume = sqlite3_column_int64(s, 2);
 		ci->events_migration = sqlite3_column_int64(s, 3);
+		ci->identity = col_str(s, 4);
 		rc = SQLITE_DONE;
 	}
 	if (done(a, s, rc, "reading the campaign's times"))
 		goto fail;
+	if (!ci->identity && !(ci->identity = arc_utf8("", 0))) {
+		oom(a);
+		goto fail;
+	}
 	return ARC_OK;
 fail:
 	arc_campaign_info_clear(ci);

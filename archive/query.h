@@ -168,7 +168,10 @@ struct arc_campaign_info {
 	uint64_t seed;
 	double started, finished;    /* finished 0: running or killed */
 	double first_attempt, last_attempt; /* created of min/max seq; 0 if none */
-	int64_t events_resume, events_migration;
+	char *identity;              /* the evaluator's identity (JSON of the last
+	                              * "evaluator" event), "" when none */
+	int64_t events_resume, events_migration; /* migration: between islands
+	                                          * (not the schema's) */
 };
 int arc_q_campaign(struct arc *a, struct arc_campaign_info *ci);
 void arc_campaign_info_clear(struct arc_campaign_info *ci);

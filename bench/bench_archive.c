@@ -9,6 +9,10 @@
  *   archive_top_ms N          `disco archive top` (open read-only, check,
  *                             query, print) on an archive of 1,000,000
  *                             attempts (median of 7 runs)
+ *   report_ms N               `disco report` of that archive: open
+ *                             read-only, every query, the HTML page written
+ *                             and renamed into place (median of 3 runs)
+ *   report_kb N               the size of that page
  * BENCH_ARCHIVE_ATTEMPTS overrides the 1,000,000.  Scratch files live in a
  * temporary directory that is removed at the end.
  */
@@ -19,7 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "archive/arc.h"
+#include "archive/report/report.h"
+#include "engine/cli/cli.h"
 #include "tests/tools/arc_gen.h"
 #include "evaluators/mono.h"
 
@@ -102,6 +110,21 @@ int main(void)
 	close(null);
 	close(out);
 	printf("archive_top_ms %.2f\n", median(runs, 7));
+	fflush(stdout);
+
+	char html[700], err[1024];
+	struct stat sb;
+	snprintf(html, sizeof html, "%s/report.html", dir);
+	for (int i = 0; i < 3; i++) {
+		double t0 = mono_ms();
+		if (rpt_write_file(path, html, err, sizeof err)) {
+			fprintf(stderr, "bench_archive: report: %s\n", err);
+			return 1;
+		}
+		runs[i] = mono_ms() - t0;
+	}
+	printf("report_ms %.0f\n", median(runs, 3));
+	printf("report_kb %.0f\n", stat(html, &sb) == 0 ? (double)sb.st_size / 1024 : -1.0);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : 1;
 }

@@ -64,6 +64,9 @@ q_base=$(cut -d' ' -f2 "$out/quality.txt" | median | xargs printf '%.3f')
 q_hbest=$(cut -d' ' -f3 "$out/quality.txt" | median | xargs printf '%.3f')
 q_hbase=$(cut -d' ' -f4 "$out/quality.txt" | median | xargs printf '%.3f')
 
+echo "== LLM mutator (tests/llm/bench.sh, loopback fault server)"
+RUNS=$RUNS tests/llm/bench.sh "$out/llm.md"
+
 echo "== baselines"
 ./disco baseline expapprox | tee "$out/base_exp.txt"
 ./disco baseline optim | tee "$out/base_opt.txt"
@@ -131,6 +134,10 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	echo "|---|---|---|"
 	echo "| attempt records inserted per second (batched) | $(get "$out/arc.txt" archive_inserts_per_s) | >= 20,000 |"
 	echo "| \`disco archive top\` on 1,000,000 attempts | $(get "$out/arc.txt" archive_top_ms) ms | < 100 ms |"
+	echo "| \`disco report\` on 1,000,000 attempts: time to write the page | $(get "$out/arc.txt" report_ms) ms | a few seconds |"
+	echo "| \`disco report\` on 1,000,000 attempts: size of the page | $(get "$out/arc.txt" report_kb) KiB | a few MB |"
+	echo
+	cat "$out/llm.md"
 	echo
 	echo "## Baselines (the bar discovered programs have to beat)"
 	echo
@@ -140,5 +147,8 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	cat "$out/base_opt.txt"
 	echo '```'
 	if [ -f docs/BENCHMARKS-long.md ]; then echo; cat docs/BENCHMARKS-long.md; fi
+	echo
+	echo "Symbolic search (quality from weak seeds, batching, the interpreter): docs/BENCHMARKS-sym.md (bench/sym.sh)."
 } > docs/BENCHMARKS.md
 echo "== written to docs/BENCHMARKS.md"
+bench/sym.sh

@@ -15,7 +15,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "evaluators/irjson.h"
 #include "evaluators/external.h"
+#include "evaluators/open.h"
 #include "evaluators/text.h"
 #include "sandbox/sbx.h"
 
@@ -34,6 +36,7 @@ struct ext {
 	struct sbx_cmd *resident;   /* persistent processes: no CPU rlimit */
 	struct ext_info info;
 	struct ev_seed *seeds;  /* owned copies behind info.seeds */
+	struct ev_ir_store *ir; /* owns info.ir */
 	char *dimnames[EV_MAX_DIMS];
 	struct pproc pool[POOL_MAX];
 	int jobs;               /* in flight */
@@ -753,6 +756,15 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		x->info.nseeds = i + 1;
 	}
 	x->info.seeds = x->seeds;
+	const cJSON *ir = cJSON_GetObjectItemCaseSensitive(j, "ir");
+	if (ir) {
+		char why[200];
+		x->info.ir = ev_ir_from_json(ir, &x->ir, why, sizeof why);
+		if (!x->info.ir) {
+			snprintf(msg, len, "answered info with a bad \"ir\": %s", why);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -771,6 +783,7 @@ void ext_close(struct ext **xp)
 		}
 	sbx_cmd_free(&x->once);
 	sbx_cmd_free(&x->resident);
+	ev_ir_store_free(&x->ir);
 	for (int i = 0; x->seeds && i < x->info.nseeds; i++) {
 		free((char *)x->seeds[i].name);
 		free((char *)x->seeds[i].source);
@@ -1044,7 +1057,7 @@ const struct ev_evaluator *ev_open_cmd(const char *cmd, const struct sbx_limits 
 	w->ev = (struct ev_evaluator){
 		.version = EV_API_VERSION, .name = in->name, .summary = in->summary, .seeds = in->seeds,
 		.nstages = 1, .ndims = in->ndims, .noisy = in->noisy, .score = ext_score_marker,
-		.stages = { { "external", 0 } },
+		.stages = { { "external", 0 } }, .ir = in->ir,
 	};
 	memcpy(w->ev.dims, in->dims, sizeof w->ev.dims);
 	return &w->ev;

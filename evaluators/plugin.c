@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evaluators/irjson.h"
 #include "evaluators/plugin.h"
 #include "evaluators/text.h"
 
@@ -18,6 +19,7 @@ struct plugin {
 	struct ev_symbol *symbols;
 	struct ev_seed *seeds;
 	int has_describe;
+	struct ev_ir_store *ir; /* the symbolic form, when the plug-in declares one */
 };
 
 static int plugin_score(const struct ev_evaluator *ev, int task, int split, const double *out,
@@ -180,6 +182,15 @@ static int from_info(struct plugin *pl, char *err, size_t errlen)
 		return -1;
 	}
 	pl->has_describe = cJSON_IsTrue(cJSON_GetObjectItem(j, "describe"));
+	const cJSON *ir = cJSON_GetObjectItem(j, "ir");
+	if (ir) {
+		char why[200];
+		ev->ir = ev_ir_from_json(ir, &pl->ir, why, sizeof why);
+		if (!ev->ir) {
+			snprintf(err, errlen, "evaluator plug-in %s: disco_evaluator.ir: %s", pl->path, why);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -242,11 +253,6 @@ fail:
 
 void plugin_free(const struct ev_evaluator **evp)
 {
-	if (evp && *evp && ext_of(*evp)) {
-		ext_evaluator_free(*evp);
-		*evp = NULL;
-		return;
-	}
 	if (!evp || !*evp || (*evp)->score != plugin_score) {
 		if (evp) *evp = NULL;
 		return;
@@ -258,20 +264,10 @@ void plugin_free(const struct ev_evaluator **evp)
 	free(pl->entries);
 	free(pl->symbols);
 	free(pl->seeds);
+	ev_ir_store_free(&pl->ir);
 	free(pl->path);
 	free(pl->source);
 	free(pl);
 	*evp = NULL;
 }
 
-const struct ev_evaluator *ev_open(const char *spec, const struct sbx_limits *lim, char *err,
-                                   size_t errlen)
-{
-	size_t n = strlen(spec);
-	if (n > 2 && !strcmp(spec + n - 2, ".c"))
-		return plugin_load(spec, lim, err, errlen);
-	const struct ev_evaluator *ev = ev_find(spec);
-	if (!ev)
-		snprintf(err, errlen, "unknown evaluator '%s'; see 'disco evaluators' (or give a plug-in file ending in .c)", spec);
-	return ev;
-}

@@ -70,9 +70,17 @@ void rpt_line_plot(struct rpt_out *o, const char *title, const char *ylabel,
 
 void rpt_stacked(struct rpt_out *o, const char *title, const int64_t *end_seq, int nb,
                  int nser, const int64_t *count, const char *const *names,
-                 const char *const *colors)
+                 const char *const *colors, int percent)
 {
 	int pw = W - ML - MR, ph = H - MT - MB;
+	int64_t top = 1; /* absolute bars: the tallest bar's total */
+	for (int b = 0; b < nb; b++) {
+		int64_t tot = 0;
+		for (int k = 0; k < nser; k++)
+			tot += count[(size_t)b * (size_t)nser + (size_t)k];
+		if (tot > top)
+			top = tot;
+	}
 	rpt_fmt(o, "<figure class=\"plot\"><figcaption>");
 	rpt_esc(o, title);
 	rpt_fmt(o, "</figcaption><svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">", W, H, W, H);
@@ -84,12 +92,13 @@ void rpt_stacked(struct rpt_out *o, const char *title, const int64_t *end_seq, i
 			tot += count[(size_t)b * (size_t)nser + (size_t)k];
 		if (!tot)
 			continue;
+		double scale = percent ? (double)tot : (double)top;
 		double y = MT + ph;
 		for (int k = 0; k < nser; k++) {
 			int64_t c = count[(size_t)b * (size_t)nser + (size_t)k];
 			if (!c)
 				continue;
-			double h = (double)ph * (double)c / (double)tot;
+			double h = (double)ph * (double)c / scale;
 			y -= h;
 			rpt_fmt(o, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">",
 			        ML + bw * b, y, bw + 0.3, h, colors[k]);
@@ -101,7 +110,11 @@ void rpt_stacked(struct rpt_out *o, const char *title, const int64_t *end_seq, i
 	}
 	for (int k = 0; k <= 2; k++) {
 		double py = MT + ph - (double)ph * k / 2;
-		rpt_fmt(o, "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>", ML - 4, py + 4, 50 * k);
+		if (percent)
+			rpt_fmt(o, "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>", ML - 4, py + 4, 50 * k);
+		else
+			rpt_fmt(o, "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>", ML - 4, py + 4,
+			        (double)top * k / 2);
 	}
 	rpt_fmt(o, "<text class=\"tick\" x=\"%d\" y=\"%d\">0</text>", ML, H - 10);
 	rpt_fmt(o, "<text class=\"tick\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%lld</text>", ML + pw, H - 10,

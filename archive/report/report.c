@@ -32,8 +32,10 @@ struct ctx {
 	struct arc_stats st;
 	struct arc_dim dims[ARC_MAX_DIMS];
 	int ndims, islands;
-	int64_t *embed; /* programs the panel must hold */
+	int64_t *embed; /* programs the panel must hold, in order */
 	size_t nembed, cap;
+	int64_t *hset;  /* the same ids, as a set */
+	size_t hcap;
 	size_t src_bytes;
 	char err[512];
 };
@@ -54,14 +56,33 @@ static int fail(struct ctx *c)
 	return -1;
 }
 
-/* Remembers a program for the panel (once). */
+/* Remembers a program for the panel, once, in the order first asked for
+ * (which is also the order the source budget is spent in); the set is an
+ * open-addressing table of ids. */
 static void want(struct ctx *c, int64_t id)
 {
 	if (id <= 0)
 		return;
-	for (size_t i = 0; i < c->nembed; i++)
-		if (c->embed[i] == id)
+	if ((c->nembed + 1) * 2 > c->hcap) {
+		size_t nc = c->hcap ? c->hcap * 2 : 1024;
+		int64_t *nh = calloc(nc, sizeof *nh);
+		if (!nh)
 			return;
+		for (size_t i = 0; i < c->nembed; i++) {
+			size_t j = (size_t)c->embed[i] * 0x9e3779b97f4a7c15ull % nc;
+			while (nh[j])
+				j = (j + 1) % nc;
+			nh[j] = c->embed[i];
+		}
+		free(c->hset);
+		c->hset = nh;
+		c->hcap = nc;
+	}
+	size_t j = (size_t)id * 0x9e3779b97f4a7c15ull % c->hcap;
+	while (c->hset[j] && c->hset[j] != id)
+		j = (j + 1) % c->hcap;
+	if (c->hset[j] == id)
+		return;
 	if (c->nembed == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 256;
 		int64_t *n = realloc(c->embed, nc * sizeof *n);
@@ -70,6 +91,7 @@ static void want(struct ctx *c, int64_t id)
 		c->embed = n;
 		c->cap = nc;
 	}
+	c->hset[j] = id;
 	c->embed[c->nembed++] = id;
 }
 
@@ -144,6 +166,28 @@ static int summary(struct ctx *c, const char *db)
 		char *t = cJSON_PrintUnformatted(ev);
 		kv_text(c, "evaluator", t ? t : "?");
 		free(t);
+	}
+	if (*ci.identity) {
+		/* {"kind":..., "name":..., "hash":...}: shown as key value pairs */
+		cJSON *id = cJSON_Parse(ci.identity);
+		const cJSON *it;
+		rpt_lit(&c->o, "<tr><td>evaluator identity</td><td>");
+		int first = 1;
+		cJSON_ArrayForEach(it, id)
+		{
+			rpt_lit(&c->o, first ? "" : ", ");
+			first = 0;
+			rpt_esc(&c->o, it->string);
+			rpt_lit(&c->o, " ");
+			if (cJSON_IsString(it))
+				rpt_esc(&c->o, it->valuestring);
+			else if (cJSON_IsNumber(it))
+				rpt_num(&c->o, it->valuedouble);
+		}
+		if (!id)
+			rpt_esc(&c->o, ci.identity);
+		cJSON_Delete(id);
+		rpt_lit(&c->o, "</td></tr>\n");
 	}
 	for (size_t i = 0; i < nkv; i++)
 		if (!strncmp(kv[i].key, "evaluator", 9)) {
@@ -233,6 +277,8 @@ static int summary(struct ctx *c, const char *db)
 	if (nkv) {
 		rpt_lit(&c->o, "<table class=\"kv\">");
 		for (size_t i = 0; i < nkv; i++) {
+			if (!strncmp(kv[i].key, "tuned/", 6))
+				continue; /* shown with the baselines */
 			rpt_lit(&c->o, "<tr><td>");
 			rpt_esc(&c->o, kv[i].key);
 			rpt_lit(&c->o, "</td><td>");
@@ -397,11 +443,12 @@ static int curves(struct ctx *c)
 	int nm = s.nmut;
 	int64_t *st = calloc((size_t)nbar * ARC_NSTATUS + 1, sizeof *st);
 	int64_t *mu = calloc((size_t)nbar * (size_t)(nm ? nm : 1) + 1, sizeof *mu);
+	int64_t *mi = calloc((size_t)nbar * (size_t)(nm ? nm : 1) + 1, sizeof *mi);
 	int64_t *end = calloc((size_t)nbar + 1, sizeof *end);
 	const char **mnames = calloc((size_t)nm + 1, sizeof *mnames);
 	const char **mcol = calloc((size_t)nm + 1, sizeof *mcol);
-	if (!st || !mu || !end || !mnames || !mcol) {
-		free(st), free(mu), free(end), free(mnames), free(mcol);
+	if (!st || !mu || !mi || !end || !mnames || !mcol) {
+		free(st), free(mu), free(mi), free(end), free(mnames), free(mcol);
 		arc_series_clear(&s);
 		snprintf(c->err, sizeof c->err, "out of memory");
 		return -1;
@@ -411,8 +458,10 @@ static int curves(struct ctx *c)
 		end[g] = s.end_seq[b];
 		for (int k = 0; k < ARC_NSTATUS; k++)
 			st[(size_t)g * ARC_NSTATUS + (size_t)k] += s.status[(size_t)b * ARC_NSTATUS + (size_t)k];
-		for (int k = 0; k < nm; k++)
+		for (int k = 0; k < nm; k++) {
 			mu[(size_t)g * (size_t)nm + (size_t)k] += s.mut_attempts[(size_t)b * (size_t)nm + (size_t)k];
+			mi[(size_t)g * (size_t)nm + (size_t)k] += s.mut_improved[(size_t)b * (size_t)nm + (size_t)k];
+		}
 	}
 	for (int k = 0; k < nm; k++) {
 		mnames[k] = *s.mut[k] ? s.mut[k] : "(unknown)";
@@ -420,8 +469,9 @@ static int curves(struct ctx *c)
 	}
 	rpt_lit(&c->o, "<section id=\"attempts\"><h2>Where the attempts went</h2><div class=\"plots\">\n");
 	rpt_stacked(&c->o, "attempts by status", end, nbar, ARC_NSTATUS, st,
-	            (const char *const *)arc_status_names, status_color);
-	rpt_stacked(&c->o, "attempts by mutator", end, nbar, nm, mu, mnames, mcol);
+	            (const char *const *)arc_status_names, status_color, 1);
+	rpt_stacked(&c->o, "attempts by mutator", end, nbar, nm, mu, mnames, mcol, 1);
+	rpt_stacked(&c->o, "cells filled or improved, by mutator", end, nbar, nm, mi, mnames, mcol, 0);
 	rpt_lit(&c->o, "</div>\n<h3>Which mutator made the improvements</h3><table><tr><th>mutator</th>"
 	        "<th class=r>attempts</th><th class=r>filled or improved a cell</th>"
 	        "<th class=r>per attempt</th><th class=r>share of improvements</th></tr>\n");
@@ -442,7 +492,7 @@ static int curves(struct ctx *c)
 		        all_imp ? 100.0 * (double)imp / (double)all_imp : 0);
 	}
 	rpt_lit(&c->o, "</table></section>\n");
-	free(st), free(mu), free(end), free(mnames), free(mcol);
+	free(st), free(mu), free(mi), free(end), free(mnames), free(mcol);
 	arc_series_clear(&s);
 	return 0;
 }
@@ -677,9 +727,46 @@ static int top(struct ctx *c)
 	for (size_t i = 0; i < s.n; i++)
 		prog_row(c, &s.row[i], "seed", 1);
 	rpt_lit(&c->o, "</table><p class=\"muted\">Held-out scores exist where they were measured (at the"
-	        " end of <code>disco run</code>: the best program and the best baseline).</p></section>\n");
+	        " end of <code>disco run</code>: the best program and the best baseline).</p>\n");
 	arc_prog_list_clear(&t);
 	arc_prog_list_clear(&s);
+	/* Tuned baselines (disco baseline --tune N --db FILE), in meta. */
+	struct arc_kv *kv;
+	size_t nkv;
+	if (arc_q_meta(c->a, &kv, &nkv))
+		return fail(c);
+	int header = 0;
+	for (size_t i = 0; i < nkv; i++) {
+		if (strncmp(kv[i].key, "tuned/", 6))
+			continue;
+		cJSON *j = cJSON_Parse(kv[i].value);
+		if (!j)
+			continue;
+		if (!header++)
+			rpt_lit(&c->o, "<h3>Baselines, default and tuned</h3><table><tr><th>seed</th>"
+			        "<th class=r>default train</th><th class=r>default held-out</th>"
+			        "<th class=r>tuned train</th><th class=r>tuned held-out</th>"
+			        "<th class=r>tuning evaluations</th></tr>\n");
+		static const char *const k[] = { "default_train", "default_heldout", "train", "heldout" };
+		const cJSON *sd = cJSON_GetObjectItemCaseSensitive(j, "seed");
+		rpt_lit(&c->o, "<tr class=\"base\"><td>");
+		rpt_esc(&c->o, cJSON_IsString(sd) ? sd->valuestring : kv[i].key + 6);
+		rpt_lit(&c->o, "</td>");
+		for (int q = 0; q < 4; q++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, k[q]);
+			rpt_lit(&c->o, "<td class=r>");
+			rpt_num(&c->o, cJSON_IsNumber(v) ? v->valuedouble : NAN);
+			rpt_lit(&c->o, "</td>");
+		}
+		const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "evals");
+		rpt_fmt(&c->o, "<td class=r>%.0f</td></tr>\n", cJSON_IsNumber(ev) ? ev->valuedouble : 0.0);
+		cJSON_Delete(j);
+	}
+	if (header)
+		rpt_lit(&c->o, "</table><p class=\"muted\">From <code>disco baseline NAME --tune N --db FILE</code>:"
+		        " each seed's constants tuned with N evaluations.</p>\n");
+	arc_kv_free(kv, nkv);
+	rpt_lit(&c->o, "</section>\n");
 	return 0;
 }
 
@@ -883,6 +970,7 @@ int rpt_write(struct arc *a, FILE *f, const struct rpt_opts *o, char *err, size_
 out:
 	sqlite3_exec(arc_db(a), "COMMIT", NULL, NULL, NULL);
 	free(c.embed);
+	free(c.hset);
 	if (rc)
 		snprintf(err, errlen, "%s", c.err);
 	else if (ferror(f)) {

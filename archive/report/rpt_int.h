@@ -33,11 +33,12 @@ void rpt_color(double t, char out[8]);
 /* A line plot of y over x (n points; NaN points are skipped). */
 void rpt_line_plot(struct rpt_out *o, const char *title, const char *ylabel,
                    const int64_t *x, const double *y, int n, int percent);
-/* 100%-stacked bars: nb bars of nser series, count[b * nser + k]; names
- * (archive text) and colours per series. */
+/* Stacked bars: nb bars of nser series, count[b * nser + k]; names
+ * (archive text) and colours per series; percent: each bar 100%, else
+ * heights in counts. */
 void rpt_stacked(struct rpt_out *o, const char *title, const int64_t *end_seq, int nb,
                  int nser, const int64_t *count, const char *const *names,
-                 const char *const *colors);
+                 const char *const *colors, int percent);
 
 /* The stylesheet and the script (assets.c). */
 extern const char rpt_css[];

@@ -1,6 +1,7 @@
 /* cmd_run.c - `disco run` and `disco resume`: campaigns from the CLI. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "archive/query.h"
 #include "archive/report/report.h"
 #include "engine/mutate/symbolic.h"
 #include "engine/sym/sym.h"
@@ -17,10 +19,13 @@
 #include "engine/config.h"
 #include "engine/evo.h"
 #include "engine/fhash.h"
+#include "engine/llm/llm.h"
+#include "engine/loop.h"
 #include "engine/pipeline.h"
 #include "engine/evid.h"
 #include "evaluators/external.h"
 #include "evaluators/mono.h"
+#include "evaluators/open.h"
 #include "evaluators/plugin.h"
 #include "evaluators/text.h"
 
@@ -295,6 +300,10 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		       s->attempts ? 100.0 * (double)(s->interp_hits + s->text_hits) / (double)s->attempts : 0.0,
 		       (long long)sc.fitted, (long long)sc.fit_evals);
 	}
+	if (s->batches || s->batch_fallbacks)
+		printf("  batches: %lld sandbox children ran %lld candidates (%.1f each); %lld batches re-run one by one\n",
+		       (long long)s->batches, (long long)s->batched,
+		       s->batches ? (double)s->batched / (double)s->batches : 0.0, (long long)s->batch_fallbacks);
 	int any = 0;
 	for (int i = 1; i < SBX_NSTATUS; i++)
 		if (s->by_status[i]) {
@@ -303,6 +312,16 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		}
 	if (any)
 		printf("\n");
+	if (st.llm_calls) {
+		double ktok = (double)(st.tokens_in + st.tokens_out) / 1000;
+		printf("  llm: %lld calls, tokens in %lld / out %lld, cost $%.4f%s; improvements %lld (%.3g per 1k tokens",
+		       (long long)st.llm_calls, (long long)st.tokens_in, (long long)st.tokens_out, st.llm_cost,
+		       st.llm_usage_unknown ? " (some calls sent no usage: their tokens and cost are unknown)" : "",
+		       (long long)st.llm_improvements, ktok > 0 ? st.llm_improvements / ktok : 0.0);
+		if (st.llm_cost > 0)
+			printf(", %.3g per USD", st.llm_improvements / st.llm_cost);
+		printf(")\n");
+	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("  memory: engine peak RSS %.1f MiB, fork server peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0,
@@ -312,6 +331,14 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 	/* Tuned baselines (disco baseline NAME --tune N --db DB): the fair bar. */
 	struct arc_tuned tb;
 	int has_tuned = arc_tuned_best(a, ev->name, &tb) == ARC_OK;
+	/* The best program is `disco archive top`'s first row (ties: lower id
+	 * first), whether or not a shorter tie holds its cell. */
+	struct arc_prog_list top1 = { 0 };
+	if (arc_q_top(a, -1, 1, &top1) == ARC_OK && top1.n == 1 && isfinite(top1.row[0].score)) {
+		st.best_program_id = top1.row[0].id;
+		st.best_score = top1.row[0].score;
+	}
+	arc_prog_list_clear(&top1);
 	if (st.best_program_id) {
 		struct arc_program prog;
 		printf("  best program #%lld: score %.6g", (long long)st.best_program_id, st.best_score);
@@ -329,7 +356,11 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 				if (!strcmp(sd->name, bname))
 					bsrc = sd->source;
 			hb = heldout(sb, ev, prog.source, st.best_program_id, a);
-			hs = bsrc ? heldout(sb, ev, bsrc, 0, NULL) : NAN;
+			/* recorded too (once per program), so the report shows it */
+			int64_t bid = 0;
+			if (bsrc && arc_find_text_hash(a, fh_text(bsrc, strlen(bsrc)), &bid) != ARC_OK)
+				bid = 0;
+			hs = bsrc ? heldout(sb, ev, bsrc, bid, bid && bid != st.best_program_id ? a : NULL) : NAN;
 			if (isfinite(hb)) {
 				printf("  held-out split: best program %.6g", hb);
 				if (isfinite(hs))
@@ -378,7 +409,13 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		cJSON_AddNumberToObject(j, "interp_hits", (double)s->interp_hits);
 		cJSON_AddNumberToObject(j, "text_hits", (double)s->text_hits);
 		cJSON_AddNumberToObject(j, "fit_evals", (double)sc.fit_evals);
+		cJSON_AddNumberToObject(j, "batches", (double)s->batches);
+		cJSON_AddNumberToObject(j, "batched", (double)s->batched);
+		cJSON_AddNumberToObject(j, "batch_fallbacks", (double)s->batch_fallbacks);
 		cJSON_AddNumberToObject(j, "engine_peak_kb", (double)ru.ru_maxrss);
+		cJSON_AddNumberToObject(j, "engine_cpu_s", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		                                               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+		cJSON_AddNumberToObject(j, "llm_calls", (double)st.llm_calls);
 		cJSON_AddNumberToObject(j, "forksrv_peak_kb", (double)sbx_server_peak_kb(sb));
 		char *txt = cJSON_PrintUnformatted(j);
 		fprintf(log, "%s\n", txt);
@@ -497,10 +534,20 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	}
 	struct sbx_limits lim;
 	limits_of(c, &lim);
+	/* LLM keys leave the environment before anything forks (engine/llm/llm.h). */
+	int use_llm = 0;
+	for (int i = 0; i < c->nmutators; i++)
+		use_llm |= !strcmp(c->mutators[i].name, "llm");
+	struct llm_keys keys = { 0 };
+	if (use_llm && llm_keys_take(&c->llm, &keys, err, sizeof err)) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		return 1;
+	}
 	/* The fork servers start first, while this process is small. */
 	struct sbx *sb = sbx_open(c->workers, &lim, err, sizeof err);
 	if (!sb) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		llm_keys_free(&keys);
 		return 1;
 	}
 	int rc = 1;
@@ -508,10 +555,26 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	FILE *log = NULL;
 	struct ev_seed *seedtab = NULL;
 	char **seedir = NULL;
+	struct loop *loop = NULL;
+	struct mut_mutator *llm = NULL;
 	const struct ev_evaluator *ev = open_evaluator(cmd, c, w, &lim, err, sizeof err);
 	if (!ev) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		llm_keys_free(&keys);
 		goto out;
+	}
+	if (!(loop = loop_new())) {
+		fprintf(stderr, "disco %s: out of memory\n", cmd);
+		llm_keys_free(&keys);
+		goto out;
+	}
+	if (use_llm) {
+		struct llm_budget b = { c->budget.llm_calls, c->budget.tokens, c->budget.cost_usd };
+		llm = llm_mutator_new(&c->llm, &keys, &b, loop, ev, c->description, err, sizeof err);
+		if (!llm || mut_register(llm)) {
+			fprintf(stderr, "disco %s: %s\n", cmd, llm ? "mutator 'llm' is already registered" : err);
+			goto out;
+		}
 	}
 	struct evid id;
 	evid_of(ev, c->evaluator.kind == CFG_EV_PLUGIN ? c->evaluator.text : NULL, w->dir, &id);
@@ -521,6 +584,8 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		goto out;
 	}
 	struct evo_params p;
+	if (ev_builtin_index(ev) < 0)
+		sym_use_evaluator(ev); /* a plug-in's or command's IR names it */
 	if (make_params(cmd, c, ev, &p))
 		goto out;
 	{
@@ -535,11 +600,26 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		p.seeds = seedtab;
 		p.seed_ir = (const char *const *)seedir;
 	}
+	p.loop = loop;
 	/* The log is opened before the archive is made, so a bad --log-json
 	 * path leaves nothing behind. */
 	if (a->val[R_LOG] && !(log = fopen(logpath, "w"))) {
 		fprintf(stderr, "disco %s: cannot write --log-json %s: %s\n", cmd, a->val[R_LOG], strerror(errno));
 		goto out;
+	}
+	/* Likewise --report: its folder must take the page's temporary file. */
+	char reportpath[PATH_MAX];
+	if (a->val[R_REPORT]) {
+		char probe[PATH_MAX + 32];
+		abs_path(a->val[R_REPORT], NULL, reportpath, sizeof reportpath);
+		snprintf(probe, sizeof probe, "%s.tmp.%ld", reportpath, (long)getpid());
+		int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "disco %s: cannot write --report %s: %s\n", cmd, a->val[R_REPORT], strerror(errno));
+			goto out;
+		}
+		close(fd);
+		unlink(probe);
 	}
 	int created = !resume && access(db, F_OK) != 0;
 	arc = arc_open(db, (resume ? 0 : ARC_CREATE) | ARC_WRITER, err, sizeof err);
@@ -577,9 +657,10 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			goto out;
 		}
 	}
-	char reportpath[PATH_MAX];
-	if (a->val[R_REPORT])
-		abs_path(a->val[R_REPORT], NULL, reportpath, sizeof reportpath);
+	if (llm && llm_mutator_set_archive(llm, arc, err, sizeof err)) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		goto out;
+	}
 	struct live_report live = { db, a->val[R_REPORT] ? reportpath : NULL, 0 };
 	if (live.out) {
 		/* A first page now (writes so far autocommitted): a bad path
@@ -619,11 +700,16 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			fprintf(stderr, "report: %s\n", live.out);
 	}
 out:
+	sym_use_evaluator(NULL);
 	sym_seed_table_free(&seedtab, &seedir);
 	if (log)
 		fclose(log);
+	if (llm && arc)
+		llm_mutator_flush(llm);
+	llm_mutator_free(&llm);
+	loop_free(&loop);
 	arc_close(&arc);
-	plugin_free(&ev);
+	ev_close(&ev);
 	sbx_close(&sb);
 	return rc;
 }
@@ -676,6 +762,14 @@ int cmd_run(int argc, char **argv)
 				*slash = 0;
 			snprintf(base, sizeof base, "%s", real[0] ? real : "/");
 		}
+		/* The LLM's prompt templates too. */
+		char *llm_paths[] = { c.llm.prompts_dir, c.llm.system_prompt, c.llm.user_prompt };
+		for (int i = 0; i < 3 && base[0]; i++)
+			if (llm_paths[i][0]) {
+				char t[LLM_PATH_MAX];
+				snprintf(t, sizeof t, "%s", llm_paths[i]);
+				abs_path(t, base, llm_paths[i], LLM_PATH_MAX);
+			}
 		if (c.evaluator.kind == CFG_EV_PLUGIN) {
 			char t[CFG_TEXT_MAX];
 			snprintf(t, sizeof t, "%s", c.evaluator.text);

@@ -15,6 +15,8 @@ mkdir -p "$ART"
 DB=$T/camp.db
 "$DISCO" run --evaluator expapprox --budget-evals 300 --quiet --db "$DB" >"$T/run.out" 2>&1
 check_eq "campaign runs" 0 $?
+"$DISCO" baseline expapprox --tune 10 --db "$DB" >/dev/null 2>&1
+check_eq "tuned baselines stored in the archive" 0 $?
 "$DISCO" report --db "$DB" --out "$T/camp.html" >"$T/rep.out" 2>&1
 check_eq "report exits 0" 0 $?
 check "report says where it wrote" grep -q "^report: $T/camp.html" "$T/rep.out"
@@ -29,6 +31,9 @@ for id in summary map curves attempts front lineage top panel; do
 	check "section $id is there" grep -q "id=\"$id\"" "$H"
 done
 check_eq "no temporary file left" "" "$(ls "$T" | grep '\.tmp\.' || true)"
+check "the baselines, default and tuned, by seed name" bash -c \
+	"grep -q 'Baselines, default and tuned' '$H' && grep -q '<td>taylor5</td>' '$H' && grep -q '<td>minimax13</td>' '$H'"
+check "the evaluator's identity" grep -q "evaluator identity</td><td>kind builtin, name expapprox" "$H"
 
 # --- errors ----------------------------------------------------------------------------------
 "$DISCO" report --out "$T/x.html" >"$T/o" 2>"$T/e"; check_eq "missing --db: exit 2" 2 $?
@@ -82,6 +87,11 @@ check "the live page was rewritten during the run (attempt counts seen: ${seen[*
 final=$(sqlite3 "$RDB" 'select count(*) from attempts')
 check_eq "the last rewrite shows the final count" "$final" \
 	"$(grep -o '[0-9]* attempts</div>' "$RH" | head -1 | grep -o '^[0-9]*')"
+
+"$DISCO" run --evaluator expapprox --budget-evals 20 --quiet --db "$T/bad.db" --report "$T/no/such/r.html" >"$T/o" 2>"$T/e"
+check_eq "run --report into a missing folder: exit 1" 1 $?
+check "run --report into a missing folder: says so" grep -q "cannot write --report $T/no/such/r.html" "$T/e"
+check "run --report into a missing folder: no archive left behind" test ! -e "$T/bad.db"
 
 # --- the browser ---------------------------------------------------------------------------------------
 skip() { echo "not ok - browser checks # SKIP $*"; exit 0; }

@@ -19,6 +19,7 @@
 
 #include "archive/arc.h"
 #include "archive/query.h"
+#include "archive/report/report.h"
 #include "engine/cli/cli.h"
 #include "tests/tools/arc_gen.h"
 
@@ -918,6 +919,60 @@ static void test_attempt_total_time(void **state)
 	arc_close(&a);
 }
 
+
+/* The report of an archive holding hostile text: everything from the
+ * archive arrives escaped, one script (ours), valid UTF-8. */
+static void test_report_escapes(void **state)
+{
+	struct arc *a = fresh();
+	struct arc_dim d = { "x<y>", 0, 10, 5 };
+	assert_int_equal(arc_campaign_create(a, "{\"evaluator\":\"e</title><script>x()</script>\"}", 1, NULL), ARC_OK);
+	assert_int_equal(arc_set_dims(a, &d, 1), ARC_OK);
+	const char *src = "/* </script><img src=x onerror=alert(1)> \x1b[2J \xff */\ndouble f(double x) { return x; }\n";
+	int64_t id = add_prog(a, src, 0);
+	double desc = 3;
+	int out;
+	assert_int_equal(arc_add_evaluation(a, id, 2.5, "{\"m\":\"<b>\"}", &desc, 1, 0, 0, NULL), ARC_OK);
+	assert_int_equal(arc_insert_elite(a, 0, &desc, id, 2.5, strlen(src), &out), ARC_OK);
+	struct arc_attempt t = { .seq = 1, .program_id = id, .status = "ok", .outcome = out,
+	                         .mutator = "seed", .message = "<svg onload=alert(2)>" };
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_OK);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	char err[256];
+	assert_int_equal(rpt_write(a, f, NULL, err, sizeof err), 0);
+	fclose(f);
+	assert_true(arc_utf8_valid(buf, len));
+	int scripts = 0;
+	for (const char *p = buf; (p = strstr(p, "<script")); p++)
+		scripts++;
+	assert_int_equal(scripts, 1);
+	assert_null(strstr(buf, "<img"));
+	assert_null(strstr(buf, "<svg onload"));
+	assert_null(strstr(buf, "<b>"));
+	assert_null(strstr(buf, "\x1b"));
+	assert_non_null(strstr(buf, "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; \\x1b[2J \xef\xbf\xbd"));
+	assert_non_null(strstr(buf, "e&lt;/title&gt;&lt;script&gt;x()&lt;/script&gt;"));
+	assert_non_null(strstr(buf, "x&lt;y&gt;"));
+	assert_non_null(strstr(buf, "&lt;svg onload=alert(2)&gt;"));
+	/* one cell per bin of the single row, one of them the elite */
+	int cells = 0, full = 0;
+	for (const char *p = buf; (p = strstr(p, "<rect class=\"")); p++) {
+		cells += p[13] == 'c' || p[13] == 'e';
+		full += p[13] == 'c';
+	}
+	assert_int_equal(cells, 5);
+	assert_int_equal(full, 1);
+	free(buf);
+	arc_close(&a);
+	/* a bad output path: an error naming it, nothing left behind */
+	char html[700];
+	snprintf(html, sizeof html, "%s/no/such/dir/r.html", dir);
+	assert_int_equal(rpt_write_file(path, html, err, sizeof err), -1);
+	assert_non_null(strstr(err, "no/such/dir/r.html"));
+}
+
 /* --- CLI argument errors (output checked by tests/e2e/t0400) ---------------------------- */
 
 static int run_cli(int n, ...)
@@ -997,6 +1052,7 @@ int main(void)
 		cmocka_unit_test_setup(test_series_islands, setup),
 		cmocka_unit_test_setup(test_top_ties_and_islands, setup),
 		cmocka_unit_test_setup(test_attempt_total_time, setup),
+		cmocka_unit_test_setup(test_report_escapes, setup),
 	};
 	int rc = cmocka_run_group_tests_name("archive", tests, NULL, NULL);
 	char cmd[600];
