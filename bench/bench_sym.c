@@ -9,15 +9,9 @@
 
 #include "engine/pipeline.h"
 #include "engine/sym/sym.h"
+#include "evaluators/mono.h"
 
 static struct sbx *sb;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void one(const char *evname, const char *seedname)
 {
@@ -32,9 +26,9 @@ static void one(const char *evname, const char *seedname)
 	struct rng r;
 	rng_seed(&r, 1);
 	int n = 0, made = 0;
-	double t0 = now();
+	double t0 = mono_s();
 	struct sym_prog cur = seed;
-	while (now() - t0 < 1.0) {
+	while (mono_s() - t0 < 1.0) {
 		if (sym_vary(&cur, NULL, NULL, 1e-15, 24, &r, &child, NULL) == 0) {
 			made++;
 			pool[made % 256] = child;
@@ -43,23 +37,23 @@ static void one(const char *evname, const char *seedname)
 		}
 		n++;
 	}
-	double t1 = now();
+	double t1 = mono_s();
 	printf("%s_children_per_s %.0f\n", evname, made / (t1 - t0));
 	int hashes = 0;
 	uint64_t h;
-	t0 = now();
-	while (now() - t0 < 1.0)
+	t0 = mono_s();
+	while (mono_s() - t0 < 1.0)
 		for (int i = 0; i < 100; i++, hashes++)
 			sym_probe_hash(&pool[hashes % 256], 1e-15, &h);
-	printf("%s_interp_probe_hash_per_s %.0f\n", evname, hashes / (now() - t0));
+	printf("%s_interp_probe_hash_per_s %.0f\n", evname, hashes / (mono_s() - t0));
 	int fits = 0;
-	t0 = now();
-	while (now() - t0 < 1.0) {
+	t0 = mono_s();
+	while (mono_s() - t0 < 1.0) {
 		double sc;
 		sym_score(&pool[fits % 256], ev->nstages - 1, &sc, NULL);
 		fits++;
 	}
-	printf("%s_fit_evals_per_s %.0f\n", evname, fits / (now() - t0));
+	printf("%s_fit_evals_per_s %.0f\n", evname, fits / (mono_s() - t0));
 }
 
 /* Novel candidates compiled, run (probe + stage 0) and scored per second
@@ -69,7 +63,7 @@ static double sandbox_rate(const struct ev_evaluator *ev, struct sym_prog *progs
 	const struct ev_evaluator *w = sym_batch_ev(ev);
 	char err[256];
 	int next = 0, done = 0, inflight = 0, cnt[2] = { 0, 0 }, first[2] = { 0, 0 };
-	double t0 = now();
+	double t0 = mono_s();
 	while (done < n) {
 		for (int s = 0; s < 2; s++) {
 			if (cnt[s] || next >= n)
@@ -121,7 +115,7 @@ static double sandbox_rate(const struct ev_evaluator *ev, struct sym_prog *progs
 		cnt[slot] = 0;
 		inflight--;
 	}
-	return n / (now() - t0);
+	return n / (mono_s() - t0);
 }
 
 static void throughput(const char *evname, const char *seedname)
