@@ -18,8 +18,10 @@
  *   score()    executes OUTSIDE, in a process the candidate never touched.
  *              It recomputes everything that matters from the raw outputs
  *              and must treat them as hostile (NaN, Inf, garbage, wrong n).
- *   describe() executes outside too, on the candidate's source text (hostile
- *              text: never trust lengths or nesting).
+ *   describe() executes outside too, on the candidate as the compiler saw
+ *              it: its preprocessed text, copied out of the child before
+ *              the candidate ran (hostile text: never trust lengths or
+ *              nesting).
  *
  * Ownership: evaluators are static, immutable data plus pure functions; the
  * engine never frees them.  Plug-ins loaded at run time are owned by the
@@ -166,8 +168,10 @@ struct ev_evaluator {
 	int (*score)(const struct ev_evaluator *ev, int task, int split,
 	             const double *out, size_t n, struct ev_result *res);
 
-	/* Outside: descriptors (and metrics) from the candidate's source.  May
-	 * be NULL.  src is not NUL-terminated. */
+	/* Outside: descriptors (and metrics) from the candidate's text: tcc's
+	 * preprocessor output of it (macros expanded, comments gone, lines
+	 * "# N \"candidate.c\"" where lines jump), so an operation hidden in a
+	 * macro is seen.  May be NULL.  src is not NUL-terminated. */
 	void (*describe)(const struct ev_evaluator *ev, const char *src,
 	                 size_t len, struct ev_result *res);
 
