@@ -44,7 +44,7 @@ enum {
 };
 static const struct cli_opt run_opts[] = {
 	[R_EVALUATOR] = { "evaluator", "NAME|FILE.c", "built-in evaluator or C plug-in (overrides the file)" },
-	[R_CMD] = { "evaluator-cmd", "CMD", "external evaluator command (JSON protocol; one candidate at a time)" },
+	[R_CMD] = { "evaluator-cmd", "CMD", "external evaluator command (JSON protocol; up to --workers evaluations at once)" },
 	[R_DB] = { "db", "FILE", "archive database (default disco.db)" },
 	[R_EVALS] = { "budget-evals", "N", "stop after N attempts in all (0 = no limit)" },
 	[R_SECONDS] = { "budget-seconds", "S", "stop after S seconds of this run (0 = no limit)" },
