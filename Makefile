@@ -86,7 +86,9 @@ $(B)/bench/%: bench/%.c $(B)/libdisco.a
 # is compared with.
 demo: deps
 	$(MAKE) disco
-	rm -f demo.db demo.db-wal demo.db-shm
+	rm -f demo.db demo.db-wal demo.db-shm discover-exp.db discover-exp.db-wal discover-exp.db-shm
+	./disco run examples/discover-exp.json --no-source
+	./disco archive front --db discover-exp.db
 	./disco run --evaluator optim --budget-evals 800 --db demo.db
 	./disco baseline optim
 

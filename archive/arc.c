@@ -39,7 +39,7 @@ enum {
 	S_ADD_PROGRAM, S_ADD_ATTEMPT, S_ADD_EVAL, S_ADD_LLM, S_ADD_EVENT,
 	S_ELITE_GET, S_ELITE_PUT, S_ELITE_COUNT, S_ELITE_COUNT_ALL, S_ELITE_NTH,
 	S_ELITE_BEST, S_ELITE_BEST_ALL, S_FIND_TEXT, S_FIND_FUNC,
-	S_GET_PROGRAM, S_GET_EVAL, S_NSTMT
+	S_GET_PROGRAM, S_GET_EVAL, S_LLM_LINK, S_FAILURES, S_NSTMT
 };
 
 static const char *const stmt_sql[S_NSTMT] = {
@@ -57,7 +57,8 @@ static const char *const stmt_sql[S_NSTMT] = {
 	" split, created) VALUES(?1,?2,?3,?4,?5,?6,?7)",
 	[S_ADD_LLM] =
 	"INSERT INTO llm_calls(model, tokens_in, tokens_out, latency_ms, cost,"
-	" status, message, attempt_seq, created) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	" status, message, attempt_seq, created, retries, finish_reason, prompt, answer,"
+	" parent_id) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
 	[S_ADD_EVENT] =
 	"INSERT INTO events(kind, detail, created) VALUES(?1,?2,?3)",
 	[S_ELITE_GET] =
@@ -89,6 +90,10 @@ static const char *const stmt_sql[S_NSTMT] = {
 	"SELECT id, program_id, score, metrics, descriptors, stage, split"
 	" FROM evaluations WHERE program_id=?1 AND split=?2"
 	" ORDER BY stage DESC, id DESC LIMIT 1",
+	[S_LLM_LINK] = "UPDATE llm_calls SET attempt_seq=?2 WHERE id=?1",
+	[S_FAILURES] =
+	"SELECT status, message FROM attempts WHERE parent_id=?1"
+	" AND status NOT IN ('ok','duplicate') ORDER BY seq DESC LIMIT ?2",
 };
 
 struct arc {
@@ -193,6 +198,13 @@ static const char *const migrations[ARC_SCHEMA_VERSION] = {
 	"  kind TEXT NOT NULL,"
 	"  detail TEXT CHECK (detail IS NULL OR json_valid(detail)),"
 	"  created REAL NOT NULL);",
+	/* 1 -> 2: what each LLM call was told and answered; failures by parent. */
+	"ALTER TABLE llm_calls ADD COLUMN retries INTEGER;"
+	"ALTER TABLE llm_calls ADD COLUMN finish_reason TEXT;"
+	"ALTER TABLE llm_calls ADD COLUMN prompt TEXT;"
+	"ALTER TABLE llm_calls ADD COLUMN answer TEXT;"
+	"ALTER TABLE llm_calls ADD COLUMN parent_id INTEGER;"
+	"CREATE INDEX attempts_parent ON attempts(parent_id, seq);",
 };
 
 /* --- small helpers ------------------------------------------------------------ */
@@ -813,18 +825,76 @@ int arc_add_llm_call(struct arc *a, const struct arc_llm_call *c, int64_t *id)
 	if (!s)
 		return ARC_ERR;
 	bind_text(s, 1, c->model);
-	sqlite3_bind_int64(s, 2, c->tokens_in);
-	sqlite3_bind_int64(s, 3, c->tokens_out);
+	if (c->tokens_in >= 0)
+		sqlite3_bind_int64(s, 2, c->tokens_in);
+	else
+		sqlite3_bind_null(s, 2);
+	if (c->tokens_out >= 0)
+		sqlite3_bind_int64(s, 3, c->tokens_out);
+	else
+		sqlite3_bind_null(s, 3);
 	bind_real(s, 4, c->latency_ms);
 	bind_real(s, 5, c->cost);
 	sqlite3_bind_text(s, 6, c->status ? c->status : "ok", -1, SQLITE_STATIC);
 	bind_text(s, 7, c->message);
 	bind_id(s, 8, c->attempt_seq);
 	sqlite3_bind_double(s, 9, c->created > 0 ? c->created : now_s());
+	sqlite3_bind_int(s, 10, c->retries);
+	bind_text(s, 11, c->finish_reason);
+	bind_text(s, 12, c->prompt);
+	bind_text(s, 13, c->answer);
+	bind_id(s, 14, c->parent_id);
 	if (step_done(a, s, "adding an LLM call"))
 		return ARC_ERR;
 	if (id)
 		*id = sqlite3_last_insert_rowid(a->db);
+	return ARC_OK;
+}
+
+int arc_llm_call_link(struct arc *a, int64_t call_id, int64_t attempt_seq)
+{
+	sqlite3_stmt *s = stmt(a, S_LLM_LINK);
+	if (!s)
+		return ARC_ERR;
+	sqlite3_bind_int64(s, 1, call_id);
+	sqlite3_bind_int64(s, 2, attempt_seq);
+	return step_done(a, s, "linking an LLM call to its attempt");
+}
+
+int arc_recent_failures(struct arc *a, int64_t parent_id, int max, char *buf, size_t len, int *n)
+{
+	*n = 0;
+	if (len)
+		buf[0] = '\0';
+	sqlite3_stmt *s = stmt(a, S_FAILURES);
+	if (!s)
+		return ARC_ERR;
+	sqlite3_bind_int64(s, 1, parent_id);
+	sqlite3_bind_int(s, 2, max);
+	size_t used = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *st = (const char *)sqlite3_column_text(s, 0);
+		const char *msg = (const char *)sqlite3_column_text(s, 1);
+		char line[320];
+		int k = snprintf(line, sizeof line, "%s: %s", st ? st : "?", msg ? msg : "(no message)");
+		if (k < 0)
+			continue;
+		for (char *p = line; *p; p++)
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
+		size_t l = strlen(line);
+		if (used + l + 2 > len)
+			break;
+		memcpy(buf + used, line, l);
+		used += l;
+		buf[used++] = '\n';
+		buf[used] = '\0';
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return arc_sqlerr(a, "reading recent failures");
 	return ARC_OK;
 }
 
@@ -1368,7 +1438,10 @@ int arc_stats(struct arc *a, int island, struct arc_stats *st)
 		return ARC_ERR;
 
 	if (sqlite3_prepare_v2(a->db, "SELECT count(*), coalesce(sum(tokens_in),0),"
-	                       " coalesce(sum(tokens_out),0), coalesce(sum(cost),0)"
+	                       " coalesce(sum(tokens_out),0), coalesce(sum(cost),0),"
+	                       " sum(tokens_out IS NULL AND status IN ('ok','truncated','no_content')),"
+	                       " (SELECT count(*) FROM attempts WHERE mutator='llm'"
+	                       "  AND outcome IN ('NEW','IMPROVED'))"
 	                       " FROM llm_calls", -1, &s, NULL) != SQLITE_OK)
 		return arc_sqlerr(a, "counting LLM calls");
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1376,6 +1449,8 @@ int arc_stats(struct arc *a, int island, struct arc_stats *st)
 		st->tokens_in = sqlite3_column_int64(s, 1);
 		st->tokens_out = sqlite3_column_int64(s, 2);
 		st->llm_cost = sqlite3_column_double(s, 3);
+		st->llm_usage_unknown = sqlite3_column_int64(s, 4);
+		st->llm_improvements = sqlite3_column_int64(s, 5);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW)

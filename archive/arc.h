@@ -59,7 +59,7 @@
                           the file as its writer (an advisory flock on the file, released
                           by arc_close or the process's death, kill -9 included) */
 
-#define ARC_SCHEMA_VERSION 1
+#define ARC_SCHEMA_VERSION 2
 #define ARC_APPLICATION_ID 0x44495343 /* "DISC" in PRAGMA application_id */
 
 #define ARC_MAX_DIMS 4
@@ -137,13 +137,19 @@ struct arc_eval {
 
 struct arc_llm_call {
 	const char *model;
-	int64_t tokens_in, tokens_out;
+	int64_t tokens_in, tokens_out; /* < 0: unknown (the server sent no usage), stored NULL */
 	double latency_ms;
-	double cost;         /* in the provider's currency unit; 0 if unknown */
+	double cost;         /* US dollars; NaN when unknown (stored NULL) */
 	const char *status;  /* "ok", "http_error", "timeout", ... free text */
 	const char *message; /* NULL if none */
-	int64_t attempt_seq; /* 0 = not tied to an attempt */
+	int64_t attempt_seq; /* 0 = not tied to an attempt (yet: arc_llm_call_link) */
 	double created;      /* unix seconds; 0 = now */
+	/* Schema 2. */
+	int retries;         /* tries after the first */
+	const char *finish_reason; /* NULL if none */
+	const char *prompt;  /* what the model was told (size-bounded by the caller), NULL */
+	const char *answer;  /* what it said (size-bounded), NULL */
+	int64_t parent_id;   /* the program the prompt was about, 0 = none */
 };
 
 struct arc_stats {
@@ -161,6 +167,8 @@ struct arc_stats {
 	int islands;         /* distinct islands with elites (or 1 if island >= 0) */
 	int64_t tokens_in, tokens_out;
 	double llm_cost;
+	int64_t llm_usage_unknown; /* calls whose tokens (so cost) are unknown */
+	int64_t llm_improvements;  /* attempts of mutator "llm" with outcome NEW or IMPROVED */
 };
 
 /* --- lifecycle ------------------------------------------------------------ */
@@ -205,6 +213,8 @@ int arc_add_evaluation(struct arc *a, int64_t program_id, double score,
                        const char *metrics_json, const double *desc, int ndesc,
                        int stage, int split, int64_t *id);
 int arc_add_llm_call(struct arc *a, const struct arc_llm_call *c, int64_t *id);
+/* Tie LLM call call_id to the attempt it produced. */
+int arc_llm_call_link(struct arc *a, int64_t call_id, int64_t attempt_seq);
 /* kind: "resume", "budget_stop", "migration", ...; detail_json may be NULL. */
 int arc_add_event(struct arc *a, const char *kind, const char *detail_json);
 /* The detail of the first event of kind (malloc'd into *detail_json, NULL
@@ -266,6 +276,12 @@ void arc_eval_clear(struct arc_eval *e);
  * score may be NULL. */
 int arc_find_text_hash(struct arc *a, uint64_t h, int64_t *program_id);
 int arc_find_func_hash(struct arc *a, uint64_t h, int64_t *program_id, double *score);
+
+/* The latest failed attempts (not ok, not duplicate) whose parent is
+ * parent_id, newest first, as up to max lines "status: message" (each
+ * message flattened to one line, at most ~300 bytes) in buf.  *n gets
+ * how many. */
+int arc_recent_failures(struct arc *a, int64_t parent_id, int max, char *buf, size_t len, int *n);
 
 /* island -1: whole archive. */
 int arc_stats(struct arc *a, int island, struct arc_stats *st);

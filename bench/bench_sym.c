@@ -151,8 +151,39 @@ static void throughput(const char *evname, const char *seedname)
 	printf("%s_batch_size %d\n", evname, k);
 }
 
-int main(void)
+/* bench_sym tune EVALUATOR SEED EVALS: the seed's constants fitted with
+ * EVALS in-process scorings (sym_fit, the same fitter the symbolic mutator
+ * uses); prints its default and tuned train and held-out scores. */
+static int tune(const char *evname, const char *seedname, int evals)
 {
+	const struct ev_evaluator *ev = ev_find(evname);
+	const char *names[2];
+	struct sym_prog p;
+	char err[256];
+	if (!ev || sym_seeds(ev, seedname, names, &p, 1, err, sizeof err) != 1) {
+		fprintf(stderr, "bench_sym tune: %s\n", ev ? err : "no such evaluator");
+		return 1;
+	}
+	int last = ev->nstages - 1;
+	double tr0, ho0, tr, ho;
+	sym_score_split(&p, last, EV_TRAIN, &tr0, NULL);
+	sym_score_split(&p, last, EV_HELDOUT, &ho0, NULL);
+	struct rng r;
+	rng_seed(&r, 1);
+	int used = sym_fit(&p, evals, &r, &tr);
+	sym_score_split(&p, last, EV_HELDOUT, &ho, NULL);
+	printf("tuned %s %s evals %d default_train %.4f default_heldout %.4f tuned_train %.4f tuned_heldout %.4f\n",
+	       evname, seedname, used, tr0, ho0, tr, ho);
+	char *t = sym_print(&p);
+	fprintf(stderr, "%s", t);
+	free(t);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && !strcmp(argv[1], "tune"))
+		return tune(argv[2], argv[3], atoi(argv[4]));
 	char err[256];
 	struct sbx_limits lim;
 	sbx_limits_default(&lim);

@@ -64,6 +64,9 @@ q_base=$(cut -d' ' -f2 "$out/quality.txt" | median | xargs printf '%.3f')
 q_hbest=$(cut -d' ' -f3 "$out/quality.txt" | median | xargs printf '%.3f')
 q_hbase=$(cut -d' ' -f4 "$out/quality.txt" | median | xargs printf '%.3f')
 
+echo "== LLM mutator (tests/llm/bench.sh, loopback fault server)"
+RUNS=$RUNS tests/llm/bench.sh "$out/llm.md"
+
 echo "== baselines"
 ./disco baseline expapprox | tee "$out/base_exp.txt"
 ./disco baseline optim | tee "$out/base_opt.txt"
@@ -87,7 +90,8 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	echo "| expapprox: prescan + fork + compile + sandboxed run + scoring (median) | $eval_ms ms | <= 1 ms |"
 	echo "| expapprox: candidates per second, one at a time | $(get "$out/eval.txt" expapprox_per_s) | |"
 	echo "| expapprox: candidates per second, 2 in flight | $(get "$out/eval.txt" expapprox_per_s_2slots) | |"
-	echo "| optim: one train evaluation, both stages (median) | $(get "$out/eval.txt" optim_eval_ms) ms | <= 20 ms |"
+	echo "| optim: one train evaluation, both stages, the candidate in its own process (median) | $(get "$out/eval.txt" optim_eval_ms) ms | <= 20 ms |"
+	echo "| optim: the same with the candidate in run()'s process (no serve(): the cost of the separate process is the difference) | $(get "$out/eval.txt" optim_inprocess_eval_ms) ms | |"
 	echo
 	echo "## Engine end to end (\`disco run --evaluator expapprox\`, $ENGINE_EVALS attempts)"
 	echo
@@ -134,6 +138,8 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	echo "| \`disco report\` on 1,000,000 attempts: time to write the page | $(get "$out/arc.txt" report_ms) ms | a few seconds |"
 	echo "| \`disco report\` on 1,000,000 attempts: size of the page | $(get "$out/arc.txt" report_kb) KiB | a few MB |"
 	echo
+	cat "$out/llm.md"
+	echo
 	echo "## Baselines (the bar discovered programs have to beat)"
 	echo
 	echo '```'
@@ -142,5 +148,8 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	cat "$out/base_opt.txt"
 	echo '```'
 	if [ -f docs/BENCHMARKS-long.md ]; then echo; cat docs/BENCHMARKS-long.md; fi
+	echo
+	echo "Symbolic search (quality from weak seeds, batching, the interpreter): docs/BENCHMARKS-sym.md (bench/sym.sh)."
 } > docs/BENCHMARKS.md
 echo "== written to docs/BENCHMARKS.md"
+bench/sym.sh

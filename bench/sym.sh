@@ -31,6 +31,16 @@ for i in $(seq "$RUNS"); do
 	jq -r 'select(.event=="summary") | "seed '"$i"': best \(.best) heldout \(.best_heldout)"' "$out/o$i.log"
 done
 ./disco baseline optim --json > "$out/base.json" 2>/dev/null || true
+TUNE=${SYM_TUNE_EVALS:-100}
+echo "== optim baselines tuned with $TUNE in-process scorings each (sym_fit)"
+for s in momentum adam lion; do build/bench/bench_sym tune optim "$s" "$TUNE" 2>/dev/null; done | tee "$out/tuned.txt"
+echo "== campaign throughput, expapprox, fitting off, $EXP attempts: batch 16 vs 1"
+for b in 16 1; do
+	printf '{"evaluator": "expapprox", "seeds": ["taylor2"], "budget": {"evaluations": %d}, "workers": 2, "seed": 1, "db": "%s", "sandbox": {"batch": %d}, "symbolic": {"fit_every": 0}}\n' \
+		"$EXP" "$out/t$b.db" "$b" > "$out/t$b.json"
+	./disco run "$out/t$b.json" --quiet --no-source --log-json "$out/t$b.log" > "$out/t$b.out"
+	jq -r 'select(.event=="summary") | "batch '"$b"': \(.per_s|round)/s, text dups \(.text_hits), interpreted dups \(.interp_hits), functional hit rate \(.func_hit_rate*1000|round/10)%"' "$out/t$b.log" | tee -a "$out/thr.txt"
+done
 get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
 {
 	echo "# Benchmarks: symbolic search"
@@ -45,6 +55,13 @@ get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
 	echo "| children made per second (mutate, check, simplify, interpreted probe hash) | $(get "$out/sym.txt" expapprox_children_per_s) | $(get "$out/sym.txt" optim_children_per_s) |"
 	echo "| interpreted probe hashes per second (duplicate rejection before compiling) | $(get "$out/sym.txt" expapprox_interp_probe_hash_per_s) | $(get "$out/sym.txt" optim_interp_probe_hash_per_s) |"
 	echo "| fitting evaluations per second (interpreted full scoring) | $(get "$out/sym.txt" expapprox_fit_evals_per_s) | $(get "$out/sym.txt" optim_fit_evals_per_s) |"
+	echo
+	echo "| novel candidates per second through the sandbox, one child each (probe + stage 0, 2 slots, no engine loop) | $(get "$out/sym.txt" expapprox_one_child_per_s) | $(get "$out/sym.txt" optim_one_child_per_s) |"
+	echo "| the same in batches (one translation unit and one child per batch) | $(get "$out/sym.txt" expapprox_batch_per_s) (batches of $(get "$out/sym.txt" expapprox_batch_size)) | $(get "$out/sym.txt" optim_batch_per_s) (batches of $(get "$out/sym.txt" optim_batch_size)) |"
+	echo
+	echo "## Campaign throughput (disco run, expapprox from taylor2, $EXP attempts, 2 workers, constant fitting off)"
+	echo
+	sed 's/^/- /' "$out/thr.txt"
 	echo
 	echo "## expapprox from taylor2 alone ($EXP attempts, 2 workers)"
 	echo
@@ -71,6 +88,10 @@ get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
 	for i in $(seq "$RUNS"); do
 		jq -r --arg t "$(cat "$out/o$i.time")" 'select(.event=="summary") | "| '"$i"' | \($t) | \(.best*1000|round/1000) | \(.best_heldout*1000|round/1000) |"' "$out/o$i.log"
 	done
+	echo
+	echo "Baselines tuned with $TUNE in-process scorings each (the same fitter, sym_fit):"
+	echo
+	awk '{printf "- %s: train %s / held-out %s (default %s / %s)\n", $3, $11, $13, $7, $9}' "$out/tuned.txt"
 	echo
 	echo "Baselines with their default constants (train / held-out):"
 	echo

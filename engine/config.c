@@ -240,7 +240,7 @@ const char *const cfg_mutation_weight_names[CFG_MUTATION_KINDS + 1] = {
 
 static const char *const top_keys[] = {
 	"description", "evaluator", "mutators", "dims", "islands", "selection", "inspirations",
-	"budget", "sandbox", "workers", "seed", "db", "hash", "seeds", "symbolic", "mutation_weights", NULL,
+	"budget", "sandbox", "workers", "seed", "db", "hash", "seeds", "symbolic", "mutation_weights", "llm", NULL,
 };
 static const char *const groups[] = { "islands", "budget", "sandbox", "hash", "symbolic", "mutation_weights", NULL };
 static const char *const evaluator_keys[] = { "builtin", "plugin", "command", NULL };
@@ -349,6 +349,13 @@ void cfg_default(struct campaign *c)
 	snprintf(c->db, sizeof c->db, "disco.db");
 	c->hash.tolerance = 1e-15; /* a few ULPs: coarser merges programs whose precision differs */
 	c->hash.remeasure_after = 5;
+	llm_cfg_default(&c->llm);
+}
+
+/* engine/llm/cfg.c reports through this: one message per problem. */
+static void report_llm(void *ctx, const char *msg)
+{
+	add(ctx, "%s", msg);
 }
 
 /* ---- parsing ------------------------------------------------------------------------ */
@@ -670,6 +677,8 @@ static void apply(struct campaign *c, const cJSON *root, struct errs *e)
 				expected(e, k, "a non-empty array of seed names like [\"taylor2\"]", it);
 			else
 				snprintf(c->seeds, sizeof c->seeds, "%s", buf);
+		} else if (!strcmp(k, "llm")) {
+			llm_cfg_parse(&c->llm, it, report_llm, e);
 		} else if (in_list(k, groups)) {
 			parse_group(c, k, it, e);
 		} else {
@@ -746,6 +755,7 @@ static void validate(const struct campaign *c, struct errs *e)
 		add(e, "field 'db': expected a non-empty path");
 	if ((unsigned)c->selection > CFG_SEL_CURIOSITY)
 		add(e, "field 'selection': expected one of \"uniform\", \"score\" or \"curiosity\"");
+	llm_cfg_validate(&c->llm, report_llm, e);
 }
 
 /* Line and column (from 1) of pos in text. */
@@ -1023,6 +1033,9 @@ char *cfg_to_json(const struct campaign *c)
 			}
 		}
 	}
+	cJSON *llm = llm_cfg_to_json(&c->llm);
+	if (llm)
+		cJSON_AddItemToObject(r, "llm", llm);
 	char *text = cJSON_Print(r);
 	cJSON_Delete(r);
 	if (!text)

@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/llm/cfg.h"
+
 #define CFG_NAME_MAX 64        /* mutator and descriptor names, evaluator names */
 #define CFG_TEXT_MAX 1024      /* paths and commands */
 #define CFG_DESC_MAX 512       /* free-text description */
@@ -111,6 +113,7 @@ struct campaign {
 		double tolerance;    /* relative tolerance of functional hashing; 0 = exact */
 		int remeasure_after; /* noisy evaluators: re-run a function after K duplicate hits; 0 = never */
 	} hash;
+	struct llm_cfg llm; /* the "llm" object: endpoints, retries, prompts (engine/llm/cfg.h) */
 };
 
 /* Defaults for every field; workers = number of online CPUs (capped). */

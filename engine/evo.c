@@ -81,6 +81,9 @@ static void flight_borrowed_release(struct flight *f)
 	for (int i = 0; i < f->ninsp_prog; i++)
 		arc_program_clear(&f->insp_prog[i]);
 	f->ninsp_prog = 0;
+	free(f->pmetrics);
+	free(f->failures);
+	f->pmetrics = f->failures = NULL;
 }
 
 static void ext_unwatch(struct flight *f);
@@ -115,6 +118,9 @@ static void take_child(struct flight *f, struct mut_child *c)
 	f->len = c->src ? strlen(c->src) : 0;
 	f->ir = c->ir;
 	f->info = c->info;
+	f->tag = c->tag;
+	if (c->parent > 0) /* the mutator's own follow-up of an earlier child */
+		f->parent = c->parent;
 	*c = (struct mut_child){ 0 };
 }
 
@@ -173,13 +179,22 @@ static void on_mutated(struct mut_req *req, int rc, struct mut_child *child, con
 	struct evo *E = f->E;
 	pending_remove(E, f);
 	flight_borrowed_release(f);
+	if (rc == MUT_DROPPED) { /* nothing to record: the mutator said why itself */
+		if (child)
+			mut_child_release(child);
+		flight_free(f);
+		E->started--;
+		return;
+	}
 	if (rc == 0 && child && child->src) {
 		take_child(f, child);
 		ready_push(E, f);
 		return;
 	}
-	if (child)
+	if (child) {
+		f->tag = child->tag;
 		mut_child_release(child);
+	}
 	f->src = strdup("");
 	f->len = 0;
 	char m[SBX_MSG_MAX];
@@ -261,7 +276,15 @@ static int propose(struct evo *E, struct flight **out)
 	char *pmetrics = NULL;
 	if (arc_get_evaluation(E->a, pid, EV_TRAIN, &pe) == ARC_OK) {
 		psc = pe.score;
+		pmetrics = f->pmetrics = pe.metrics_json; /* kept: freed with the flight */
+		pe.metrics_json = NULL;
 		arc_eval_clear(&pe);
+	}
+	if (m->uses_inspirations) { /* mutators that read context (an LLM) get the lineage's failures */
+		char fb[2048];
+		int nf = 0;
+		if (arc_recent_failures(E->a, pid, 5, fb, sizeof fb, &nf) == ARC_OK && nf > 0)
+			f->failures = strdup(fb);
 	}
 	f->req = (struct mut_req){
 		.rng = &E->rng,
@@ -269,6 +292,7 @@ static int propose(struct evo *E, struct flight **out)
 		            .metrics = pmetrics, .island = f->par.island },
 		.insp = f->ninsp_prog ? f->insp_view : NULL,
 		.ninsp = f->ninsp_prog,
+		.failures = f->failures,
 		.done = on_mutated,
 		.ud = f,
 	};
@@ -515,6 +539,8 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 	}
 	if (rc != PL_RUNNING) {
 		/* one child, or a batch refused before running: each alone */
+		if (m > 1)
+			E->batch_fallbacks++;
 		for (int k = m - 1; k >= 0; k--) {
 			b[k]->solo = 1;
 			ready_push_front(E, b[k]);
@@ -531,6 +557,8 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 		b[k]->slot = i;
 	}
 	head->nbatch = m;
+	E->batches++;
+	E->batched += m;
 	E->slot[i] = head;
 	E->inflight++;
 	return 0;
@@ -654,6 +682,7 @@ static int finish_batch(struct evo *E, struct flight *head, const struct sbx_res
 		b[k]->nbatch = 0;
 	}
 	if (!ok) {
+		E->batch_fallbacks++;
 		for (int k = m - 1; k >= 0; k--) {
 			b[k]->solo = 1;
 			ready_push_front(E, b[k]);
@@ -902,6 +931,9 @@ out:
 	sum->text_hits = E.text_hits;
 	sum->interp_hits = E.interp_hits;
 	sum->interp_lookups = E.interp_lookups;
+	sum->batches = E.batches;
+	sum->batched = E.batched;
+	sum->batch_fallbacks = E.batch_fallbacks;
 	if (rc)
 		sum->end = EVO_ERROR;
 	evo_release(&E);

@@ -85,6 +85,7 @@ struct evo_summary {
 	double text_hit_rate, func_hit_rate;
 	int64_t text_hits;               /* exact text duplicates (never compiled) */
 	int64_t interp_hits, interp_lookups; /* functional duplicates found by interpreting IR (never compiled) */
+	int64_t batches, batched, batch_fallbacks; /* batch jobs, children run in them, batches re-run alone */
 	int64_t by_status[SBX_NSTATUS];
 };
 

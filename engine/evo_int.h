@@ -50,6 +50,7 @@ struct flight {
 	size_t len;
 	char *ir;             /* IR text of the child, or NULL */
 	char *info;           /* the mutator's JSON note, or NULL */
+	int64_t tag;          /* the mutator's handle for the child (mut_child.tag), 0 none */
 	int island;
 	int64_t seq, parent;
 	int ninsp;
@@ -71,6 +72,8 @@ struct flight {
 	struct arc_program insp_prog[ARC_MAX_INSPIRATIONS];
 	struct mut_prog insp_view[ARC_MAX_INSPIRATIONS];
 	int ninsp_prog;
+	char *pmetrics;       /* the parent's metrics (JSON), or NULL */
+	char *failures;       /* recent failures of the parent's children, or NULL */
 };
 
 struct evo {
@@ -94,6 +97,7 @@ struct evo {
 	struct evo_summary *sum;
 	int64_t text_hits, text_lookups, func_hits, func_lookups;
 	int64_t interp_hits, interp_lookups; /* functional lookups from interpreted IR (no compile) */
+	int64_t batches, batched, batch_fallbacks; /* batch jobs, children in them, batches re-run alone */
 	struct progress *prog;
 	double t0, drain_deadline;
 	double next_periodic;            /* mono_s() of the next p->periodic call */

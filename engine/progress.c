@@ -80,9 +80,16 @@ void progress_show(struct progress *p, const struct arc_stats *st, double hit_ra
 	char best[32] = "-";
 	if (isfinite(st->best_score))
 		snprintf(best, sizeof best, "%.6g", st->best_score);
-	fprintf(stderr, "%s%lld attempts  %.0f/s  best %s  coverage %.1f%%  QD %.4g  hash hits %.1f%%%s%s%s%s",
+	char llm[128] = ""; /* spend, when an LLM is used */
+	if (st->llm_calls) {
+		double ktok = (double)(st->tokens_in + st->tokens_out) / 1000;
+		snprintf(llm, sizeof llm, "  llm %lld calls %.1fk tok $%.4f %.2f impr/1k tok%s",
+		         (long long)st->llm_calls, ktok, st->llm_cost,
+		         ktok > 0 ? st->llm_improvements / ktok : 0.0, st->llm_usage_unknown ? " (some usage unknown)" : "");
+	}
+	fprintf(stderr, "%s%lld attempts  %.0f/s  best %s  coverage %.1f%%  QD %.4g  hash hits %.1f%%%s%s%s%s%s",
 	        p->tty ? "\r\033[K" : "", (long long)total, rate, best, 100 * st->coverage, st->qd_score,
-	        100 * hit_rate, fails[0] ? "  failed:" : "", fails, budget, p->tty ? "" : "\n");
+	        100 * hit_rate, fails[0] ? "  failed:" : "", fails, llm, budget, p->tty ? "" : "\n");
 	fflush(stderr);
 	p->shown = 1;
 }

@@ -117,6 +117,8 @@ int evo_record(struct evo *E, struct flight *f, const char *status, int64_t dup_
 	};
 	if (arc_add_attempt(E->a, &t, NULL))
 		return evo_arc_fail(E, "recording an attempt");
+	if (f->tag && f->mut && f->mut->version >= 2 && f->mut->result)
+		f->mut->result(f->mut, f->tag, f->seq, t.outcome, pid ? o->score : NAN);
 	E->island_evals[f->island]++;
 	struct evo_summary *s = E->sum;
 	s->attempts++;

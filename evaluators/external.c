@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "evaluators/irjson.h"
 #include "evaluators/external.h"
+#include "evaluators/mono.h"
+#include "evaluators/open.h"
 #include "evaluators/text.h"
 #include "sandbox/sbx.h"
 
@@ -34,6 +36,7 @@ struct ext {
 	struct sbx_cmd *resident;   /* persistent processes: no CPU rlimit */
 	struct ext_info info;
 	struct ev_seed *seeds;  /* owned copies behind info.seeds */
+	struct ev_ir_store *ir; /* owns info.ir */
 	char *dimnames[EV_MAX_DIMS];
 	struct pproc pool[POOL_MAX];
 	int jobs;               /* in flight */
@@ -87,13 +90,6 @@ const char *ext_failure_name(enum ext_failure f)
 		[EXT_FAIL_JSON] = "json",       [EXT_FAIL_PROTOCOL] = "protocol",
 	};
 	return (unsigned)f < EXT_FAIL_N ? names[f] : "unknown";
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static void cmd_limits(const struct ext_limits *l, unsigned wall_ms, int resident,
@@ -273,7 +269,7 @@ int ext_job_start(struct ext *x, const char *src, size_t len, int split, struct 
 	j->x = x;
 	j->id = id;
 	j->pooled = -1;
-	j->t0 = now_ms();
+	j->t0 = mono_ms();
 	x->jobs++;
 	*jp = j;
 	char why[SBX_PROC_MSG];
@@ -374,7 +370,7 @@ static void job_wait(struct ext_job *j)
 				pf[k++] = (struct pollfd){ f[i].fd, (short)((f[i].mask & SBX_FD_READ ? POLLIN : 0) |
 				                                           (f[i].mask & SBX_FD_WRITE ? POLLOUT : 0)), 0 };
 		int64_t d = ext_job_deadline(j);
-		double wait = d < 0 ? 20 : (double)d - now_ms();
+		double wait = d < 0 ? 20 : (double)d - mono_ms();
 		if (wait < 0)
 			wait = 0;
 		if (n <= 3 && wait > 20) /* no pidfd: notice the exit by polling */
@@ -395,7 +391,7 @@ int ext_job_finish(struct ext_job **jp, struct ext_result *out, char *err, size_
 		/* Asked for before it ended: it is stopped. */
 		j->done = 1;
 	}
-	out->wall_ms = now_ms() - j->t0;
+	out->wall_ms = mono_ms() - j->t0;
 	if (!j->p || (j->failure && j->pooled < 0)) {
 		rc = failed(x, j->failure ? j->failure : EXT_FAIL_SPAWN, j->msg, NULL, -1, 0, out, err, errlen);
 		if (j->p) {
@@ -652,6 +648,12 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		snprintf(msg, len, "answered info with \"summary\" that is not a string");
 		return -1;
 	}
+	/* names are printed on terminals as they are: printable text only */
+	if (!text_is_clean(name) || (sum && !text_is_clean(sum->valuestring))) {
+		snprintf(msg, len, "answered info with a \"%s\" holding control characters or invalid UTF-8",
+		         text_is_clean(name) ? "summary" : "name");
+		return -1;
+	}
 	const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(j, "seeds");
 	int nseeds = cJSON_IsArray(seeds) ? cJSON_GetArraySize(seeds) : 0;
 	if (nseeds < 1 || nseeds > EXT_MAX_SEEDS) {
@@ -666,6 +668,10 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		if (!get_string(s, "name") || !get_string(s, "source")) {
 			snprintf(msg, len, "answered info with seeds[%d] lacking a string \"%s\"", i,
 			         get_string(s, "name") ? "source" : "name");
+			return -1;
+		}
+		if (!text_is_clean(get_string(s, "name"))) {
+			snprintf(msg, len, "answered info with seeds[%d].name holding control characters or invalid UTF-8", i);
 			return -1;
 		}
 	}
@@ -689,6 +695,10 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		if (!dn || !*dn || strlen(dn) >= EV_NAME_MAX) {
 			snprintf(msg, len, "answered info with dims[%d] lacking a \"name\" of 1 to %d characters",
 			         i, EV_NAME_MAX - 1);
+			return -1;
+		}
+		if (!text_is_clean(dn)) {
+			snprintf(msg, len, "answered info with dims[%d].name holding control characters or invalid UTF-8", i);
 			return -1;
 		}
 		if (!cJSON_IsNumber(lo) || !cJSON_IsNumber(hi) || !(lo->valuedouble < hi->valuedouble) ||
@@ -739,6 +749,15 @@ static int take_info(struct ext *x, const cJSON *j, char *msg, size_t len)
 		x->info.nseeds = i + 1;
 	}
 	x->info.seeds = x->seeds;
+	const cJSON *ir = cJSON_GetObjectItemCaseSensitive(j, "ir");
+	if (ir) {
+		char why[200];
+		x->info.ir = ev_ir_from_json(ir, &x->ir, why, sizeof why);
+		if (!x->info.ir) {
+			snprintf(msg, len, "answered info with a bad \"ir\": %s", why);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -757,6 +776,7 @@ void ext_close(struct ext **xp)
 		}
 	sbx_cmd_free(&x->once);
 	sbx_cmd_free(&x->resident);
+	ev_ir_store_free(&x->ir);
 	for (int i = 0; x->seeds && i < x->info.nseeds; i++) {
 		free((char *)x->seeds[i].name);
 		free((char *)x->seeds[i].source);
@@ -1030,7 +1050,7 @@ const struct ev_evaluator *ev_open_cmd(const char *cmd, const struct sbx_limits 
 	w->ev = (struct ev_evaluator){
 		.version = EV_API_VERSION, .name = in->name, .summary = in->summary, .seeds = in->seeds,
 		.nstages = 1, .ndims = in->ndims, .noisy = in->noisy, .score = ext_score_marker,
-		.stages = { { "external", 0 } },
+		.stages = { { "external", 0 } }, .ir = in->ir,
 	};
 	memcpy(w->ev.dims, in->dims, sizeof w->ev.dims);
 	return &w->ev;

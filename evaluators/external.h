@@ -80,6 +80,7 @@ struct ext_info {
 	struct ev_dim dims[EV_MAX_DIMS];
 	int noisy;
 	int persistent;      /* one process serves many requests */
+	const struct ev_ir *ir; /* its symbolic form ("ir" in the info answer), or NULL */
 };
 
 /* Why the evaluator itself failed (ext_result.failure). */
@@ -164,14 +165,12 @@ void ext_job_cancel(struct ext_job **jp);
 
 /* --- the command as an evaluator ----------------------------------------- */
 
-struct sbx_limits;
-/* An external evaluator command as a struct ev_evaluator: name, seeds and
- * dims from its info answer; the deadline per request is the larger of
+/* ev_open_cmd() (declared in evaluators/open.h, the front door) makes an
+ * external evaluator command a struct ev_evaluator: name, seeds and dims
+ * from its info answer; the deadline per request is the larger of
  * lim->wall_ms and the ext_limits default.  The pipeline sends candidates
  * to the command (ext_of() gives the handle); its score() only says so.
- * Release with plugin_free() (evaluators/plugin.h) or ext_evaluator_free(). */
-const struct ev_evaluator *ev_open_cmd(const char *cmd, const struct sbx_limits *lim, char *err,
-                                       size_t errlen);
+ * ev_close() releases it (through ext_evaluator_free()). */
 /* The command behind ev, or NULL when ev is not an external command. */
 struct ext *ext_of(const struct ev_evaluator *ev);
 void ext_evaluator_free(const struct ev_evaluator *ev);

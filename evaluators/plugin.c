@@ -1,9 +1,11 @@
 /* plugin.c - C plug-in evaluators; see plugin.h. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "evaluators/irjson.h"
 #include "evaluators/plugin.h"
 #include "evaluators/text.h"
 
@@ -18,12 +20,18 @@ struct plugin {
 	struct ev_symbol *symbols;
 	struct ev_seed *seeds;
 	int has_describe;
+	struct ev_ir_store *ir; /* the symbolic form, when the plug-in declares one */
 };
 
 static int plugin_score(const struct ev_evaluator *ev, int task, int split, const double *out,
                         size_t n, struct ev_result *res);
 static void plugin_describe(const struct ev_evaluator *ev, const char *src, size_t len,
                             struct ev_result *res);
+
+/* Marks a plug-in with serve(): the child runs the plug-in's own. */
+static void plugin_serve_stub(const struct ev_evaluator *ev, void *const *entry, void *buf, size_t len)
+{
+}
 
 static long plugin_run_stub(const struct ev_evaluator *ev, void *const *entry, int task, int split,
                             double *out, size_t cap, char *err, size_t errlen)
@@ -97,9 +105,17 @@ static void plugin_describe(const struct ev_evaluator *ev, const char *src, size
 	struct sbx_job job = { .ev = ev, .source = copy, .plugin = pl->source, .kind = SBX_JOB_SCORE,
 	                       .task = SBX_DESCRIBE, .scored_in = res };
 	struct sbx_result *r = malloc(sizeof *r);
-	char err[EV_MSG_MAX];
-	if (copy && r && sandboxed(pl, &job, r, "describe()", err, sizeof err) == 0)
+	char err[EV_MSG_MAX] = "evaluator plug-in: describe(): out of memory";
+	if (copy && r && sandboxed(pl, &job, r, "describe()", err, sizeof err) == 0) {
 		*res = r->scored; /* describe() added to what score() filled */
+	} else {
+		/* A describe() that crashed, looped or made a system call: its
+		 * descriptors are no numbers, which makes the candidate's result
+		 * invalid_output with this message (engine/pipeline.c). */
+		snprintf(res->message, sizeof res->message, "%s", err);
+		for (int d = 0; d < EV_MAX_DIMS; d++)
+			res->desc[d] = NAN;
+	}
 	free(r);
 	free(copy);
 }
@@ -166,7 +182,31 @@ static int from_info(struct plugin *pl, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* Names end up on terminals and in JSON: printable text only. */
+	const char *bad = !text_is_clean(ev->name) ? "name" : !text_is_clean(ev->summary) ? "summary" : NULL;
+	for (int i = 0; !bad && i < ev->nstages; i++)
+		bad = text_is_clean(ev->stages[i].name) ? NULL : "stages[].name";
+	for (int i = 0; !bad && i < ev->ndims; i++)
+		bad = text_is_clean(ev->dims[i].name) ? NULL : "dims[].name";
+	for (int i = 0; !bad && i < nse; i++)
+		bad = text_is_clean(pl->seeds[i].name) ? NULL : "seeds[].name";
+	if (bad) {
+		snprintf(err, errlen, "evaluator plug-in %s: disco_evaluator.%s contains a control character or invalid UTF-8 (names are printed as they are)",
+		         pl->path, bad);
+		return -1;
+	}
 	pl->has_describe = cJSON_IsTrue(cJSON_GetObjectItem(j, "describe"));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(j, "serve")))
+		ev->serve = plugin_serve_stub; /* the candidate in a process of its own */
+	const cJSON *ir = cJSON_GetObjectItem(j, "ir");
+	if (ir) {
+		char why[200];
+		ev->ir = ev_ir_from_json(ir, &pl->ir, why, sizeof why);
+		if (!ev->ir) {
+			snprintf(err, errlen, "evaluator plug-in %s: disco_evaluator.ir: %s", pl->path, why);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -229,11 +269,6 @@ fail:
 
 void plugin_free(const struct ev_evaluator **evp)
 {
-	if (evp && *evp && ext_of(*evp)) {
-		ext_evaluator_free(*evp);
-		*evp = NULL;
-		return;
-	}
 	if (!evp || !*evp || (*evp)->score != plugin_score) {
 		if (evp) *evp = NULL;
 		return;
@@ -245,20 +280,10 @@ void plugin_free(const struct ev_evaluator **evp)
 	free(pl->entries);
 	free(pl->symbols);
 	free(pl->seeds);
+	ev_ir_store_free(&pl->ir);
 	free(pl->path);
 	free(pl->source);
 	free(pl);
 	*evp = NULL;
 }
 
-const struct ev_evaluator *ev_open(const char *spec, const struct sbx_limits *lim, char *err,
-                                   size_t errlen)
-{
-	size_t n = strlen(spec);
-	if (n > 2 && !strcmp(spec + n - 2, ".c"))
-		return plugin_load(spec, lim, err, errlen);
-	const struct ev_evaluator *ev = ev_find(spec);
-	if (!ev)
-		snprintf(err, errlen, "unknown evaluator '%s'; see 'disco evaluators' (or give a plug-in file ending in .c)", spec);
-	return ev;
-}

@@ -30,7 +30,8 @@
  * error, missing disco_evaluator, wrong interface version, a crash. */
 const struct ev_evaluator *plugin_load(const char *path, const struct sbx_limits *lim,
                                        char *err, size_t errlen);
-/* Releases a plug-in or external-command evaluator; no-op for built-ins. */
+/* Releases a plug-in evaluator; no-op for anything else (ev_close() in
+ * evaluators/open.h releases any evaluator). */
 void plugin_free(const struct ev_evaluator **ev);
 
 /* The plug-in's source for sandbox jobs, or NULL when ev is not a plug-in. */
@@ -39,12 +40,7 @@ const char *plugin_source(const struct ev_evaluator *ev);
 /* The plug-in's file name, or NULL when ev is not a plug-in. */
 const char *plugin_path(const struct ev_evaluator *ev);
 
-/* External evaluator commands (ev_open_cmd, ext_of) are declared in
- * evaluators/external.h, included here so one header opens any evaluator. */
-
-/* A built-in by name, or a plug-in when spec ends in ".c".  Free the
- * result with plugin_free() (a no-op for built-ins). */
-const struct ev_evaluator *ev_open(const char *spec, const struct sbx_limits *lim, char *err,
-                                   size_t errlen);
+/* Open any evaluator (built-in, plug-in, command) through
+ * evaluators/open.h: ev_open(), ev_open_cmd(), ev_close(). */
 
 #endif

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,6 +64,19 @@ void text_put(FILE *f, const char *s, size_t n, int keep_nl)
 		}
 	}
 	fwrite(p + i - run, 1, run, f);
+}
+
+int text_is_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = s ? strlen(s) : 0;
+	for (size_t i = 0; i < n;) {
+		size_t l = text_utf8_len(p + i, n - i);
+		if (!l || (l == 1 && (p[i] < 0x20 || p[i] == 0x7f)) || (l == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0))
+			return 0;
+		i += l;
+	}
+	return 1;
 }
 
 void text_puts(FILE *f, const char *s, int keep_nl)
@@ -181,6 +195,7 @@ char *text_read_file(const char *path, size_t max, int nonempty, size_t *len, ch
 		return NULL;
 	}
 	if (n > max) {
+		*len = SIZE_MAX; /* "too large", for callers that make it an outcome */
 		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
 		free(buf);
 		return NULL;

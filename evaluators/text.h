@@ -32,6 +32,10 @@ void text_put(FILE *f, const char *s, size_t n, int keep_nl);
 /* The same for a NUL-terminated string (NULL prints nothing). */
 void text_puts(FILE *f, const char *s, int keep_nl);
 
+/* 1 when s (NUL-terminated; NULL counts as clean) is valid UTF-8 without
+ * control characters (C0, DEL, C1): fit to print as a name as it is. */
+int text_is_clean(const char *s);
+
 /* A malloc'd copy of s (NUL-terminated) that is valid UTF-8: invalid
  * sequences become U+FFFD.  NULL on allocation failure (or s NULL). */
 char *text_utf8(const char *s);
@@ -49,7 +53,8 @@ cJSON *text_json_add_number(cJSON *obj, const char *key, double v);
  * larger than max ("PATH: larger than MAX bytes") and, with nonempty set, an
  * empty one.  Opening never blocks (a FIFO without a writer reads as
  * empty).  Returns a malloc'd buffer with a NUL after *len bytes (the text
- * may contain NUL bytes before that), or NULL with "PATH: why" in err. */
+ * may contain NUL bytes before that), or NULL with "PATH: why" in err and,
+ * only when the file is larger than max, *len set to SIZE_MAX. */
 char *text_read_file(const char *path, size_t max, int nonempty, size_t *len, char *err,
                      size_t errlen);
 

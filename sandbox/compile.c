@@ -109,9 +109,11 @@ static char *preprocess(const char *all, struct msgbuf *m, size_t *len)
 }
 
 /* Preprocess, refuse escape hatches unless the evaluator allows them, and
- * copy the candidate's part of the preprocessed text to pp (cap bytes). */
+ * copy the candidate's part of the preprocessed text to pp (cap bytes).
+ * *full is the whole preprocessed text (malloc'd): what gets compiled, so
+ * what was scanned is exactly what compiles, and preprocessing runs once. */
 static int check_preprocessed(const struct ev_evaluator *ev, const char *all, struct msgbuf *m,
-                              char *pp, size_t cap, size_t *pp_len)
+                              char *pp, size_t cap, size_t *pp_len, char **full)
 {
 	size_t len = 0, off = 0;
 	char *text = preprocess(all, m, &len);
@@ -137,6 +139,19 @@ static int check_preprocessed(const struct ev_evaluator *ev, const char *all, st
 	memcpy(pp, text + off, n);
 	pp[n] = 0;
 	*pp_len = n;
+	/* tcc -E drops the file name of "#line 0 \"candidate.c\"" (it prints
+	 * linemarkers only for jumps of 8 lines or more): say it again after
+	 * the marker, so compiler messages still name the candidate's lines. */
+	static const char again[] = "\n#line 1 \"candidate.c\"";
+	*full = malloc(len + sizeof again);
+	if (!*full) {
+		free(text);
+		msg_append(m, "out of memory preprocessing");
+		return SBX_EXIT_MEMORY;
+	}
+	memcpy(*full, text, off);
+	memcpy(*full + off, again, sizeof again - 1);
+	memcpy(*full + off + sizeof again - 1, text + off, len - off + 1);
 	free(text);
 	return 0;
 }
@@ -193,9 +208,12 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
 	memcpy(all + fl + pl + sizeof mark - 1, source, sl + 1);
 
 	if (pp) {
-		rc = check_preprocessed(ev, all, &m, pp, pp_cap, pp_len);
+		char *full = NULL;
+		rc = check_preprocessed(ev, all, &m, pp, pp_cap, pp_len, &full);
 		if (rc)
 			goto out;
+		free(all);
+		all = full;
 		rc = SBX_EXIT_COMPILE;
 	}
 

@@ -15,7 +15,8 @@
  *   (*p)(...), (*)(...)               function pointer types: a pointer
  *       typedef double F(double)      read from the stack, or a code
  *       f(double g(double))           address plus an offset, called
- *       typeof / __typeof__
+ *       typeof / __typeof__, or a function pointer type the prelude
+ *       named (typedef double (*fn)(double), a struct holding one)
  *   f + 7, &f, (char *)f              a function designator not called:
  *       (f + 7)(x) compiles in tcc and jumps into the middle of f
  *   __builtin_return_address, __builtin_frame_address, other __builtin_*
@@ -24,7 +25,8 @@
  * The text scanned is tcc's own preprocessor output (sandbox/compile.c
  * runs it inside the sandbox child, where a preprocessor bomb is
  * contained), so no macro, token pasting or spelling trick can hide a
- * token from it: what is scanned is what compiles.  Everything before
+ * token from it; and the scanned text itself is what tcc then compiles
+ * (preprocessing runs once), so what is scanned is what compiles.  Everything before
  * the marker "typedef int __disco_candidate;" is the evaluator's
  * prelude, trusted, and only read for its function names.  Together with code pages that
  * are not writable (compile.c) and data pages that are not executable,
@@ -337,6 +339,47 @@ static int collect_functions(const struct toks *t, struct names *fn)
 	return 0;
 }
 
+/* Typedefs in the prelude that name a function or function pointer type
+ * (or a struct holding one): a candidate using them could call any
+ * address without writing "(*" itself.  Names: the one after "(*", the one
+ * before a parameter list, and the typedef's last identifier. */
+static int collect_fn_typedefs(const struct toks *t, struct names *ft)
+{
+	for (size_t i = 0; i < t->cand && i < t->n; i++) {
+		if (!(t->v[i].kind == T_IDENT && eq(&t->v[i], "typedef")))
+			continue;
+		size_t e = i + 1;
+		int d = 0, fnlike = 0;
+		for (; e < t->n && e < t->cand; e++) {
+			const struct tok *k = &t->v[e];
+			if (punct(k, "{")) d++;
+			else if (punct(k, "}")) d--;
+			else if (d == 0 && punct(k, ";")) break;
+			if (punct(k, "(") && e + 1 < t->n && punct(&t->v[e + 1], "*"))
+				fnlike = 1;
+			if (k->kind == T_IDENT && !is_keyword(k) && e + 1 < t->n && punct(&t->v[e + 1], "("))
+				fnlike = 1;
+		}
+		if (!fnlike)
+			continue;
+		const struct tok *last = NULL;
+		for (size_t j = i + 1; j < e; j++) {
+			const struct tok *k = &t->v[j];
+			if (k->kind != T_IDENT || is_keyword(k))
+				continue;
+			last = k;
+			int after_star = j >= 2 && punct(&t->v[j - 1], "*") && punct(&t->v[j - 2], "(");
+			int before_paren = j + 1 < e && punct(&t->v[j + 1], "(");
+			if ((after_star || before_paren) && names_add(ft, k))
+				return -1;
+		}
+		if (last && names_add(ft, last))
+			return -1;
+		i = e;
+	}
+	return 0;
+}
+
 static int refuse(char *msg, size_t msglen, const struct tok *k, const char *what)
 {
 	snprintf(msg, msglen, "line %d: %s '%.*s' is not allowed by this evaluator (it would bypass the symbol whitelist)",
@@ -344,7 +387,8 @@ static int refuse(char *msg, size_t msglen, const struct tok *k, const char *wha
 	return -1;
 }
 
-static int check(const struct toks *t, const struct names *fn, char *msg, size_t msglen)
+static int check(const struct toks *t, const struct names *fn, const struct names *ft, char *msg,
+                 size_t msglen)
 {
 	int brace = 0;
 	size_t typedef_end = 0;      /* tokens before this index are inside a typedef */
@@ -406,6 +450,8 @@ static int check(const struct toks *t, const struct names *fn, char *msg, size_t
 				if (brace == 0)
 					params_end = match(t, i + 1);
 			}
+			if (!member && names_has(ft, k))
+				return refuse(msg, msglen, k, "the prelude's function pointer type");
 			/* "double exp;" declares a member or a local: not a use */
 			int decl = pv && is_type_keyword(pv);
 			if (!member && !decl && !(nx && punct(nx, "(")) && names_has(fn, k))
@@ -430,11 +476,12 @@ static int check(const struct toks *t, const struct names *fn, char *msg, size_t
 int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *msg, size_t msglen)
 {
 	struct toks t = { 0 };
-	struct names fn = { 0 };
+	struct names fn = { 0 }, ft = { 0 };
 	int pragma_comment = 0, rc = -1;
 	if (cand_off)
 		*cand_off = len;
-	if (tokenize(pp, len, &t, &pragma_comment) || collect_functions(&t, &fn)) {
+	if (tokenize(pp, len, &t, &pragma_comment) || collect_functions(&t, &fn) ||
+	    collect_fn_typedefs(&t, &ft)) {
 		snprintf(msg, msglen, "out of memory scanning the preprocessed candidate");
 		goto out;
 	}
@@ -442,8 +489,8 @@ int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *ms
 		snprintf(msg, msglen, "the preprocessed source has no candidate part");
 		goto out;
 	}
-	if (cand_off)
-		*cand_off = t.cand < t.n ? (size_t)(t.v[t.cand].p - pp) : len;
+	if (cand_off) /* just after the marker's ';' */
+		*cand_off = t.cand <= t.n ? (size_t)(t.v[t.cand - 1].p + t.v[t.cand - 1].len - pp) : len;
 	if (allow) {
 		rc = 0;
 		goto out;
@@ -452,9 +499,10 @@ int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *ms
 		snprintf(msg, msglen, "line %d: #pragma comment is not allowed (it links libraries)", pragma_comment);
 		goto out;
 	}
-	rc = check(&t, &fn, msg, msglen);
+	rc = check(&t, &fn, &ft, msg, msglen);
 out:
 	free(t.v);
 	free(fn.v);
+	free(ft.v);
 	return rc;
 }

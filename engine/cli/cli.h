@@ -56,7 +56,8 @@ int cli_limits(const struct cli_spec *sp, const struct cli_args *a, int o_timeou
 /* Read a whole file (binary-safe), at most max + 1 bytes
  * (evaluators/text.h, text_read_file: the one bounded reader).  Returns a
  * malloc'd buffer with a NUL after *len bytes, or NULL with err set ("FILE:
- * No such file...", "FILE: larger than N bytes", "FILE: is a directory"). */
+ * No such file...", "FILE: larger than N bytes" with *len = SIZE_MAX, "FILE:
+ * is a directory"). */
 char *cli_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
 /* Is stdout a terminal (for aligned tables and live progress)? */

@@ -682,6 +682,13 @@ static int do_stats(struct ctx *c)
 		cJSON_AddNumberToObject(j, "tokens_in", (double)st.tokens_in);
 		cJSON_AddNumberToObject(j, "tokens_out", (double)st.tokens_out);
 		cJSON_AddNumberToObject(j, "llm_cost", st.llm_cost);
+		cJSON_AddNumberToObject(j, "llm_usage_unknown", (double)st.llm_usage_unknown);
+		cJSON_AddNumberToObject(j, "llm_improvements", (double)st.llm_improvements);
+		double ktok = (double)(st.tokens_in + st.tokens_out) / 1000;
+		cJSON_AddItemToObject(j, "improvements_per_1k_tokens",
+		                      num_or_null(ktok > 0 ? st.llm_improvements / ktok : NAN));
+		cJSON_AddItemToObject(j, "improvements_per_usd",
+		                      num_or_null(st.llm_cost > 0 ? st.llm_improvements / st.llm_cost : NAN));
 		cJSON *ia = cJSON_AddArrayToObject(j, "islands");
 		for (size_t i = 0; i < nisl; i++) {
 			cJSON *o = cJSON_CreateObject();
@@ -733,8 +740,25 @@ static int do_stats(struct ctx *c)
 	if (st.llm_calls) {
 		txt_table_add(&t, "  tokens in / out");
 		txt_table_add(&t, "%lld / %lld", (long long)st.tokens_in, (long long)st.tokens_out);
-		txt_table_add(&t, "  cost");
+		txt_table_add(&t, "  cost (USD)");
 		txt_table_add(&t, "%.4f", st.llm_cost);
+		if (st.llm_usage_unknown) {
+			txt_table_add(&t, "  calls without usage");
+			txt_table_add(&t, "%lld (tokens and cost unknown, not counted)", (long long)st.llm_usage_unknown);
+		}
+		double ktok = (double)(st.tokens_in + st.tokens_out) / 1000;
+		txt_table_add(&t, "  llm improvements");
+		txt_table_add(&t, "%lld", (long long)st.llm_improvements);
+		txt_table_add(&t, "  per 1k tokens");
+		if (ktok > 0)
+			txt_table_add(&t, "%.4g", st.llm_improvements / ktok);
+		else
+			txt_table_add(&t, "-");
+		txt_table_add(&t, "  per USD");
+		if (st.llm_cost > 0)
+			txt_table_add(&t, "%.4g", st.llm_improvements / st.llm_cost);
+		else
+			txt_table_add(&t, "-");
 	}
 	txt_table_print(&t, stdout);
 	txt_table_free(&t);

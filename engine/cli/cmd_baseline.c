@@ -9,6 +9,7 @@
 #include "archive/arc.h"
 #include "engine/pipeline.h"
 #include "engine/tune.h"
+#include "evaluators/open.h"
 #include "evaluators/plugin.h"
 #include "evaluators/text.h"
 
@@ -138,7 +139,7 @@ int cmd_baseline(int argc, char **argv)
 	struct arc *db = NULL;
 	if (a.val[B_DB] && !(db = arc_open(a.val[B_DB], ARC_CREATE, err, sizeof err))) {
 		fprintf(stderr, "disco baseline: %s\n", err);
-		plugin_free(&ev);
+		ev_close(&ev);
 		sbx_close(&sb);
 		return 1;
 	}
@@ -237,7 +238,7 @@ int cmd_baseline(int argc, char **argv)
 		printf("tuned figures stored in %s\n", a.val[B_DB]);
 	arc_close(&db);
 	free(o);
-	plugin_free(&ev);
+	ev_close(&ev);
 	sbx_close(&sb);
 	return rc < 0 ? 0 : rc;
 }

@@ -9,6 +9,7 @@
 #include "engine/cli/cli.h"
 #include "engine/pipeline.h"
 #include "engine/cli/outcome.h"
+#include "evaluators/open.h"
 #include "evaluators/plugin.h"
 #include "evaluators/text.h"
 
@@ -88,10 +89,31 @@ int cmd_eval(int argc, char **argv)
 		sbx_close(&sb);
 		return 1;
 	}
-	size_t len;
+	size_t len = 0;
 	char *src = cli_read_file(a.pos[0], lim.max_source, &len, err, sizeof err);
-	if (!src) {
+	if (!src && len == SIZE_MAX) {
+		/* Too large is the candidate's doing: an outcome (exit 0), after
+		 * reading no more than the limit + 1 bytes. */
+		struct pl_outcome *o = calloc(1, sizeof *o);
+		int got = o != NULL;
+		if (o) {
+			o->status = SBX_REJECTED;
+			o->stage = -1;
+			o->score = NAN;
+			snprintf(o->message, sizeof o->message,
+			         "source is larger than %zu bytes, the limit (raise it with --max-source-bytes)",
+			         lim.max_source);
+			print_outcome(&a, ev, o);
+		}
+		free(o);
 		plugin_free(&ev);
+		sbx_close(&sb);
+		if (!got)
+			fprintf(stderr, "disco eval: out of memory\n");
+		return got ? 0 : 1;
+	}
+	if (!src) {
+		ev_close(&ev);
 		sbx_close(&sb);
 		fprintf(stderr, "disco eval: cannot read candidate ");
 		text_puts(stderr, err, 0);
@@ -101,13 +123,13 @@ int cmd_eval(int argc, char **argv)
 	struct pl_outcome *o = malloc(sizeof *o);
 	if (!o || pl_eval(sb, ev, src, len, split, tol, o, err, sizeof err)) {
 		fprintf(stderr, "disco eval: %s\n", o ? err : "out of memory");
-		free(o); free(src); plugin_free(&ev); sbx_close(&sb);
+		free(o); free(src); ev_close(&ev); sbx_close(&sb);
 		return 1;
 	}
 	print_outcome(&a, ev, o);
 	free(o);
 	free(src);
-	plugin_free(&ev);
+	ev_close(&ev);
 	sbx_close(&sb);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "archive/query.h"
 #include "archive/report/report.h"
 #include "engine/mutate/symbolic.h"
 #include "engine/sym/sym.h"
@@ -18,10 +19,13 @@
 #include "engine/config.h"
 #include "engine/evo.h"
 #include "engine/fhash.h"
+#include "engine/llm/llm.h"
+#include "engine/loop.h"
 #include "engine/pipeline.h"
 #include "engine/evid.h"
 #include "evaluators/external.h"
 #include "evaluators/mono.h"
+#include "evaluators/open.h"
 #include "evaluators/plugin.h"
 #include "evaluators/text.h"
 
@@ -297,6 +301,10 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		       s->attempts ? 100.0 * (double)(s->interp_hits + s->text_hits) / (double)s->attempts : 0.0,
 		       (long long)sc.fitted, (long long)sc.fit_evals);
 	}
+	if (s->batches || s->batch_fallbacks)
+		printf("  batches: %lld sandbox children ran %lld candidates (%.1f each); %lld batches re-run one by one\n",
+		       (long long)s->batches, (long long)s->batched,
+		       s->batches ? (double)s->batched / (double)s->batches : 0.0, (long long)s->batch_fallbacks);
 	int any = 0;
 	for (int i = 1; i < SBX_NSTATUS; i++)
 		if (s->by_status[i]) {
@@ -305,6 +313,16 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		}
 	if (any)
 		printf("\n");
+	if (st.llm_calls) {
+		double ktok = (double)(st.tokens_in + st.tokens_out) / 1000;
+		printf("  llm: %lld calls, tokens in %lld / out %lld, cost $%.4f%s; improvements %lld (%.3g per 1k tokens",
+		       (long long)st.llm_calls, (long long)st.tokens_in, (long long)st.tokens_out, st.llm_cost,
+		       st.llm_usage_unknown ? " (some calls sent no usage: their tokens and cost are unknown)" : "",
+		       (long long)st.llm_improvements, ktok > 0 ? st.llm_improvements / ktok : 0.0);
+		if (st.llm_cost > 0)
+			printf(", %.3g per USD", st.llm_improvements / st.llm_cost);
+		printf(")\n");
+	}
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("  memory: engine peak RSS %.1f MiB, fork server peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0,
@@ -314,6 +332,14 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 	/* Tuned baselines (disco baseline NAME --tune N --db DB): the fair bar. */
 	struct arc_tuned tb;
 	int has_tuned = arc_tuned_best(a, ev->name, &tb) == ARC_OK;
+	/* The best program is `disco archive top`'s first row (ties: lower id
+	 * first), whether or not a shorter tie holds its cell. */
+	struct arc_prog_list top1 = { 0 };
+	if (arc_q_top(a, -1, 1, &top1) == ARC_OK && top1.n == 1 && isfinite(top1.row[0].score)) {
+		st.best_program_id = top1.row[0].id;
+		st.best_score = top1.row[0].score;
+	}
+	arc_prog_list_clear(&top1);
 	if (st.best_program_id) {
 		struct arc_program prog;
 		printf("  best program #%lld: score %.6g", (long long)st.best_program_id, st.best_score);
@@ -345,8 +371,9 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 			arc_program_clear(&prog);
 		}
 		if (has_tuned) {
-			printf("  best tuned baseline %s (%d evaluations): train %.6g (%+.6g)", tb.seed, tb.evals,
-			       tb.train, st.best_score - tb.train);
+			printf("  best tuned baseline ");
+			text_puts(stdout, tb.seed, 0); /* read back from the file: escaped */
+			printf(" (%d evaluations): train %.6g (%+.6g)", tb.evals, tb.train, st.best_score - tb.train);
 			if (isfinite(tb.heldout) && isfinite(hb))
 				printf(", held-out %.6g (%+.6g)", tb.heldout, hb - tb.heldout);
 			printf("\n");
@@ -383,7 +410,13 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		cJSON_AddNumberToObject(j, "interp_hits", (double)s->interp_hits);
 		cJSON_AddNumberToObject(j, "text_hits", (double)s->text_hits);
 		cJSON_AddNumberToObject(j, "fit_evals", (double)sc.fit_evals);
+		cJSON_AddNumberToObject(j, "batches", (double)s->batches);
+		cJSON_AddNumberToObject(j, "batched", (double)s->batched);
+		cJSON_AddNumberToObject(j, "batch_fallbacks", (double)s->batch_fallbacks);
 		cJSON_AddNumberToObject(j, "engine_peak_kb", (double)ru.ru_maxrss);
+		cJSON_AddNumberToObject(j, "engine_cpu_s", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		                                               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+		cJSON_AddNumberToObject(j, "llm_calls", (double)st.llm_calls);
 		cJSON_AddNumberToObject(j, "forksrv_peak_kb", (double)sbx_server_peak_kb(sb));
 		char *txt = cJSON_PrintUnformatted(j);
 		fprintf(log, "%s\n", txt);
@@ -502,10 +535,20 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	}
 	struct sbx_limits lim;
 	limits_of(c, &lim);
+	/* LLM keys leave the environment before anything forks (engine/llm/llm.h). */
+	int use_llm = 0;
+	for (int i = 0; i < c->nmutators; i++)
+		use_llm |= !strcmp(c->mutators[i].name, "llm");
+	struct llm_keys keys = { 0 };
+	if (use_llm && llm_keys_take(&c->llm, &keys, err, sizeof err)) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		return 1;
+	}
 	/* The fork servers start first, while this process is small. */
 	struct sbx *sb = sbx_open(c->workers, &lim, err, sizeof err);
 	if (!sb) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		llm_keys_free(&keys);
 		return 1;
 	}
 	int rc = 1;
@@ -513,10 +556,26 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	FILE *log = NULL;
 	struct ev_seed *seedtab = NULL;
 	char **seedir = NULL;
+	struct loop *loop = NULL;
+	struct mut_mutator *llm = NULL;
 	const struct ev_evaluator *ev = open_evaluator(cmd, c, w, &lim, err, sizeof err);
 	if (!ev) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		llm_keys_free(&keys);
 		goto out;
+	}
+	if (!(loop = loop_new())) {
+		fprintf(stderr, "disco %s: out of memory\n", cmd);
+		llm_keys_free(&keys);
+		goto out;
+	}
+	if (use_llm) {
+		struct llm_budget b = { c->budget.llm_calls, c->budget.tokens, c->budget.cost_usd };
+		llm = llm_mutator_new(&c->llm, &keys, &b, loop, ev, c->description, err, sizeof err);
+		if (!llm || mut_register(llm)) {
+			fprintf(stderr, "disco %s: %s\n", cmd, llm ? "mutator 'llm' is already registered" : err);
+			goto out;
+		}
 	}
 	struct evid id;
 	evid_of(ev, c->evaluator.kind == CFG_EV_PLUGIN ? c->evaluator.text : NULL, w->dir, &id);
@@ -526,6 +585,8 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		goto out;
 	}
 	struct evo_params p;
+	if (ev_builtin_index(ev) < 0)
+		sym_use_evaluator(ev); /* a plug-in's or command's IR names it */
 	if (make_params(cmd, c, ev, &p))
 		goto out;
 	{
@@ -540,6 +601,7 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		p.seeds = seedtab;
 		p.seed_ir = (const char *const *)seedir;
 	}
+	p.loop = loop;
 	/* The log is opened before the archive is made, so a bad --log-json
 	 * path leaves nothing behind. */
 	if (a->val[R_LOG] && !(log = fopen(logpath, "w"))) {
@@ -596,6 +658,10 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			goto out;
 		}
 	}
+	if (llm && llm_mutator_set_archive(llm, arc, err, sizeof err)) {
+		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		goto out;
+	}
 	struct live_report live = { db, a->val[R_REPORT] ? reportpath : NULL, { 0 }, 0 };
 	cli_report_reference(&live.opt, ev);
 	if (live.out) {
@@ -636,11 +702,16 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			fprintf(stderr, "report: %s\n", live.out);
 	}
 out:
+	sym_use_evaluator(NULL);
 	sym_seed_table_free(&seedtab, &seedir);
 	if (log)
 		fclose(log);
+	if (llm && arc)
+		llm_mutator_flush(llm);
+	llm_mutator_free(&llm);
+	loop_free(&loop);
 	arc_close(&arc);
-	plugin_free(&ev);
+	ev_close(&ev);
 	sbx_close(&sb);
 	return rc;
 }
@@ -693,6 +764,14 @@ int cmd_run(int argc, char **argv)
 				*slash = 0;
 			snprintf(base, sizeof base, "%s", real[0] ? real : "/");
 		}
+		/* The LLM's prompt templates too. */
+		char *llm_paths[] = { c.llm.prompts_dir, c.llm.system_prompt, c.llm.user_prompt };
+		for (int i = 0; i < 3 && base[0]; i++)
+			if (llm_paths[i][0]) {
+				char t[LLM_PATH_MAX];
+				snprintf(t, sizeof t, "%s", llm_paths[i]);
+				abs_path(t, base, llm_paths[i], LLM_PATH_MAX);
+			}
 		if (c.evaluator.kind == CFG_EV_PLUGIN) {
 			char t[CFG_TEXT_MAX];
 			snprintf(t, sizeof t, "%s", c.evaluator.text);

@@ -19,7 +19,10 @@
  *     calls req->done(req, rc, child, err) exactly once, from a callback of
  *     the engine's event loop (engine/loop.h), never from inside start();
  *     rc is 0 with the child, or -1 with err (a one-line reason that the
- *     loop records, e.g. as an edit_failed attempt).  Until done() runs or
+ *     loop records, e.g. as an edit_failed attempt), or MUT_DROPPED: no
+ *     child and nothing for the loop to record (the mutator recorded why
+ *     itself, e.g. an LLM call that failed after its retries).  With -1
+ *     the child may carry only a tag.  Until done() runs or
  *     cancel() returns, req and everything it points to stay valid and
  *     unchanged: the loop owns them.
  * cancel() (required when a mutator can return MUT_PENDING) drops a pending
@@ -42,6 +45,7 @@
 
 #define MUT_API_VERSION 2
 #define MUT_PENDING 1            /* start(): the child comes later, through done() */
+#define MUT_DROPPED 2            /* done(): no child, nothing to record */
 #define MUT_MAX_REGISTERED 8 /* run-time additions beyond the built-ins */
 
 enum mut_avail { MUT_AVAIL_NOW, MUT_AVAIL_LATER, MUT_AVAIL_NEVER };
@@ -62,6 +66,11 @@ struct mut_child {
 	char *src;               /* required: the child's C source */
 	char *ir;                /* the IR it was rendered from, or NULL */
 	char *info;              /* JSON object text the loop stores with the attempt, or NULL */
+	int64_t tag;             /* the mutator's handle for it (e.g. an LLM call id), 0 none;
+	                            handed back by result() */
+	int64_t parent;          /* 0: the request's parent; else the program it derives from
+	                            (a mutator's own follow-up of an earlier child, e.g.
+	                            fitting the constants of an LLM child) */
 };
 
 struct mut_req {
@@ -106,6 +115,12 @@ struct mut_mutator {
 	 * paused), and ends the campaign when every one is MUT_AVAIL_NEVER
 	 * (e.g. an LLM-only campaign whose spending cap is reached). */
 	enum mut_avail (*avail)(const struct mut_mutator *m);
+	/* How a child with a non-zero tag ended, once recorded: its attempt's
+	 * seq, outcome (enum arc_outcome) and score (NaN if none).  NULL: not
+	 * told.  Lets an LLM mutator link its call to the attempt and learn
+	 * which model pays. */
+	void (*result)(const struct mut_mutator *m, int64_t tag, int64_t seq, int outcome,
+	               double score);
 };
 
 /* Start a proposal with m: m->start() when it has one, else m->mutate()

@@ -146,6 +146,12 @@ int sym_probe_hash(const struct sym_prog *p, double tol, uint64_t *hash)
 
 int sym_score(const struct sym_prog *p, int stage, double *score, struct ev_result *res)
 {
+	return sym_score_split(p, stage, EV_TRAIN, score, res);
+}
+
+int sym_score_split(const struct sym_prog *p, int stage, int split, double *score,
+                    struct ev_result *res)
+{
 	char err[160];
 	const struct ev_evaluator *ev = p->spec->ev;
 	size_t cap = ev->max_outputs ? ev->max_outputs : 4096;
@@ -153,11 +159,11 @@ int sym_score(const struct sym_prog *p, int stage, double *score, struct ev_resu
 	struct ev_result r;
 	if (!out)
 		return -1;
-	long n = sym_run(p, stage, EV_TRAIN, out, cap, err, sizeof err);
+	long n = sym_run(p, stage, split, out, cap, err, sizeof err);
 	if (n < 0)
 		return -1;
 	memset(&r, 0, sizeof r);
-	if (ev->score(ev, stage, EV_TRAIN, out, (size_t)n, &r) || !isfinite(r.score))
+	if (ev->score(ev, stage, split, out, (size_t)n, &r) || !isfinite(r.score))
 		return -1;
 	*score = r.score;
 	if (res)

@@ -167,6 +167,18 @@ const struct sym_spec *sym_spec_of(const struct ev_evaluator *ev, char *err, siz
 	return ok ? &spec_cache[freeslot].spec : NULL;
 }
 
+/* Module state: the campaign's non-built-in evaluator (sym_use_evaluator). */
+static const struct ev_evaluator *campaign_ev;
+
+void sym_use_evaluator(const struct ev_evaluator *ev)
+{
+	campaign_ev = ev;
+	/* a loaded evaluator may reuse a freed one's address: forget those */
+	for (int i = 0; i < SPEC_CACHE; i++)
+		if (spec_cache[i].ev && ev_builtin_index(spec_cache[i].ev) < 0)
+			memset(&spec_cache[i], 0, sizeof spec_cache[i]);
+}
+
 const char *sym_reg_name(const struct sym_prog *p, int r, char *buf, size_t len)
 {
 	if (r >= 0 && r < p->spec->nfix)
@@ -469,6 +481,8 @@ int sym_parse(const char *text, size_t len, const struct ev_evaluator *ev, struc
 			}
 			snprintf(name, sizeof name, "%.*s", (int)(ne - i), l + i);
 			const struct ev_evaluator *e = ev ? ev : ev_find(name);
+			if (!e && campaign_ev && !strcmp(campaign_ev->name, name))
+				e = campaign_ev;
 			if (!e || strcmp(e->name, name)) {
 				snprintf(err, errlen, "IR line %d: IR for evaluator '%s'%s%s", line, name,
 				         ev ? ", expected " : " (no such built-in evaluator)", ev ? ev->name : "");
@@ -663,7 +677,15 @@ int sym_seed_table(const struct ev_evaluator *ev, const char *names, int use_ir,
 	*seeds = tab;
 	*irs = ir;
 	int n = 0;
-	if (use_ir && sym_spec_of(ev, NULL, 0)) {
+	char serr[200];
+	const struct sym_spec *spec = use_ir ? sym_spec_of(ev, serr, sizeof serr) : NULL;
+	if (use_ir && !spec && serr[0]) {
+		/* a declared but broken symbolic form is the evaluator's error */
+		snprintf(err, errlen, "%s", serr);
+		sym_seed_table_free(seeds, irs);
+		return -1;
+	}
+	if (spec) {
 		static struct sym_prog progs[MAXS];
 		const char *nm[MAXS];
 		n = sym_seeds(ev, names, nm, progs, MAXS, err, errlen);

@@ -157,6 +157,12 @@ struct sym_spec {
  * that is broken) when it has none.  Cached per evaluator. */
 const struct sym_spec *sym_spec_of(const struct ev_evaluator *ev, char *err, size_t errlen);
 
+/* Let sym_parse() (with ev NULL, as the symbolic mutator calls it) find
+ * ev by the name in an IR header when it is not a built-in: a C plug-in or
+ * an external command of the running campaign.  One at a time; NULL
+ * forgets it.  Call during start-up. */
+void sym_use_evaluator(const struct ev_evaluator *ev);
+
 /* Register r's IR name into buf (fixed names, or rN for temporaries). */
 const char *sym_reg_name(const struct sym_prog *p, int r, char *buf, size_t len);
 
@@ -210,6 +216,9 @@ int sym_probe_hash(const struct sym_prog *p, double tol, uint64_t *hash);
  * ev->run() and ev->score() in-process.  Returns 0 with *score (and res
  * when not NULL), or -1 when the output is invalid or p cannot be run. */
 int sym_score(const struct sym_prog *p, int stage, double *score, struct ev_result *res);
+/* The same on split (EV_TRAIN or EV_HELDOUT). */
+int sym_score_split(const struct sym_prog *p, int stage, int split, double *score,
+                    struct ev_result *res);
 
 /* The fast path of the evolution loop: parse IR text of evaluator ev and
  * hash its interpreted probe outputs.  Returns 0, or -1 when the text does

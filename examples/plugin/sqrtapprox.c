@@ -164,6 +164,37 @@ static void sq_describe(const struct ev_evaluator *ev, const char *src, size_t l
 	ev_metric(res, "ops", ops);
 }
 
+/* Optional (interface version 2): the symbolic form, so `disco run` can
+ * search register programs over x with + - * / instead of perturbing
+ * literals.  The template's {body} line receives the instructions; x is the
+ * parameter, y the result.  Its seeds are in the IR text form, operation
+ * for operation the C seeds (so they score the same). */
+static const struct ev_ir_reg ir_regs[] = {
+	{ "x", "x", 0, EV_IR_IN },
+	{ "y", "y", 0, EV_IR_OUT },
+	{ NULL, NULL, 0, 0 },
+};
+
+static const struct ev_seed ir_seeds[] = {
+	{ "linear", "sym sqrtapprox\nr0 = mul x 0.4\ny = add r0 0.4\n" },
+	{ "newton4",
+	  "sym sqrtapprox\n"
+	  "r0 = mul x 0.4\ny = add r0 0.4\n"
+	  "r1 = div x y\nr2 = add y r1\ny = mul r2 0.5\n"
+	  "r3 = div x y\nr4 = add y r3\ny = mul r4 0.5\n"
+	  "r5 = div x y\nr6 = add y r5\ny = mul r6 0.5\n"
+	  "r7 = div x y\nr8 = add y r7\ny = mul r8 0.5\n" },
+	{ NULL, NULL },
+};
+
+static const struct ev_ir ir = {
+	.shape = EV_IR_FUNC,
+	.tmpl = "double f(double x)\n{\n\tdouble y;\n\t{body}\n\treturn y;\n}\n",
+	.regs = ir_regs,
+	.ops = "add sub mul div neg square recip",
+	.seeds = ir_seeds,
+};
+
 const struct ev_evaluator disco_evaluator = {
 	.version = EV_API_VERSION,
 	.name = "sqrtapprox",
@@ -183,4 +214,5 @@ const struct ev_evaluator disco_evaluator = {
 	.score = sq_score,
 	.describe = sq_describe,
 	.data = NULL,
+	.ir = &ir,
 };

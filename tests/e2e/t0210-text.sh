@@ -70,3 +70,22 @@ m=$(jq -r .descriptors.ops "$T/out")
 p=$(jq -r .descriptors.ops "$T/out")
 check_eq "ops: the plain polynomial counts 8" 8 "$p"
 check_eq "ops: the same polynomial in a macro counts the same" "$p" "$m"
+
+# A plug-in's names are printed everywhere: control characters are refused.
+sed 's/\.name = "sqrtapprox",/.name = "sqrt\\033]0;t\\007approx",/' "$ROOT/examples/plugin/sqrtapprox.c" >"$T/escname.c"
+"$DISCO" baseline "$T/escname.c" >"$T/out" 2>"$T/err"
+check_eq "plug-in with ESC in its name: exit 1" 1 "$?"
+check "plug-in with ESC in its name: says which field" grep -q 'disco_evaluator.name contains a control character' "$T/err"
+check_eq "plug-in with ESC in its name: no raw ESC anywhere" 0 "$(cat "$T/out" "$T/err" | LC_ALL=C grep -c -P '\x1b' || true)"
+
+# An external command's names likewise.
+cat >"$T/escname.sh" <<'SH'
+#!/bin/sh
+head -c 200 >/dev/null
+printf '{"protocol":1,"name":"x\\u001b]0;t\\u0007y","seeds":[{"name":"s","source":"x"}]}\n'
+SH
+chmod +x "$T/escname.sh"
+"$DISCO" baseline --evaluator-cmd "$T/escname.sh" >"$T/out" 2>"$T/err"
+check_eq "external command with ESC in its name: exit 1" 1 "$?"
+check "external command with ESC in its name: says so" grep -q 'holding control characters' "$T/err"
+check_eq "external command with ESC in its name: no raw ESC anywhere" 0 "$(cat "$T/out" "$T/err" | LC_ALL=C grep -c -P '\x1b' || true)"

@@ -9,13 +9,16 @@ source "$(dirname "$0")/../lib.sh"
 
 run() { timeout -k 5 30 "$DISCO" "$@" >"$T/out" 2>"$T/err"; RC=$?; }
 
-run eval /dev/zero --evaluator expapprox
-check_eq "eval /dev/zero: exit 1 (not killed by the timeout)" 1 "$RC"
-check "eval /dev/zero: says it is larger than the limit" grep -q '/dev/zero: larger than 65536 bytes' "$T/err"
-check "eval /dev/zero: names the option that raises it" grep -q -- '--max-source-bytes' "$T/err"
+# Too large is the candidate's outcome (rejected, exit 0 like any candidate),
+# after reading at most the limit + 1 bytes.
+run eval /dev/zero --evaluator expapprox --json
+check_eq "eval /dev/zero: exit 0 (not killed by the timeout)" 0 "$RC"
+check_eq "eval /dev/zero: rejected" rejected "$(jq -r .status "$T/out")"
+check "eval /dev/zero: says it is larger than the limit" grep -q 'larger than 65536 bytes' "$T/out"
+check "eval /dev/zero: names the option that raises it" grep -q -- '--max-source-bytes' "$T/out"
 
-run eval /dev/zero --evaluator expapprox --max-source-bytes 1000
-check "eval /dev/zero: the limit follows --max-source-bytes" grep -q 'larger than 1000 bytes' "$T/err"
+run eval /dev/zero --evaluator expapprox --max-source-bytes 1000 --json
+check "eval /dev/zero: the limit follows --max-source-bytes" grep -q 'larger than 1000 bytes' "$T/out"
 
 mkdir -p "$T/dir.c"
 run eval "$T/dir.c" --evaluator expapprox

@@ -11,7 +11,11 @@ cat > "$T/c.json" <<J
 {"evaluator": "expapprox", "seeds": ["taylor2"], "budget": {"evaluations": 1500},
  "workers": 2, "seed": 3, "db": "$T/s.db"}
 J
-check "a symbolic campaign from taylor2 runs" timeout 300 "$DISCO" run "$T/c.json" --quiet
+check "a symbolic campaign from taylor2 runs" timeout 300 "$DISCO" run "$T/c.json" --quiet --log-json "$T/c.log"
+nb=$(jq -r 'select(.event=="summary") | .batched' "$T/c.log")
+nf=$(jq -r 'select(.event=="summary") | .batch_fallbacks' "$T/c.log")
+check "children ran in batches ($nb of them)" test "$nb" -gt 100
+check_eq "no batch had to be re-run one by one" 0 "$nf"
 check_eq "one seed: taylor2" 1 "$(q "$T/s.db" "select count(*) from programs where mutator = 'seed'")"
 check_eq "every program carries IR" 0 "$(q "$T/s.db" "select count(*) from programs where ir is null or ir not like 'sym expapprox%'")"
 check_eq "children are symbolic" 0 "$(q "$T/s.db" "select count(*) from programs where mutator not in ('seed', 'symbolic')")"
@@ -42,3 +46,31 @@ check "expapprox-wide (no IR) runs with the literal fallback" timeout 120 "$DISC
 	--budget-evals 60 --workers 1 --db "$T/w.db" --quiet
 check_eq "its programs have no IR" 0 "$(q "$T/w.db" "select count(*) from programs where ir is not null")"
 check "it made children" test "$(q "$T/w.db" "select count(*) from programs where mutator = 'symbolic'")" -gt 0
+
+# A C plug-in declares its symbolic form (examples/plugin/sqrtapprox.c).
+check "a plug-in with an IR form runs symbolically" timeout 120 "$DISCO" run --evaluator "$ROOT/examples/plugin/sqrtapprox.c" \
+	--budget-evals 80 --workers 1 --db "$T/p.db" --quiet
+check_eq "the plug-in's programs carry IR" 0 "$(q "$T/p.db" "select count(*) from programs where ir is null or ir not like 'sym sqrtapprox%'")"
+check "the plug-in's children are symbolic" test "$(q "$T/p.db" "select count(*) from programs where mutator = 'symbolic'")" -gt 0
+
+# An external command declares it in its info answer.
+cat > "$T/ext.py" <<'PY'
+import json, sys
+req = json.loads(sys.stdin.read())
+if req["request"] == "info":
+    print(json.dumps({"name": "lenfit", "seeds": [{"name": "c", "source": "double f(double x) { return x; }"}],
+                      "dims": [{"name": "len", "lo": 0, "hi": 2000, "bins": 4}],
+                      "ir": {"shape": "func", "template": "double f(double x)\n{\n\tdouble y;\n\t{body}\n\treturn y;\n}\n",
+                             "regs": [{"name": "x", "c": "x", "access": "in"}, {"name": "y", "c": "y", "access": "out"}],
+                             "ops": "add mul", "seeds": [{"name": "id", "source": "sym lenfit\ny = mul x 1.5\n"}]}}))
+else:
+    src = req["source"]
+    print(json.dumps({"status": "ok", "score": len(src) / 100.0, "descriptors": {"len": len(src)}}))
+PY
+check "an external command with an IR form runs symbolically" timeout 120 "$DISCO" run --evaluator-cmd "python3 $T/ext.py" \
+	--budget-evals 30 --workers 1 --db "$T/x.db" --quiet
+check_eq "the command's programs carry IR" 0 "$(q "$T/x.db" "select count(*) from programs where ir is null or ir not like 'sym lenfit%'")"
+check "the command's children are symbolic" test "$(q "$T/x.db" "select count(*) from programs where mutator = 'symbolic'")" -gt 0
+sed -i 's/"ops": "add mul"/"ops": "add frob"/' "$T/ext.py"
+"$DISCO" run --evaluator-cmd "python3 $T/ext.py" --budget-evals 5 --db "$T/x2.db" --quiet 2> "$T/err2" >/dev/null
+check "a bad IR form is refused naming the op" grep -q "frob" "$T/err2"

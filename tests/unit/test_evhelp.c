@@ -269,6 +269,12 @@ static void test_text_utf8_json(void **state)
 	assert_int_equal(text_utf8_len((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
 	assert_int_equal(text_utf8_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
 	assert_int_equal(text_utf8_len((const unsigned char *)"\xe0\x80\x80", 3), 0);     /* overlong */
+	assert_true(text_is_clean("adam caf\xc3\xa9"));
+	assert_true(text_is_clean(NULL));
+	assert_false(text_is_clean("a\x1b[31m"));
+	assert_false(text_is_clean("a\nb"));
+	assert_false(text_is_clean("\xc2\x9b"));
+	assert_false(text_is_clean("\xff"));
 	cJSON *j = cJSON_CreateObject();
 	text_json_add(j, "k\xff", "m\x1b\xfe");
 	text_json_add_number(j, "n", NAN);

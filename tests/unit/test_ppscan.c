@@ -91,6 +91,19 @@ static void test_jumps_and_function_pointers(void **state)
 	refused("double f(double x) { typeof(x) y = x; return y; }", "type operator");
 	refused("double f(double x) { return (long)__builtin_frame_address(0); }", "__builtin_frame_address");
 	refused("_Pragma(\"comment(lib, \\\"m\\\")\")", "_Pragma");
+	/* a function pointer type named by the prelude */
+	char buf[512];
+	snprintf(buf, sizeof buf, "typedef double (*fn_t)(double);\ntypedef struct { int (*cb)(void); } hooks;\n"
+	         "typedef double vec[4];\ntypedef int __disco_candidate;\n%s", "double f(double x) { fn_t g = 0; return g(x); }");
+	assert_int_equal(sbx_ppscan(buf, strlen(buf), 0, NULL, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "'fn_t'"));
+	snprintf(buf, sizeof buf, "typedef struct { int (*cb)(void); } hooks;\ntypedef int __disco_candidate;\n%s",
+	         "double f(double x) { hooks h; return x; }");
+	assert_int_equal(sbx_ppscan(buf, strlen(buf), 0, NULL, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "'hooks'"));
+	snprintf(buf, sizeof buf, "typedef double vec[4];\ntypedef int __disco_candidate;\n%s",
+	         "double f(double x) { vec v; v[0] = x; return v[0]; }");
+	assert_int_equal(sbx_ppscan(buf, strlen(buf), 0, NULL, msg, sizeof msg), 0);
 	refused("\n#pragma comment(lib, \"m\")\n", "#pragma comment");
 }
 
@@ -103,7 +116,7 @@ static void test_lines_and_offsets(void **state)
 	snprintf(buf, sizeof buf, "%sdouble f(double x) { asm(\"nop\"); }", PRELUDE);
 	size_t off = 0;
 	assert_int_equal(sbx_ppscan(buf, strlen(buf), 1, &off, msg, sizeof msg), 0); /* allowed */
-	assert_string_equal(buf + off, "double f(double x) { asm(\"nop\"); }");
+	assert_string_equal(buf + off, "\ndouble f(double x) { asm(\"nop\"); }");
 	/* No marker: no candidate part. */
 	assert_int_equal(sbx_ppscan("double f;", 9, 0, &off, msg, sizeof msg), -1);
 	/* A forged second marker changes nothing. */

@@ -75,3 +75,9 @@ q "$T/e.db" "update events set detail=json_set(detail,'$.hash','0000000000000000
 timeout 60 "$DISCO" resume "$T/e.db" --budget-evals 30 --quiet >/dev/null 2>"$T/r7.err"
 check_eq "a built-in whose definition differs is refused" 1 $?
 check "... naming the versions" grep -q "built-in evaluator 'expapprox' of disco .* differs from this disco's" "$T/r7.err"
+
+# --- the summary's best program is archive top's first row ------------------------
+timeout 60 "$DISCO" run --evaluator expapprox --db "$T/b.db" --budget-evals 200 --workers 2 --quiet --no-source >"$T/b.out" 2>&1
+best=$(sed -n 's/.*best program #\([0-9]*\).*/\1/p' "$T/b.out" | head -1)
+top=$("$DISCO" archive top --db "$T/b.db" --limit 1 --json | jq -r '.. | objects | select(has("id")) | .id' | head -1)
+check_eq "summary's best program = archive top's first row" "$top" "$best"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0530-baseline-tune: `disco baseline NAME --tune N` tunes each seed's
+# t0540-baseline-tune: `disco baseline NAME --tune N` tunes each seed's
 # float constants with N evaluations, reproducibly by --seed, never reports
 # a tuned score below the default, stores the figures with --db, and `disco
 # run` on that archive compares its best program with the best tuned
