@@ -387,10 +387,13 @@ static int refuse(char *msg, size_t msglen, const struct tok *k, const char *wha
 	return -1;
 }
 
+#define MAX_SHADOW 64 /* locals hiding a function name, nested; more are not tracked (refused) */
+
 static int check(const struct toks *t, const struct names *fn, const struct names *ft, char *msg,
                  size_t msglen)
 {
-	int brace = 0;
+	int brace = 0, nshadow = 0;
+	struct { const struct tok *k; int depth; } shadow[MAX_SHADOW];
 	size_t typedef_end = 0;      /* tokens before this index are inside a typedef */
 	size_t params_end = 0;       /* ... inside a file-scope declarator's parameters */
 	for (size_t i = t->cand; i < t->n; i++) {
@@ -452,17 +455,29 @@ static int check(const struct toks *t, const struct names *fn, const struct name
 			}
 			if (!member && names_has(ft, k))
 				return refuse(msg, msglen, k, "the prelude's function pointer type");
-			/* "double exp;" declares a member or a local: not a use */
+			/* "double exp;" declares a member or a local: not a use.  In a
+			 * block, the local hides the function until the block ends
+			 * (C scoping), so "double sign = ...; w -= sign * lr;" is fine. */
 			int decl = pv && is_type_keyword(pv);
-			if (!member && !decl && !(nx && punct(nx, "(")) && names_has(fn, k))
+			if (decl && brace > 0 && nshadow < MAX_SHADOW && names_has(fn, k)) {
+				shadow[nshadow].k = k;
+				shadow[nshadow++].depth = brace;
+			}
+			int hidden = 0;
+			for (int s = 0; s < nshadow && !hidden; s++)
+				hidden = shadow[s].k->len == k->len && !memcmp(shadow[s].k->p, k->p, k->len);
+			if (!member && !decl && !hidden && !(nx && punct(nx, "(")) && names_has(fn, k))
 				return refuse(msg, msglen, k, "using a function other than by calling it:");
 			continue;
 		}
 		if (k->kind != T_PUNCT)
 			continue;
 		if (punct(k, "{")) brace++;
-		else if (punct(k, "}")) brace -= brace > 0;
-		else if (punct(k, "&&") && !(pv && operand_end(pv)))
+		else if (punct(k, "}")) {
+			brace -= brace > 0;
+			while (nshadow > 0 && shadow[nshadow - 1].depth > brace)
+				nshadow--;
+		} else if (punct(k, "&&") && !(pv && operand_end(pv)))
 			return refuse(msg, msglen, k, "a label address");
 		else if (punct(k, "(") && nx && punct(nx, "*")) {
 			size_t e = match(t, i);

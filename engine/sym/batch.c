@@ -89,6 +89,10 @@ __attribute__((constructor)) static void build_wrappers(void)
 		wrap[nw].ir = NULL;
 		wrap[nw].run = batch_run;
 		wrap[nw].data = ev;
+		/* IR programs are straight-line arithmetic the engine rendered: no
+		 * pointer reaches run()'s data, so the batch runs in one process
+		 * (evaluator.h, serve()). */
+		wrap[nw].serve = NULL;
 		nw++;
 	}
 }

@@ -19,7 +19,7 @@
  *              the candidate and writes raw outputs;
  *   score()    in a fresh sandbox child the candidate never touched: it
  *              treats the outputs as hostile (NaN, Inf, wrong count);
- *   describe() there too, on the candidate's source text.
+ *   describe() there too, on the candidate as preprocessed by the compiler.
  *
  * Candidate contract: define `double f(double x)`.  Score: -log10 of the
  * largest relative error against sqrt on a grid of [0.25, 4], clipped to

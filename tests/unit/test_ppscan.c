@@ -87,6 +87,10 @@ static void test_jumps_and_function_pointers(void **state)
 	refused("double f(double x) { return (exp + 0)(x); }", "'exp'");
 	refused("double f(double x) { return ((char *)f)[0]; }", "'f'");
 	refused("double f(double x) { double y = (double)(long)&fabs; return y; }", "'fabs'");
+	/* a local hides the function name for its block, no longer */
+	assert_int_equal(scan("double f(double x) { double exp = 2 * x; return exp * fabs(x); }"), 0);
+	assert_int_equal(scan("double f(double x) { { double exp = x; x = exp; } return x; }"), 0);
+	refused("double f(double x) { { double exp = x; x = exp; } return (double)(long)exp; }", "'exp'");
 	refused("double f(double x) { __typeof__(x) y = x; return y; }", "type operator");
 	refused("double f(double x) { typeof(x) y = x; return y; }", "type operator");
 	refused("double f(double x) { return (long)__builtin_frame_address(0); }", "__builtin_frame_address");
