@@ -1103,62 +1103,6 @@ fail:
 	return ARC_ERR;
 }
 
-/* --- the front ---------------------------------------------------------------------------------- */
-
-int arc_q_front(struct arc *a, int dim, double **best, int64_t **prog)
-{
-	struct arc_dim dims[ARC_MAX_DIMS];
-	int nd, rc;
-	sqlite3_stmt *s;
-	*best = NULL;
-	*prog = NULL;
-	if (arc_get_dims(a, dims, ARC_MAX_DIMS, &nd))
-		return ARC_ERR;
-	if (dim < 0 || dim >= nd) {
-		arc_seterr(a, "%s: no descriptor dimension %d (the archive has %d)", arc_path(a), dim,
-		           nd);
-		return ARC_ERR;
-	}
-	int nbins = dims[dim].bins;
-	*best = malloc((size_t)nbins * sizeof **best);
-	*prog = calloc((size_t)nbins, sizeof **prog);
-	if (!*best || !*prog) {
-		free(*best);
-		free(*prog);
-		*best = NULL;
-		*prog = NULL;
-		return oom(a);
-	}
-	for (int i = 0; i < nbins; i++)
-		(*best)[i] = NAN;
-	int64_t inner = 1;
-	for (int i = dim + 1; i < nd; i++)
-		inner *= dims[i].bins;
-	if (prep(a, "SELECT cell, score, program_id FROM elites", &s, "reading the front"))
-		goto fail;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t cell = sqlite3_column_int64(s, 0);
-		if (cell < 0)
-			continue;
-		int bin = (int)((cell / inner) % nbins);
-		double sc = sqlite3_column_double(s, 1);
-		int64_t pid = sqlite3_column_int64(s, 2);
-		if (isnan((*best)[bin]) || sc > (*best)[bin] ||
-		    (sc == (*best)[bin] && pid < (*prog)[bin])) {
-			(*best)[bin] = sc;
-			(*prog)[bin] = pid;
-		}
-	}
-	if (done(a, s, rc, "reading the front") == ARC_OK)
-		return ARC_OK;
-fail:
-	free(*best);
-	free(*prog);
-	*best = NULL;
-	*prog = NULL;
-	return ARC_ERR;
-}
-
 /* --- export --------------------------------------------------------------------------------------- */
 
 const char *const arc_export_tables[] = { "programs", "attempts", "evaluations", "elites",

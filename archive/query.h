@@ -215,13 +215,6 @@ struct arc_series {
 int arc_q_series(struct arc *a, int nb, struct arc_series *s);
 void arc_series_clear(struct arc_series *s);
 
-/* --- the front: best score per bin of one descriptor ---------------------------------- */
-
-/* For dimension dim, the best elite score in each of its bins over all
- * islands and other dimensions (NaN: no elite there) and which program
- * holds it.  best and prog are dims[dim].bins long; free() both. */
-int arc_q_front(struct arc *a, int dim, double **best, int64_t **prog);
-
 /* --- export ------------------------------------------------------------------------------ */
 
 /* Tables export can dump, NULL-terminated. */

@@ -97,8 +97,14 @@ static int bench_parallel(const struct ev_evaluator *ev, const char *src, int n,
 	return 0;
 }
 
+/* optim with the candidate in run()'s own process (no serve()): what the
+ * separate candidate process costs.  Static, so the fork server has it. */
+static struct ev_evaluator opt_inproc;
+
 int main(void)
 {
+	opt_inproc = *ev_find("optim");
+	opt_inproc.serve = NULL;
 	struct sbx_limits lim;
 	sbx_limits_default(&lim);
 	char err[256];
@@ -107,7 +113,8 @@ int main(void)
 	const struct ev_evaluator *exp = ev_find("expapprox"), *opt = ev_find("optim");
 	static const char trivial[] = "double f(double x) { return 1.0 + x; }\n";
 	if (bench_serial(sb, exp, trivial, 2000, "expapprox") ||
-	    bench_serial(sb, opt, opt->seeds[0].source, 40, "optim"))
+	    bench_serial(sb, opt, opt->seeds[0].source, 40, "optim") ||
+	    bench_serial(sb, &opt_inproc, opt->seeds[0].source, 40, "optim_inprocess"))
 		return 1;
 	sbx_close(&sb);
 	if (bench_parallel(exp, trivial, 4000, 2))

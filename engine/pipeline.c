@@ -75,6 +75,30 @@ void pl_ext_outcome(const struct ext_result *r, int rc, struct pl_outcome *o)
 		o->status = SBX_INVALID_OUTPUT;
 }
 
+/* Descriptors and metrics are numbers: a NaN or an infinity (a plug-in's
+ * failed describe() leaves NaN with its message) makes the result invalid
+ * output, never a cell.  Returns 1 when all are finite, else 0 with msg. */
+static int result_finite(const struct ev_evaluator *ev, const struct ev_result *r, char *msg,
+                         size_t len)
+{
+	for (int d = 0; d < ev->ndims && d < EV_MAX_DIMS; d++)
+		if (!isfinite(r->desc[d])) {
+			if (r->message[0])
+				snprintf(msg, len, "%s", r->message);
+			else
+				snprintf(msg, len, "descriptor %s is %s, not a finite number", ev->dims[d].name,
+				         isnan(r->desc[d]) ? "NaN" : "infinite");
+			return 0;
+		}
+	for (int i = 0; i < r->nmetrics && i < EV_MAX_METRICS; i++)
+		if (!isfinite(r->metrics[i].value)) {
+			snprintf(msg, len, "metric %.31s is %s, not a finite number", r->metrics[i].name,
+			         isnan(r->metrics[i].value) ? "NaN" : "infinite");
+			return 0;
+		}
+	return 1;
+}
+
 int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int split,
               double tol, const char *src, size_t len, struct pl_outcome *o)
 {
@@ -132,6 +156,11 @@ int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int s
 			ev->describe(ev, res->pp, res->pp_len, &o->ev);
 		else
 			ev->describe(ev, src, len, &o->ev);
+	}
+	if (o->status == SBX_OK && !result_finite(ev, &o->ev, o->message, sizeof o->message)) {
+		o->status = SBX_INVALID_OUTPUT;
+		o->score = NAN;
+		next = -1;
 	}
 	o->t_score_ms += mono_ms() - t0;
 	return o->status == SBX_OK ? next : -1;

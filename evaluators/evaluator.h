@@ -9,10 +9,12 @@
  * `version` field comes first so the struct can grow (like sqlite3_vfs).
  *
  * Split of trust:
- *   run()      executes INSIDE the sandbox child, next to the candidate.  It
- *              drives the candidate's entry points and writes raw outputs
- *              (function values, final parameters).  Anything it writes may
- *              have been corrupted by the candidate.
+ *   run()      executes INSIDE the sandbox child, next to the candidate, or
+ *              (with serve()) in a process of its own that talks to the
+ *              candidate's (struct ev_remote below).  It drives the
+ *              candidate's entry points and writes raw outputs (function
+ *              values, final parameters).  Anything it writes may have been
+ *              corrupted by the candidate.
  *   score()    executes OUTSIDE, in a process the candidate never touched.
  *              It recomputes everything that matters from the raw outputs
  *              and must treat them as hostile (NaN, Inf, garbage, wrong n).
@@ -186,6 +188,32 @@ struct ev_evaluator {
 	/* Version 2. */
 	const struct ev_ir *ir; /* the symbolic form, or NULL */
 	const struct ev_reference *reference; /* a known best score per descriptor value, or NULL */
+
+	/* Optional: the candidate in a process of its own (see struct
+	 * ev_remote).  NULL: run() calls the entry points directly, in one
+	 * process with the candidate. */
+	void (*serve)(const struct ev_evaluator *ev, void *const *entry, void *buf, size_t len);
+};
+
+/* The candidate never shares an address space with what it is scored on.
+ * An evaluator with serve() gets two processes per job: the candidate's,
+ * forked before run() starts (so nothing run() computes, a workload, a
+ * hidden optimum, is ever in its memory), which compiles the candidate and
+ * runs serve() on each request; and run()'s, which never maps the
+ * candidate's code.  There run() finds ev_remote() non-NULL (and entry[]
+ * NULL): it writes a request (its own layout) into buf, calls call(), and
+ * reads the answer serve() left in buf.  One round trip should serve many
+ * calls (every workload stepped in lockstep).  call() returns 0, or -1
+ * when the candidate's process is gone (run() then returns -1; the sandbox
+ * reports how the candidate ended: crash, timeout, ...).  buf is shared
+ * with the candidate: treat what serve() leaves there as hostile.  Without
+ * serve(), or outside the sandbox, ev_remote() is NULL and run() calls
+ * entry[i] directly, as always. */
+#define EV_REMOTE_BYTES (1u << 20)
+struct ev_remote {
+	void *buf;  /* EV_REMOTE_BYTES bytes, shared by the two processes */
+	size_t len;
+	int (*call)(struct ev_remote *rm);
 };
 
 /* --- shared helpers for evaluators (evaluators/evhelp.c) ----------------- */
@@ -194,6 +222,12 @@ struct ev_evaluator {
 const struct ev_evaluator *ev_find(const char *name);
 const struct ev_evaluator *ev_builtin(int i); /* NULL past the end */
 int ev_builtin_index(const struct ev_evaluator *ev); /* -1 if not built-in */
+
+/* run()'s link to the candidate's process (see struct ev_remote), or NULL.
+ * ev_remote_set() is the sandbox child's (evaluators/evhelp.c owns the
+ * pointer: one per process, set before run() is called). */
+struct ev_remote *ev_remote(void);
+void ev_remote_set(struct ev_remote *rm);
 
 /* Add a metric to res (silently drops past EV_MAX_METRICS). */
 void ev_metric(struct ev_result *res, const char *name, double value);

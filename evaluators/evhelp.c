@@ -89,6 +89,19 @@ const void *ev_math_lookup(const char *name)
 
 /* --- metrics ------------------------------------------------------------- */
 
+/* The sandbox child's link to the candidate's process (evaluator.h). */
+static struct ev_remote *remote;
+
+struct ev_remote *ev_remote(void)
+{
+	return remote;
+}
+
+void ev_remote_set(struct ev_remote *rm)
+{
+	remote = rm;
+}
+
 void ev_metric(struct ev_result *res, const char *name, double value)
 {
 	if (!res || !name || res->nmetrics < 0 || res->nmetrics >= EV_MAX_METRICS)

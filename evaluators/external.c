@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "evaluators/irjson.h"
 #include "evaluators/external.h"
+#include "evaluators/mono.h"
 #include "evaluators/open.h"
 #include "evaluators/text.h"
 #include "sandbox/sbx.h"
@@ -90,13 +90,6 @@ const char *ext_failure_name(enum ext_failure f)
 		[EXT_FAIL_JSON] = "json",       [EXT_FAIL_PROTOCOL] = "protocol",
 	};
 	return (unsigned)f < EXT_FAIL_N ? names[f] : "unknown";
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static void cmd_limits(const struct ext_limits *l, unsigned wall_ms, int resident,
@@ -276,7 +269,7 @@ int ext_job_start(struct ext *x, const char *src, size_t len, int split, struct 
 	j->x = x;
 	j->id = id;
 	j->pooled = -1;
-	j->t0 = now_ms();
+	j->t0 = mono_ms();
 	x->jobs++;
 	*jp = j;
 	char why[SBX_PROC_MSG];
@@ -377,7 +370,7 @@ static void job_wait(struct ext_job *j)
 				pf[k++] = (struct pollfd){ f[i].fd, (short)((f[i].mask & SBX_FD_READ ? POLLIN : 0) |
 				                                           (f[i].mask & SBX_FD_WRITE ? POLLOUT : 0)), 0 };
 		int64_t d = ext_job_deadline(j);
-		double wait = d < 0 ? 20 : (double)d - now_ms();
+		double wait = d < 0 ? 20 : (double)d - mono_ms();
 		if (wait < 0)
 			wait = 0;
 		if (n <= 3 && wait > 20) /* no pidfd: notice the exit by polling */
@@ -398,7 +391,7 @@ int ext_job_finish(struct ext_job **jp, struct ext_result *out, char *err, size_
 		/* Asked for before it ended: it is stopped. */
 		j->done = 1;
 	}
-	out->wall_ms = now_ms() - j->t0;
+	out->wall_ms = mono_ms() - j->t0;
 	if (!j->p || (j->failure && j->pooled < 0)) {
 		rc = failed(x, j->failure ? j->failure : EXT_FAIL_SPAWN, j->msg, NULL, -1, 0, out, err, errlen);
 		if (j->p) {

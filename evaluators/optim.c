@@ -192,56 +192,193 @@ static int all_finite(int n, const double *w)
 	return 1;
 }
 
-/* Drive step() on one workload; the parameters at each checkpoint into
- * out[j * n .. (j + 1) * n), returns the number of state slots holding
- * anything but zero.  A parameter that turns non-finite ends the workload
- * early: the remaining checkpoints repeat it (they score the floor). */
-static int run_workload(optim_step_fn step, const struct opt_work *wl, double *out)
-{
-	int n = wl->n, j = 0, T = wl->spec->steps;
+/* ---- driving step() ---------------------------------------------------- */
+
+/* One workload being optimised: its parameters, gradient, state slots and
+ * noise stream.  All workloads of a task advance in lockstep, one step()
+ * each per round, so that with the candidate in a process of its own
+ * (evaluator.h, ev_remote) one round trip serves every workload. */
+struct lane {
+	const struct opt_work *wl; /* NULL: the probe */
+	int n, steps, active;
+	int ck;             /* checkpoints written */
+	size_t pos;         /* where its checkpoints go in out */
 	double w[OPT_MAXN], g[OPT_MAXN], s[OPT_SLOTS * OPT_MAXN];
 	struct rng noise;
-	memcpy(w, wl->w0, sizeof(double) * (size_t)n);
-	memset(s, 0, sizeof s);
-	rng_seed(&noise, wl->spec->seed ^ 0x6e6f697365ULL);
-	for (int t = 1; t <= T; t++) {
-		opt_grad(wl, w, g);
-		if (wl->spec->noise > 0)
-			for (int i = 0; i < n; i++)
-				g[i] += wl->spec->noise * opt_rng_normal(&noise);
-		step(n, w, g, s, t);
-		int bad = !all_finite(n, w);
-		while (j < OPT_CKPT && (bad || t == opt_ckpt_step(T, j + 1)))
-			memcpy(out + (size_t)j++ * (size_t)n, w, sizeof(double) * (size_t)n);
-		if (bad)
-			break;
+};
+
+/* What run() sends the candidate's process per round: each lane's n (0:
+ * not stepped this round) and step counter, then w, g and s (6n doubles)
+ * of every stepped lane, in order.  serve() steps them in place. */
+struct opt_req {
+	int32_t nl, pad;
+	int32_t n[OPT_MAXW], t[OPT_MAXW];
+	double data[];
+};
+_Static_assert(sizeof(struct opt_req) + OPT_MAXW * (2 + OPT_SLOTS) * OPT_MAXN * sizeof(double) <=
+               EV_REMOTE_BYTES, "one round of every lane fits the remote buffer");
+
+/* Step every active lane once: directly, or through the candidate's
+ * process.  Returns 0, or -1 when that process is gone. */
+static int step_round(optim_step_fn step, struct ev_remote *rm, struct lane *L, int nl, int t)
+{
+	if (!rm) {
+		for (int k = 0; k < nl; k++)
+			if (L[k].active)
+				step(L[k].n, L[k].w, L[k].g, L[k].s, t);
+		return 0;
 	}
+	struct opt_req *q = rm->buf;
+	double *d = q->data;
+	q->nl = nl;
+	for (int k = 0; k < nl; k++) {
+		size_t n = (size_t)L[k].n;
+		q->n[k] = L[k].active ? L[k].n : 0;
+		q->t[k] = t;
+		if (!L[k].active)
+			continue;
+		memcpy(d, L[k].w, n * sizeof *d);
+		memcpy(d + n, L[k].g, n * sizeof *d);
+		memcpy(d + 2 * n, L[k].s, OPT_SLOTS * n * sizeof *d);
+		d += (2 + OPT_SLOTS) * n;
+	}
+	if (rm->call(rm))
+		return -1;
+	/* Whatever the candidate's process left there is its answer: only
+	 * parameters and state are taken back, by run()'s own counts. */
+	d = q->data;
+	for (int k = 0; k < nl; k++) {
+		size_t n = (size_t)L[k].n;
+		if (!L[k].active)
+			continue;
+		memcpy(L[k].w, d, n * sizeof *d);
+		memcpy(L[k].s, d + 2 * n, OPT_SLOTS * n * sizeof *d);
+		d += (2 + OPT_SLOTS) * n;
+	}
+	return 0;
+}
+
+/* In the candidate's process: step the lanes of one round in place. */
+static void optim_serve(const struct ev_evaluator *ev, void *const *entry, void *buf, size_t len)
+{
+	optim_step_fn step = (optim_step_fn)entry[0];
+	struct opt_req *q = buf;
+	if (!step || q->nl < 0 || q->nl > OPT_MAXW)
+		return;
+	size_t room = (len - sizeof *q) / sizeof(double), used = 0;
+	double *d = q->data;
+	for (int k = 0; k < q->nl; k++) {
+		int n = q->n[k];
+		if (n <= 0)
+			continue;
+		size_t need = (2 + OPT_SLOTS) * (size_t)n;
+		if (n > OPT_MAXN || used + need > room)
+			return;
+		step(n, d, d + n, d + 2 * n, q->t[k]);
+		d += need;
+		used += need;
+	}
+}
+
+
+/* Number of state slots of a lane holding anything but zero (NaN counts). */
+static int slots_used(const struct lane *l)
+{
 	int used = 0;
 	for (int k = 0; k < OPT_SLOTS; k++)
-		for (int i = 0; i < n; i++)
-			if (s[k * n + i] != 0.0) { /* NaN counts as used */
+		for (int i = 0; i < l->n; i++)
+			if (l->s[k * l->n + i] != 0.0) {
 				used++;
 				break;
 			}
 	return used;
 }
 
-static long run_probe(optim_step_fn step, double *out, size_t cap, char *err, size_t errlen)
+static struct lane lanes[OPT_MAXW];
+
+static long run_probe(optim_step_fn step, struct ev_remote *rm, double *out, size_t cap, char *err,
+                      size_t errlen)
 {
-	double w[OPT_PROBE_N], g[OPT_PROBE_N], s[OPT_SLOTS * OPT_PROBE_N];
 	if (cap < OPT_PROBE_OUT) {
 		snprintf(err, errlen, "optim: probe needs %d output doubles, capacity is %zu",
 		         OPT_PROBE_OUT, cap);
 		return -1;
 	}
-	opt_probe_start(w);
-	memset(s, 0, sizeof s);
+	struct lane *l = &lanes[0];
+	memset(l, 0, sizeof *l);
+	l->n = OPT_PROBE_N;
+	l->active = 1;
+	opt_probe_start(l->w);
 	for (int t = 1; t <= OPT_PROBE_T; t++) {
-		opt_probe_grad(t, g);
-		step(OPT_PROBE_N, w, g, s, t);
-		memcpy(out + (size_t)(t - 1) * OPT_PROBE_N, w, sizeof w);
+		opt_probe_grad(t, l->g);
+		if (step_round(step, rm, l, 1, t)) {
+			snprintf(err, errlen, "optim: the candidate's process ended");
+			return -1;
+		}
+		memcpy(out + (size_t)(t - 1) * OPT_PROBE_N, l->w, sizeof(double) * OPT_PROBE_N);
 	}
 	return OPT_PROBE_OUT;
+}
+
+/* Drive step() on every workload of a task in lockstep; the parameters of
+ * each at its checkpoints into out[pos + j * n ..], then the number of
+ * state slots each used. */
+static long run_lanes(optim_step_fn step, struct ev_remote *rm, int split, const int *idx, int nw,
+                      double *out, char *err, size_t errlen)
+{
+	int maxsteps = 0;
+	size_t pos = 0;
+	for (int k = 0; k < nw; k++) {
+		struct lane *l = &lanes[k];
+		memset(l, 0, sizeof *l);
+		l->wl = opt_workload(split, idx[k]);
+		l->n = l->wl->n;
+		l->pos = pos;
+		pos += (size_t)OPT_CKPT * (size_t)l->n;
+		l->steps = l->wl->spec->steps;
+		l->active = 1;
+		memcpy(l->w, l->wl->w0, sizeof(double) * (size_t)l->n);
+		rng_seed(&l->noise, l->wl->spec->seed ^ 0x6e6f697365ULL);
+		if (l->steps > maxsteps)
+			maxsteps = l->steps;
+	}
+	for (int t = 1; t <= maxsteps; t++) {
+		int any = 0;
+		for (int k = 0; k < nw; k++) {
+			struct lane *l = &lanes[k];
+			if (t > l->steps)
+				l->active = 0;
+			if (!l->active)
+				continue;
+			any = 1;
+			opt_grad(l->wl, l->w, l->g);
+			if (l->wl->spec->noise > 0)
+				for (int i = 0; i < l->n; i++)
+					l->g[i] += l->wl->spec->noise * opt_rng_normal(&l->noise);
+		}
+		if (!any)
+			break;
+		if (step_round(step, rm, lanes, nw, t)) {
+			snprintf(err, errlen, "optim: the candidate's process ended");
+			return -1;
+		}
+		/* The parameters at each checkpoint; a parameter that turns
+		 * non-finite ends its workload, the remaining checkpoints repeat
+		 * it (they score the floor). */
+		for (int k = 0; k < nw; k++) {
+			struct lane *l = &lanes[k];
+			if (!l->active)
+				continue;
+			int bad = !all_finite(l->n, l->w);
+			while (l->ck < OPT_CKPT && (bad || t == opt_ckpt_step(l->steps, l->ck + 1)))
+				memcpy(out + l->pos + (size_t)l->ck++ * (size_t)l->n, l->w, sizeof(double) * (size_t)l->n);
+			if (bad)
+				l->active = 0;
+		}
+	}
+	for (int k = 0; k < nw; k++)
+		out[pos++] = slots_used(&lanes[k]);
+	return (long)pos;
 }
 
 /* Expected output length of a task's workload list. */
@@ -257,13 +394,18 @@ static long optim_run(const struct ev_evaluator *ev, void *const *entry, int tas
                       int split, double *out, size_t cap, char *err, size_t errlen)
 {
 	const int *idx;
-	if (!entry || !entry[0]) {
-		snprintf(err, errlen, "optim: entry point 'step' is missing");
-		return -1;
+	/* The candidate in its own process (ev_remote), or called here. */
+	struct ev_remote *rm = ev_remote();
+	optim_step_fn step = NULL;
+	if (!rm) {
+		if (!entry || !entry[0]) {
+			snprintf(err, errlen, "optim: entry point 'step' is missing");
+			return -1;
+		}
+		step = (optim_step_fn)entry[0];
 	}
-	optim_step_fn step = (optim_step_fn)entry[0];
 	if (task == EV_TASK_PROBE)
-		return run_probe(step, out, cap, err, errlen);
+		return run_probe(step, rm, out, cap, err, errlen);
 	int nw = opt_task_list(task, split, &idx);
 	if (nw < 0) {
 		snprintf(err, errlen, "optim: task %d split %d: expected task -1, 0 or 1 and split 0 or 1",
@@ -276,16 +418,7 @@ static long optim_run(const struct ev_evaluator *ev, void *const *entry, int tas
 		         task, need, cap);
 		return -1;
 	}
-	size_t pos = 0;
-	int used[OPT_MAXW];
-	for (int k = 0; k < nw; k++) {
-		const struct opt_work *wl = opt_workload(split, idx[k]);
-		used[k] = run_workload(step, wl, out + pos);
-		pos += (size_t)OPT_CKPT * (size_t)wl->n;
-	}
-	for (int k = 0; k < nw; k++)
-		out[pos++] = used[k];
-	return (long)pos;
+	return run_lanes(step, rm, split, idx, nw, out, err, errlen);
 }
 
 /* ---- score and describe (outside, trusted) ------------------------------- */
@@ -514,4 +647,5 @@ const struct ev_evaluator ev_optim = {
 	.describe = optim_describe,
 	.data = NULL,
 	.ir = &optim_ir,
+	.serve = optim_serve,
 };

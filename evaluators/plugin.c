@@ -1,5 +1,6 @@
 /* plugin.c - C plug-in evaluators; see plugin.h. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,11 @@ static int plugin_score(const struct ev_evaluator *ev, int task, int split, cons
                         size_t n, struct ev_result *res);
 static void plugin_describe(const struct ev_evaluator *ev, const char *src, size_t len,
                             struct ev_result *res);
+
+/* Marks a plug-in with serve(): the child runs the plug-in's own. */
+static void plugin_serve_stub(const struct ev_evaluator *ev, void *const *entry, void *buf, size_t len)
+{
+}
 
 static long plugin_run_stub(const struct ev_evaluator *ev, void *const *entry, int task, int split,
                             double *out, size_t cap, char *err, size_t errlen)
@@ -99,9 +105,17 @@ static void plugin_describe(const struct ev_evaluator *ev, const char *src, size
 	struct sbx_job job = { .ev = ev, .source = copy, .plugin = pl->source, .kind = SBX_JOB_SCORE,
 	                       .task = SBX_DESCRIBE, .scored_in = res };
 	struct sbx_result *r = malloc(sizeof *r);
-	char err[EV_MSG_MAX];
-	if (copy && r && sandboxed(pl, &job, r, "describe()", err, sizeof err) == 0)
+	char err[EV_MSG_MAX] = "evaluator plug-in: describe(): out of memory";
+	if (copy && r && sandboxed(pl, &job, r, "describe()", err, sizeof err) == 0) {
 		*res = r->scored; /* describe() added to what score() filled */
+	} else {
+		/* A describe() that crashed, looped or made a system call: its
+		 * descriptors are no numbers, which makes the candidate's result
+		 * invalid_output with this message (engine/pipeline.c). */
+		snprintf(res->message, sizeof res->message, "%s", err);
+		for (int d = 0; d < EV_MAX_DIMS; d++)
+			res->desc[d] = NAN;
+	}
 	free(r);
 	free(copy);
 }
@@ -182,6 +196,8 @@ static int from_info(struct plugin *pl, char *err, size_t errlen)
 		return -1;
 	}
 	pl->has_describe = cJSON_IsTrue(cJSON_GetObjectItem(j, "describe"));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(j, "serve")))
+		ev->serve = plugin_serve_stub; /* the candidate in a process of its own */
 	const cJSON *ir = cJSON_GetObjectItem(j, "ir");
 	if (ir) {
 		char why[200];

@@ -66,8 +66,11 @@ static int allow(scmp_filter_ctx ctx, const int *nr, size_t n, uint32_t action)
 
 int sbx_filters_build(struct sbx_filters *f, char *err, size_t errlen)
 {
+	/* futex: the candidate's process and run()'s wait for each other
+	 * (evaluator.h, ev_remote); on their own shared page only, which is
+	 * all a futex can reach. */
 	static const int run_ok[] = {
-		SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn), SCMP_SYS(clock_gettime),
+		SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn), SCMP_SYS(clock_gettime), SCMP_SYS(futex),
 #ifdef SBX_ASAN
 		SCMP_SYS(sigaltstack),
 #endif
@@ -98,6 +101,13 @@ int sbx_filters_build(struct sbx_filters *f, char *err, size_t errlen)
 	    allow(comp, compile_eacces, sizeof compile_eacces / sizeof *compile_eacces,
 	          SCMP_ACT_ERRNO(EACCES))) {
 		snprintf(err, errlen, "seccomp_rule_add failed");
+		goto out;
+	}
+	/* Both phases may write the child's one report on its result pipe
+	 * (fd 3, sandbox/server.c), and nothing else. */
+	if (seccomp_rule_add(run, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0_32(SCMP_CMP_EQ, 3)) != 0 ||
+	    seccomp_rule_add(comp, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0_32(SCMP_CMP_EQ, 3)) != 0) {
+		snprintf(err, errlen, "seccomp_rule_add(write) failed");
 		goto out;
 	}
 	/* The compile phase installs the run filter: prctl(PR_SET_SECCOMP) only. */

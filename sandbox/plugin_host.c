@@ -44,6 +44,7 @@ static const char host_extra[] =
 
 static const struct ev_symbol host_libc[] = {
 	{ "ev_metric", (const void *)ev_metric }, { "ev_count_ops", (const void *)ev_count_ops },
+	{ "ev_remote", (const void *)ev_remote },
 	{ "memcpy", (const void *)memcpy },       { "memset", (const void *)memset },
 	{ "strlen", (const void *)strlen },       { "strcmp", (const void *)strcmp },
 	{ "strncmp", (const void *)strncmp },     { "snprintf", (const void *)snprintf },
@@ -111,6 +112,12 @@ int sbx_plugin_check(const struct ev_evaluator *ev, char *msg, size_t msglen)
 		snprintf(buf, sizeof buf, "disco_evaluator.ndims is %d; expected 0..%d", ev->ndims, EV_MAX_DIMS);
 		why = buf;
 	} else if (!ev->seeds || !ev->seeds[0].name) why = "disco_evaluator.seeds has no seed program";
+	else if (ev->max_outputs > SBX_OUT_CAP / (size_t)(ev->nstages + 1)) {
+		snprintf(buf, sizeof buf, "disco_evaluator.max_outputs is %zu; a job (the probe and %d stage%s) "
+		         "holds at most %u doubles, so at most %zu per task", ev->max_outputs, ev->nstages,
+		         ev->nstages == 1 ? "" : "s", SBX_OUT_CAP, SBX_OUT_CAP / (size_t)(ev->nstages + 1));
+		why = buf;
+	}
 	if (why && o < msglen)
 		snprintf(msg + o, msglen - o, "%s%s", o ? "\n" : "", why);
 	return why ? -1 : 0;
@@ -157,6 +164,7 @@ size_t sbx_plugin_info_json(const struct ev_evaluator *ev, char *out, size_t cap
 	cJSON_AddBoolToObject(j, "noisy", ev->noisy != 0);
 	cJSON_AddNumberToObject(j, "max_outputs", (double)ev->max_outputs);
 	cJSON_AddBoolToObject(j, "describe", ev->describe != NULL);
+	cJSON_AddBoolToObject(j, "serve", ev->serve != NULL);
 	if (ev->version >= 2 && ev->ir) {
 		/* the symbolic form as data (evaluators/irjson.h reads it back) */
 		const struct ev_ir *ir = ev->ir;

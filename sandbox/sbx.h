@@ -8,18 +8,22 @@
  * by sbx_open() before the engine grows, so each fork stays cheap.
  *
  * In the child: its own process group, stdin/stdout/stderr on /dev/null,
- * every other fd closed, the other slots unmapped, rlimits (CPU, address
- * space, stack, file size 0, no files, no processes, no core), a seccomp
- * filter while compiling (memory management only; opening files fails with
- * EACCES) and a stricter one while the candidate runs (exit_group,
- * rt_sigreturn and clock_gettime only; any other syscall kills the process
- * with SIGSYS).  Compilation is libtcc with -nostdlib against the
- * evaluator's prelude and symbol whitelist.  The fork server enforces a
- * wall-clock deadline by killing the child's process group.
+ * every other fd closed but its result pipe, the other slots unmapped,
+ * rlimits (CPU, address space, stack, file size 0, no files, no processes,
+ * no core), a seccomp filter while compiling (memory management only;
+ * opening files fails with EACCES) and a stricter one while the candidate
+ * runs (exit_group, rt_sigreturn, clock_gettime and write on the result
+ * pipe only; any other syscall kills the process with SIGSYS).
+ * Compilation is libtcc with -nostdlib against the evaluator's prelude and
+ * symbol whitelist.  The fork server enforces a wall-clock deadline by
+ * killing the child's process group.
  *
- * Results travel through a shared-memory slot per job in flight: the child
- * writes raw outputs there; the engine validates every field it reads (the
- * candidate could have written any of it) and scores the outputs itself.
+ * A shared-memory slot per job in flight carries the job to the child,
+ * which maps it read-only and unmaps it before untrusted code runs; the
+ * child's raw outputs come back as one report on its result pipe, which
+ * the fork server stores in the slot.  The engine keeps its own copy of
+ * every job parameter and checks the report against it (the candidate may
+ * have written the report itself), then scores the outputs.
  *
  * Ownership: struct sbx is opaque, created by sbx_open() and released by
  * sbx_close().  A struct sbx_result points into its slot's shared memory;
@@ -91,6 +95,7 @@ int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *ms
 const struct ev_evaluator *sbx_plugin_host(void);
 
 #define SBX_MSG_MAX 4096
+#define SBX_OUT_CAP (1u << 17)          /* doubles of output per job, all tasks */
 #define SBX_NTASK (EV_MAX_STAGES + 1)   /* probe + stages */
 #define SBX_TASK_PROBE 1u               /* bit for the probe task */
 #define SBX_TASK_STAGE(k) (2u << (k))   /* bit for stage k */

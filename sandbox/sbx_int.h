@@ -9,6 +9,7 @@
 
 #include <linux/filter.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "sandbox/sbx.h"
 
@@ -19,6 +20,15 @@
 #define SBX_ASAN 1
 #endif
 
+/* The sandbox's clock: CLOCK_MONOTONIC in ms (the same clock as
+ * evaluators/mono.h, which the sandbox, a leaf, does not include). */
+static inline double sbx_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 /* Exit codes of a child.  A candidate can exit_group() with any of them;
  * that only ever makes its own result worse, never better. */
 enum {
@@ -27,8 +37,10 @@ enum {
 	SBX_EXIT_MEMORY = 72,
 	SBX_EXIT_INVALID = 73,
 	SBX_EXIT_SETUP = 74,
-	SBX_EXIT_PLUGIN = 75, /* the plug-in evaluator failed (message in the slot) */
+	SBX_EXIT_PLUGIN = 75, /* the plug-in evaluator failed (message in the report) */
 	SBX_EXIT_REJECTED = 76, /* refused after preprocessing (sandbox/ppscan.c) */
+	SBX_EXIT_STACK = 77,  /* the fault handler saw a stack overflow */
+	SBX_EXIT_CANDSIG = 78, /* the candidate's own process was killed (signal in the report) */
 };
 
 /* Plug-in support in the child (sandbox/plugin_host.c): the check of a
@@ -42,7 +54,8 @@ size_t sbx_plugin_info_json(const struct ev_evaluator *ev, char *out, size_t cap
  * loaded raw in each child (cheap: no BPF generation per candidate). */
 struct sbx_filters {
 	struct sock_fprog compile; /* memory management; open* fails EACCES */
-	struct sock_fprog run;     /* exit_group, rt_sigreturn, clock_gettime */
+	struct sock_fprog run;     /* exit_group, rt_sigreturn, clock_gettime,
+	                              write(3) for the report */
 };
 int sbx_filters_build(struct sbx_filters *f, char *err, size_t errlen);
 void sbx_filters_free(struct sbx_filters *f);

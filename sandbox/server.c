@@ -1,15 +1,26 @@
 /*
  * server.c - the fork server, the sandbox child, and the engine's side.
  *
- *   engine --req pipe--> fork server --fork--> child (compile, run)
- *   engine <--resp pipe-- fork server <--SIGCHLD/deadline--
- *   engine <==== shared slot memory (source in, raw outputs out) ====> child
+ *   engine --req pipe (slot, deadline, nonce)--> fork server --fork--> child
+ *   engine <--resp pipe (verdict, nonce)-- fork server <--SIGCHLD/deadline--
+ *   engine ==== shared slot (the job) ====> child (read-only, then unmapped)
+ *   fork server <--result pipe (one report)-- child
+ *   engine <==== shared slot (the report, written by the fork server) ====
  *
  * The fork server is forked by sbx_open() while the engine is still small
  * and stays small, so every candidate fork is cheap.  It owns deadlines
- * (poll timeout), reaps children (signalfd) and classifies how they ended.
- * The engine reads the slot only after the child is gone, and validates
- * every field, since the candidate could have written any of it.
+ * (poll timeout), reaps children (signalfd), reads each child's report
+ * into its slot and classifies how the child ended.
+ *
+ * What the candidate can touch: nothing shared.  The child copies its job
+ * out of the slot, maps the slot read-only while compiling, and unmaps it
+ * before any plug-in or candidate code runs; its outputs stay in its own
+ * memory until the runner writes one report on its result pipe (fd 3, the
+ * only system call the run filter adds).  The nonce never enters the
+ * child (it travels engine -> server -> engine and is wiped in the child's
+ * copy of the server), and the engine judges every report against its own
+ * copy of the job: stale outputs, forged parameters, a second report or a
+ * count that does not match the data are invalid_output.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,43 +33,54 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <linux/futex.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "sandbox/sbx_int.h"
 
-#define OUT_CAP (1u << 17) /* doubles of output per slot, all tasks */
+#define OUT_CAP SBX_OUT_CAP
+#define REC_MAGIC 0x64697363u /* "disc" */
+#define RESULT_FD 3           /* the child's end of its result pipe */
 
-/* One slot of shared memory.  Fields below `child` are written by the
- * child (candidate-controlled); the engine validates them. */
+/* One slot of shared memory per job in flight.  The engine writes the job
+ * (and keeps its own copy of every parameter); the fork server writes the
+ * report it read from the child's result pipe.  The child maps its slot
+ * read-only, and not at all while untrusted code runs: nothing in it can
+ * be written, or even found, by the candidate. */
 struct slot {
-	/* engine -> child */
+	/* the job: engine -> child */
 	const struct ev_evaluator *ev; /* static data: same address in every process */
 	unsigned tasks;
 	int split;
 	uint32_t src_len, plugin_len;
 	int kind, task;
 	uint32_t nin;
-	uint64_t nonce;
 	size_t mem_bytes, stack_bytes;
 	unsigned cpu_s;
-	/* child -> engine */
-	int child;
+	int remote;                    /* RUN: the candidate in a process of its own */
+	struct ev_result scored_in;    /* SCORE describe: the result describe() adds to */
+	/* the report: fork server -> engine */
+	uint32_t finished;             /* 1: a well-formed report of a runner that
+	                                  finished every task arrived */
 	uint32_t nout[SBX_NTASK];
+	uint32_t data_len;             /* bytes of out written by the report */
 	double t_compile_ms, t_run_ms;
-	uint64_t done; /* == nonce once the runner finished every task */
 	int score_rc;
+	int cand_signal;
 	struct ev_result scored;
 	char msg[SBX_MSG_MAX];
-	double out[OUT_CAP]; /* SCORE: the input; INFO: JSON text */
+	double out[OUT_CAP]; /* RUN: outputs; SCORE: the input; INFO: JSON text */
 	/* plug-in source then candidate source follow, each NUL-terminated;
 	 * the last pages of the slot hold the preprocessed candidate (struct
-	 * ppbuf), written by the child before the candidate runs and then
-	 * made read-only in the child, so the candidate cannot change what
-	 * describe() counts. */
+	 * ppbuf), which the fork server stores from the child's report: the
+	 * child sends it before the candidate runs, so the candidate cannot
+	 * change what describe() counts. */
 };
 
 struct ppbuf {
@@ -66,17 +88,58 @@ struct ppbuf {
 	char text[];
 };
 
+/* What a child writes on its result pipe: first a struct pprec and the
+ * preprocessed candidate (len bytes; 0 when there is none), sent before
+ * any untrusted code runs; when it ends, a struct rec, then msg_len bytes
+ * of message, then data_len bytes of output.  A candidate
+ * able to issue write(3, ...) itself can only describe its own outputs;
+ * the job's parameters, other slots and the nonce are out of its reach. */
+struct rec {
+	uint32_t magic;
+	uint32_t finished;
+	uint32_t nout[SBX_NTASK];
+	uint32_t msg_len, data_len;
+	double t_compile_ms, t_run_ms;
+	int32_t score_rc;
+	int32_t cand_signal;           /* SBX_EXIT_CANDSIG: the signal that ended the
+	                                  candidate's process */
+	struct ev_result scored;
+};
+
+#define PP_MAGIC 0x70707063u /* "cppp" */
+struct pprec {
+	uint32_t magic, pad;
+	uint64_t len;
+};
+
 struct req {
 	int slot;
 	unsigned wall_ms;
+	uint64_t nonce;
 };
+
+enum { REPORT_NONE = 0, REPORT_OK, REPORT_BAD };
 
 struct resp {
 	int slot;
 	int status; /* enum sbx_status, provisional for SBX_OK */
 	int signal;
 	int code;
+	int report; /* REPORT_*: how the child's report arrived */
 	double wall_ms;
+	uint64_t nonce; /* the request's, so a stale answer is never taken */
+};
+
+/* The engine's own copy of a job: what it submitted, never read back. */
+struct job {
+	int busy;
+	unsigned tasks;
+	int split, kind, task;
+	uint32_t nin, src_len, plugin_len;
+	const struct ev_evaluator *ev;
+	uint64_t nonce;
+	size_t used; /* bytes of out the last report wrote, cleared before the next job */
+	int remote;
 };
 
 struct sbx {
@@ -88,6 +151,7 @@ struct sbx {
 	pid_t server;
 	uint64_t nonce;
 	struct sbx_limits lim;
+	struct job *jobs;
 };
 
 static struct slot *slot_at(char *shm, size_t size, int i) { return (struct slot *)(shm + size * (size_t)i); }
@@ -96,13 +160,6 @@ static char *slot_src(struct slot *s) { return (char *)(s + 1) + s->plugin_len +
 static struct ppbuf *slot_pp(struct slot *s, size_t slot_size, size_t pp_size)
 {
 	return (struct ppbuf *)((char *)s + slot_size - pp_size);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 void sbx_limits_default(struct sbx_limits *lim)
@@ -126,9 +183,27 @@ const char *__asan_default_options(void)
 }
 #endif
 
-static struct slot *child_slot;
+struct kid {
+	pid_t pid;
+	double start, deadline;
+	int killed;
+	uint64_t nonce;
+	int fd;          /* the read end of its result pipe, or -1 */
+	size_t got;      /* report bytes read so far */
+	int bad;         /* the report is malformed */
+	struct pprec pph;
+	struct rec hdr;
+};
+
 static uintptr_t child_stack_top;
 static size_t child_stack_size;
+/* The child's private report: outputs, messages (never in shared memory
+ * while untrusted code runs). */
+static double child_out[OUT_CAP];
+static char child_msg[SBX_MSG_MAX];
+/* run()'s process: how the candidate's process ended (SIGCHLD). */
+static volatile sig_atomic_t cand_gone;
+static volatile int cand_code, cand_sig;
 
 /* A fault near the bottom of the stack is a stack overflow: report it as a
  * memory failure.  Anything else: SA_RESETHAND restored the default action,
@@ -138,10 +213,8 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 	(void)sig; (void)uc;
 	uintptr_t a = (uintptr_t)si->si_addr;
 	uintptr_t lo = child_stack_top - child_stack_size;
-	if (a < child_stack_top && a + (1u << 20) >= lo) {
-		child_slot->child = SBX_MEMORY;
-		_exit(SBX_EXIT_MEMORY);
-	}
+	if (a < child_stack_top && a + (1u << 20) >= lo)
+		_exit(SBX_EXIT_STACK);
 }
 
 static void set_limit(int res, rlim_t v)
@@ -150,8 +223,142 @@ static void set_limit(int res, rlim_t v)
 	setrlimit(res, &r);
 }
 
-static void child_main(struct slot *sl, char *shm, size_t slot_size, size_t pp_size, int nslots,
-                       int idx, const struct sbx_filters *filters, int devnull)
+static void put_all(const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(RESULT_FD, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(SBX_EXIT_SETUP);
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+static int pp_sent; /* this process's report began with its pprec */
+
+/* The preprocessed candidate (or nothing), first on the result pipe:
+ * before untrusted code runs. */
+static void send_pp(const char *text, size_t len)
+{
+	struct pprec h = { .magic = PP_MAGIC, .len = len };
+	put_all(&h, sizeof h);
+	put_all(text, len);
+	pp_sent = 1;
+}
+
+/* Write the report on the result pipe and end.  finished: the runner got
+ * through every task (or the info/score job). */
+static _Noreturn void report(int code, int finished, const uint32_t *nout, size_t data_len,
+                             double t_compile, double t_run, int score_rc,
+                             const struct ev_result *scored)
+{
+	struct rec r = { .magic = REC_MAGIC, .finished = (uint32_t)finished,
+	                 .t_compile_ms = t_compile, .t_run_ms = t_run, .score_rc = score_rc };
+	if (nout)
+		memcpy(r.nout, nout, sizeof r.nout);
+	if (scored)
+		r.scored = *scored;
+	r.msg_len = (uint32_t)strnlen(child_msg, sizeof child_msg - 1);
+	r.data_len = (uint32_t)data_len;
+	if (!pp_sent)
+		send_pp(NULL, 0);
+	put_all(&r, sizeof r);
+	put_all(child_msg, r.msg_len);
+	put_all(child_out, data_len);
+	_exit(code);
+}
+
+/* run()'s process, after the candidate's ended: a candidate that exited
+ * wrote its own report if it had one (a compile error), so mirror its
+ * code; one killed by a signal is reported with that signal. */
+static _Noreturn void cand_ended(double t0, int cand_sent_pp)
+{
+	if (cand_sig) {
+		struct rec r = { .magic = REC_MAGIC, .cand_signal = cand_sig,
+		                 .t_run_ms = sbx_now_ms() - t0 };
+		if (!cand_sent_pp)
+			send_pp(NULL, 0);
+		put_all(&r, sizeof r);
+		_exit(SBX_EXIT_CANDSIG);
+	}
+	_exit(cand_code);
+}
+
+/* Unmap the slot before untrusted code runs (raw system call: a sanitizer
+ * runtime may hook munmap). */
+static void unmap_slot(void *slot, size_t size)
+{
+	if (syscall(SYS_munmap, slot, size))
+		_exit(SBX_EXIT_SETUP);
+}
+
+/* ---- the candidate in a process of its own (evaluator.h, ev_remote) ---- */
+
+/* Shared by run()'s process and the candidate's: a request counter, an
+ * answer counter, readiness, then the buffer. */
+struct rctl {
+	uint32_t req, ack, ready, pad;
+	double t_compile_ms;
+	char pad2[64 - 24];
+};
+
+static void on_cand_end(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig; (void)uc;
+	if (si->si_code == CLD_EXITED)
+		cand_code = si->si_status;
+	else
+		cand_sig = si->si_status;
+	cand_gone = 1;
+}
+
+static long futex(uint32_t *addr, int op, uint32_t val, const struct timespec *t)
+{
+	return syscall(SYS_futex, addr, op, val, t, NULL, 0);
+}
+
+/* A round trip is short: spin a little before sleeping on the futex
+ * (with the other process on the other core, the answer is often there
+ * within microseconds). */
+static int spin_change(uint32_t *word, uint32_t old)
+{
+	for (int i = 0; i < 256; i++) {
+		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != old)
+			return 1;
+		__builtin_ia32_pause();
+	}
+	return 0;
+}
+
+/* Wait (10 ms at a time, so an exit between the check and the wait is
+ * noticed) until *word differs from old or the candidate's process ended. */
+static int wait_change(uint32_t *word, uint32_t old)
+{
+	static const struct timespec tick = { 0, 10 * 1000 * 1000 };
+	if (spin_change(word, old))
+		return 0;
+	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == old) {
+		if (cand_gone)
+			return -1;
+		futex(word, FUTEX_WAIT, old, &tick);
+	}
+	return 0;
+}
+
+static int remote_call(struct ev_remote *rm)
+{
+	struct rctl *c = (struct rctl *)rm->buf - 1;
+	uint32_t ack = __atomic_load_n(&c->ack, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&c->req, c->req + 1, __ATOMIC_RELEASE);
+	futex(&c->req, FUTEX_WAKE, 1, NULL);
+	return wait_change(&c->ack, ack);
+}
+
+static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
+                       const struct sbx_filters *filters, int devnull)
 {
 	static char altstack[64 << 10];
 	char here;
@@ -161,27 +368,73 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, size_t pp_s
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	dup2(devnull, 2);
-	close_range(3, ~0u, 0);
-	/* Other candidates' slots are none of this one's business. */
+	if (resfd != RESULT_FD)
+		dup2(resfd, RESULT_FD);
+	else
+		fcntl(RESULT_FD, F_SETFD, 0);
+	close_range(RESULT_FD + 1, ~0u, 0);
+	char *shm = s->shm;
+	size_t slot_size = s->slot_size, pp_cap = s->pp_size - sizeof(struct ppbuf);
+	int nslots = s->nslots;
+	struct slot *sl = slot_at(shm, slot_size, idx);
+	/* The server's bookkeeping (other jobs' nonces, the slots' address)
+	 * is none of this child's business. */
+	explicit_bzero(kids, sizeof *kids * (size_t)nslots);
+	explicit_bzero(s, sizeof *s);
+	/* Other candidates' slots neither. */
 	if (idx > 0)
 		munmap(shm, slot_size * (size_t)idx);
 	if (idx + 1 < nslots)
 		munmap(shm + slot_size * (size_t)(idx + 1), slot_size * (size_t)(nslots - idx - 1));
+	/* The job, read before anything untrusted runs; then the slot is
+	 * read-only to this process. */
+	const struct ev_evaluator *ev = sl->ev;
+	const unsigned tasks = sl->tasks;
+	const int split = sl->split, kind = sl->kind, task = sl->task;
+	const size_t nin = sl->nin <= OUT_CAP ? sl->nin : 0, src_len = sl->src_len;
+	const size_t mem_bytes = sl->mem_bytes, stack_bytes = sl->stack_bytes;
+	const unsigned cpu_s = sl->cpu_s;
+	const int has_plugin = sl->plugin_len > 0;
+	const int remote = kind == SBX_JOB_RUN && sl->remote;
+	if (mprotect(sl, slot_size, PROT_READ))
+		_exit(SBX_EXIT_SETUP);
+	/* The candidate in a process of its own: forked now, before run() has
+	 * computed anything.  This process (run()'s) stays the one the fork
+	 * server reaps; the candidate's dies with it. */
+	struct rctl *ctl = NULL;
+	int cand = 0;
+	if (remote) {
+		ctl = mmap(NULL, sizeof *ctl + EV_REMOTE_BYTES, PROT_READ | PROT_WRITE,
+		           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (ctl == MAP_FAILED)
+			_exit(SBX_EXIT_SETUP);
+		pid_t me = getpid(), pid = fork();
+		if (pid < 0)
+			_exit(SBX_EXIT_SETUP);
+		if (pid == 0) {
+			cand = 1;
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != me)
+				_exit(SBX_EXIT_SETUP);
+		} else {
+			struct sigaction cs = { .sa_sigaction = on_cand_end, .sa_flags = SA_SIGINFO | SA_NOCLDSTOP };
+			sigaction(SIGCHLD, &cs, NULL);
+		}
+	}
 
-	set_limit(RLIMIT_CPU, sl->cpu_s);
+	set_limit(RLIMIT_CPU, cpu_s);
 #ifndef SBX_ASAN
-	set_limit(RLIMIT_AS, sl->mem_bytes);
+	set_limit(RLIMIT_AS, mem_bytes);
 #endif
-	set_limit(RLIMIT_STACK, sl->stack_bytes);
+	set_limit(RLIMIT_STACK, stack_bytes);
 	set_limit(RLIMIT_FSIZE, 0);
 	set_limit(RLIMIT_NOFILE, 0);
 	set_limit(RLIMIT_NPROC, 0);
 	set_limit(RLIMIT_CORE, 0);
 	set_limit(RLIMIT_MEMLOCK, 0);
 
-	child_slot = sl;
 	child_stack_top = (uintptr_t)&here;
-	child_stack_size = sl->stack_bytes;
+	child_stack_size = stack_bytes;
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
 	sigaltstack(&ss, NULL);
 	struct sigaction sa = { .sa_sigaction = on_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND };
@@ -196,90 +449,126 @@ static void child_main(struct slot *sl, char *shm, size_t slot_size, size_t pp_s
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	const struct ev_evaluator *ev = sl->ev;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || sbx_filter_load(&filters->compile))
 		_exit(SBX_EXIT_SETUP);
 
-	double t0 = now_ms();
+	double t0 = sbx_now_ms();
 	void *entry[EV_MAX_ENTRIES] = { 0 }, *image;
 	size_t image_len;
 	int rc;
-	sl->msg[0] = 0;
-	if (sl->plugin_len) {
+	if (has_plugin) {
 		/* A C plug-in evaluator: compile it first; its struct replaces ev. */
 		void *pe[EV_MAX_ENTRIES] = { 0 };
-		rc = sbx_compile(sbx_plugin_host(), slot_plugin(sl), sl->mem_bytes, pe, &image, &image_len,
-		                 NULL, 0, NULL, sl->msg, sizeof sl->msg);
+		rc = sbx_compile(sbx_plugin_host(), slot_plugin(sl), mem_bytes, pe, &image, &image_len,
+		                 NULL, 0, NULL, child_msg, sizeof child_msg);
 		if (rc)
-			_exit(rc == SBX_EXIT_MEMORY ? rc : SBX_EXIT_PLUGIN);
+			report(rc == SBX_EXIT_MEMORY ? rc : SBX_EXIT_PLUGIN, 0, NULL, 0, 0, 0, -1, NULL);
 		ev = pe[0];
-		if (sbx_plugin_check(ev, sl->msg, sizeof sl->msg))
-			_exit(SBX_EXIT_PLUGIN);
+		if (sbx_plugin_check(ev, child_msg, sizeof child_msg))
+			report(SBX_EXIT_PLUGIN, 0, NULL, 0, 0, 0, -1, NULL);
 	}
 	if (!ev || ev->version < 1 || ev->version > EV_API_VERSION || !ev->run)
 		_exit(SBX_EXIT_SETUP);
-	if (sl->kind == SBX_JOB_INFO) {
-		size_t n = sbx_plugin_info_json(ev, (char *)sl->out, sizeof sl->out);
-		sl->nout[0] = (uint32_t)n;
-		sl->done = sl->nonce;
-		_exit(n ? SBX_EXIT_DONE : SBX_EXIT_PLUGIN);
+	if (kind == SBX_JOB_INFO) {
+		if (!has_plugin) {
+			snprintf(child_msg, sizeof child_msg, "no plug-in source to describe");
+			report(SBX_EXIT_PLUGIN, 0, NULL, 0, 0, 0, -1, NULL);
+		}
+		size_t n = sbx_plugin_info_json(ev, (char *)child_out, sizeof child_out);
+		uint32_t nout[SBX_NTASK] = { (uint32_t)n };
+		report(n ? SBX_EXIT_DONE : SBX_EXIT_PLUGIN, n > 0, nout, n, 0, 0, 0, NULL);
 	}
-	if (sl->kind == SBX_JOB_SCORE) {
+	if (kind == SBX_JOB_SCORE) {
+		/* Private copies of the inputs, then the slot goes away. */
+		struct ev_result scored;
+		char *src = NULL;
+		if (task == SBX_DESCRIBE) {
+			scored = sl->scored_in;
+			src = malloc(src_len + 1);
+			if (!src)
+				_exit(SBX_EXIT_MEMORY);
+			memcpy(src, slot_src(sl), src_len);
+			src[src_len] = 0;
+		} else {
+			memset(&scored, 0, sizeof scored);
+			memcpy(child_out, sl->out, nin * sizeof *child_out);
+		}
+		unmap_slot(sl, slot_size);
 		if (sbx_filter_load(&filters->run))
 			_exit(SBX_EXIT_SETUP);
-		if (sl->task == SBX_DESCRIBE) {
+		int score_rc = 0;
+		if (task == SBX_DESCRIBE) {
 			if (ev->describe)
-				ev->describe(ev, slot_src(sl), sl->src_len, &sl->scored);
-			sl->score_rc = 0;
+				ev->describe(ev, src, src_len, &scored);
 		} else {
-			memset(&sl->scored, 0, sizeof sl->scored);
-			sl->score_rc = ev->score(ev, sl->task, sl->split, sl->out,
-			                         sl->nin <= OUT_CAP ? sl->nin : 0, &sl->scored);
+			score_rc = ev->score(ev, task, split, child_out, nin, &scored);
 		}
-		sl->t_run_ms = now_ms() - t0;
-		sl->done = sl->nonce;
-		_exit(SBX_EXIT_DONE);
+		report(SBX_EXIT_DONE, 1, NULL, 0, 0, sbx_now_ms() - t0, score_rc, &scored);
 	}
-	struct ppbuf *pp = slot_pp(sl, slot_size, pp_size);
-	size_t pp_len = 0;
-	rc = sbx_compile(ev, slot_src(sl), sl->mem_bytes, entry, &image, &image_len,
-	                 pp->text, pp_size - sizeof *pp, &pp_len, sl->msg, sizeof sl->msg);
-	double t1 = now_ms();
-	sl->t_compile_ms = t1 - t0;
-	if (rc)
-		_exit(rc);
-	pp->len = pp_len;
-	if (mprotect(pp, pp_size, PROT_READ))
-		_exit(SBX_EXIT_SETUP);
-
+	double t1 = t0;
+	struct ev_remote rm = { .buf = ctl ? (void *)(ctl + 1) : NULL, .len = EV_REMOTE_BYTES,
+	                        .call = remote_call };
+	if (!remote || cand) {
+		char *pp = malloc(pp_cap);
+		size_t pp_len = 0;
+		if (!pp)
+			_exit(SBX_EXIT_MEMORY);
+		rc = sbx_compile(ev, slot_src(sl), mem_bytes, entry, &image, &image_len,
+		                 pp, pp_cap, &pp_len, child_msg, sizeof child_msg);
+		t1 = sbx_now_ms();
+		if (rc)
+			report(rc, 0, NULL, 0, t1 - t0, 0, 0, NULL);
+		send_pp(pp, pp_len); /* before the candidate runs */
+		free(pp);
+	}
+	unmap_slot(sl, slot_size);
 	if (sbx_filter_load(&filters->run))
 		_exit(SBX_EXIT_SETUP);
+	if (cand) {
+		/* The candidate's process: serve run()'s requests until it ends
+		 * (this process then dies by PR_SET_PDEATHSIG). */
+		ctl->t_compile_ms = t1 - t0;
+		__atomic_store_n(&ctl->ready, 1, __ATOMIC_RELEASE);
+		futex(&ctl->ready, FUTEX_WAKE, 1, NULL);
+		uint32_t seen = 0;
+		for (;;) {
+			if (!spin_change(&ctl->req, seen))
+				while (__atomic_load_n(&ctl->req, __ATOMIC_ACQUIRE) == seen)
+					futex(&ctl->req, FUTEX_WAIT, seen, NULL);
+			seen = __atomic_load_n(&ctl->req, __ATOMIC_ACQUIRE);
+			ev->serve(ev, entry, ctl + 1, EV_REMOTE_BYTES);
+			__atomic_store_n(&ctl->ack, seen, __ATOMIC_RELEASE);
+			futex(&ctl->ack, FUTEX_WAKE, 1, NULL);
+		}
+	}
+	if (remote) {
+		/* run()'s process: the candidate's compiled (or ended). */
+		if (wait_change(&ctl->ready, 0))
+			cand_ended(t0, 0);
+		pp_sent = 1; /* the candidate's process sent it */
+		t1 = t0 + ctl->t_compile_ms;
+		ev_remote_set(&rm);
+	}
 	size_t used = 0;
+	uint32_t nout[SBX_NTASK] = { 0 };
 	for (int t = 0; t < SBX_NTASK; t++) {
-		if (!(sl->tasks & (1u << t)))
+		if (!(tasks & (1u << t)))
 			continue;
 		char err[EV_MSG_MAX] = "";
-		long n = ev->run(ev, entry, t - 1, sl->split, sl->out + used, OUT_CAP - used, err, sizeof err);
+		long n = ev->run(ev, entry, t - 1, split, child_out + used, OUT_CAP - used, err, sizeof err);
+		if (remote && cand_gone)
+			cand_ended(t0, 1);
 		if (n < 0 || (size_t)n > OUT_CAP - used) {
-			snprintf(sl->msg, sizeof sl->msg, "%s", err[0] ? err : "the evaluator's runner failed");
-			sl->t_run_ms = now_ms() - t1;
-			_exit(SBX_EXIT_INVALID);
+			snprintf(child_msg, sizeof child_msg, "%s", err[0] ? err : "the evaluator's runner failed");
+			report(SBX_EXIT_INVALID, 0, NULL, 0, t1 - t0, sbx_now_ms() - t1, 0, NULL);
 		}
-		sl->nout[t] = (uint32_t)n;
+		nout[t] = (uint32_t)n;
 		used += (size_t)n;
 	}
-	sl->t_run_ms = now_ms() - t1;
-	sl->done = sl->nonce;
-	_exit(SBX_EXIT_DONE);
+	report(SBX_EXIT_DONE, 1, nout, used * sizeof *child_out, t1 - t0, sbx_now_ms() - t1, 0, NULL);
 }
 
 /* ---- the fork server --------------------------------------------------- */
-
-struct kid {
-	pid_t pid;
-	double start, deadline;
-	int killed;
-};
 
 static void classify(int wst, const struct kid *k, struct resp *r)
 {
@@ -296,7 +585,7 @@ static void classify(int wst, const struct kid *k, struct resp *r)
 		switch (r->code) {
 		case SBX_EXIT_DONE: r->status = SBX_OK; break;
 		case SBX_EXIT_COMPILE: r->status = SBX_COMPILE_ERROR; break;
-		case SBX_EXIT_MEMORY: r->status = SBX_MEMORY; break;
+		case SBX_EXIT_MEMORY: case SBX_EXIT_STACK: r->status = SBX_MEMORY; break;
 		case SBX_EXIT_PLUGIN: r->status = SBX_INVALID_OUTPUT; break;
 		case SBX_EXIT_REJECTED: r->status = SBX_REJECTED; break;
 		default: r->status = SBX_INVALID_OUTPUT; break;
@@ -316,9 +605,133 @@ static void write_all(int fd, const void *p, size_t n)
 	}
 }
 
-static void server_main(struct sbx *s, int req_fd, int resp_fd)
+/* Read what the child's result pipe holds into its slot: the header into
+ * k->hdr, the message and the data straight into the slot, bounds checked
+ * against the header.  Anything malformed or beyond one report marks it
+ * bad.  Returns 1 at end of file, 0 otherwise. */
+static int read_report(struct kid *k, struct slot *sl, struct ppbuf *pp, size_t pp_cap)
 {
+	for (;;) {
+		char *dst;
+		size_t want;
+		/* The stream: pprec, pp text, rec, message, data. */
+		size_t a = sizeof k->pph, b = a + (k->got >= a ? (size_t)k->pph.len : 0), c = b + sizeof k->hdr;
+		size_t d = c + (k->got >= c ? k->hdr.msg_len : 0), e = d + (k->got >= c ? k->hdr.data_len : 0);
+		char sink[4096];
+		if (k->got < a) {
+			dst = (char *)&k->pph + k->got;
+			want = a - k->got;
+		} else if (k->bad || (k->got >= c && k->got >= e)) {
+			dst = sink; /* a second report, or garbage: read and drop */
+			want = sizeof sink;
+		} else if (k->got < b) {
+			dst = pp->text + (k->got - a);
+			want = b - k->got;
+		} else if (k->got < c) {
+			dst = (char *)&k->hdr + (k->got - b);
+			want = c - k->got;
+		} else if (k->got < d) {
+			dst = sl->msg + (k->got - c);
+			want = d - k->got;
+		} else {
+			dst = (char *)sl->out + (k->got - d);
+			want = e - k->got;
+		}
+		ssize_t n = read(k->fd, dst, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 || errno != EAGAIN;
+		if (dst == sink) {
+			k->bad = 1;
+			continue;
+		}
+		k->got += (size_t)n;
+		if (k->got == a && (k->pph.magic != PP_MAGIC || k->pph.len >= pp_cap))
+			k->bad = 1;
+		if (k->got == c && (k->hdr.magic != REC_MAGIC || k->hdr.msg_len >= SBX_MSG_MAX ||
+		                    k->hdr.data_len > sizeof sl->out))
+			k->bad = 1;
+	}
+}
+
+/* The child is gone: its report into the slot (or nothing). */
+static int finish_report(struct kid *k, struct slot *sl, struct ppbuf *pp, size_t pp_cap)
+{
+	/* Every writer is dead or being killed: this ends (bounded anyway). */
+	for (int i = 0; k->fd >= 0 && i < 1000 && !read_report(k, sl, pp, pp_cap); i++) {
+		struct pollfd pf = { k->fd, POLLIN, 0 };
+		poll(&pf, 1, 10);
+	}
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+	size_t total = sizeof k->pph + (size_t)k->pph.len + sizeof k->hdr + k->hdr.msg_len + k->hdr.data_len;
+	if (k->got == 0)
+		return REPORT_NONE;
+	if (k->bad || k->got < sizeof k->pph + (size_t)k->pph.len + sizeof k->hdr || k->got != total)
+		return REPORT_BAD;
+	pp->len = k->pph.len;
+	sl->msg[k->hdr.msg_len] = 0;
+	sl->finished = k->hdr.finished == 1;
+	memcpy(sl->nout, k->hdr.nout, sizeof sl->nout);
+	sl->data_len = k->hdr.data_len;
+	sl->t_compile_ms = k->hdr.t_compile_ms;
+	sl->t_run_ms = k->hdr.t_run_ms;
+	sl->score_rc = k->hdr.score_rc;
+	sl->cand_signal = k->hdr.cand_signal;
+	sl->scored = k->hdr.scored;
+	return REPORT_OK;
+}
+
+extern char **environ;
+
+/* The engine's argument and environment strings (an API key, a canary)
+ * must not reach any child: the fork server wipes its copy of them right
+ * after the fork, so every child forked from it starts without them.  The
+ * strings the kernel put on the stack lie in [arg_start, env_end)
+ * (/proc/self/stat fields 48 to 51); copies setenv() made are reached
+ * through environ.  The command line then reads "disco-sandbox ENGINE-PID"
+ * (ps, and the tests' leftover checks, still tell whose it is). */
+static void wipe_strings(pid_t engine)
+{
+	for (char **e = environ; e && *e; e++)
+		explicit_bzero(*e, strlen(*e));
+	static char *none[] = { NULL };
+	environ = none;
+	char buf[2048];
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	unsigned long v[52] = { 0 };
+	for (int field = 3; p && field <= 51; field++) {
+		p = strchr(p + 1, ' ');
+		if (p)
+			v[field] = strtoul(p + 1, NULL, 10);
+	}
+	unsigned long arg_start = v[48], arg_end = v[49], env_end = v[51];
+	if (!arg_start || env_end <= arg_start || env_end - arg_start > (64ul << 20))
+		return;
+	explicit_bzero((void *)arg_start, env_end - arg_start);
+	char name[64];
+	int k = snprintf(name, sizeof name, "disco-sandbox %d", (int)engine);
+	if (k > 0 && (unsigned long)k < arg_end - arg_start)
+		memcpy((void *)arg_start, name, (size_t)k + 1);
+}
+
+static void server_main(struct sbx *s, int req_fd, int resp_fd, pid_t engine)
+{
+	wipe_strings(engine);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* A candidate's own process (serve()) outlives its parent by a moment:
+	 * orphans come back here to be reaped (waitpid(-1) below), not to
+	 * whatever init the machine runs. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	prctl(PR_SET_NAME, "disco-forksrv");
 	signal(SIGINT, SIG_IGN); /* the engine decides what Ctrl-C means */
 	signal(SIGPIPE, SIG_IGN);
@@ -333,12 +746,25 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct kid *kids = calloc((size_t)s->nslots, sizeof *kids);
+	struct pollfd *pf = calloc((size_t)s->nslots + 2, sizeof *pf);
+	int *pk = calloc((size_t)s->nslots + 2, sizeof *pk);
+	if (!kids || !pf || !pk)
+		_exit(SBX_EXIT_SETUP);
 	int live = 0, eof = 0;
 
 	while (!eof || live) {
-		double now = now_ms(), next = -1;
+		double now = sbx_now_ms(), next = -1;
+		int n = 0;
+		pf[n++] = (struct pollfd){ sfd, POLLIN, 0 };
+		pf[n++] = (struct pollfd){ eof ? -1 : req_fd, POLLIN, 0 };
 		for (int i = 0; i < s->nslots; i++) {
-			if (!kids[i].pid || kids[i].killed)
+			if (!kids[i].pid)
+				continue;
+			if (kids[i].fd >= 0) {
+				pk[n] = i;
+				pf[n++] = (struct pollfd){ kids[i].fd, POLLIN, 0 };
+			}
+			if (kids[i].killed)
 				continue;
 			if (kids[i].deadline <= now) {
 				kill(-kids[i].pid, SIGKILL);
@@ -348,10 +774,17 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 				next = kids[i].deadline;
 			}
 		}
-		struct pollfd pf[2] = { { sfd, POLLIN, 0 }, { eof ? -1 : req_fd, POLLIN, 0 } };
 		int timeout = next < 0 ? -1 : (int)ceil(next - now);
-		if (poll(pf, 2, timeout) < 0 && errno != EINTR)
+		if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			break;
+		for (int j = 2; j < n; j++)
+			if (pf[j].revents && kids[pk[j]].fd >= 0 &&
+			    read_report(&kids[pk[j]], slot_at(s->shm, s->slot_size, pk[j]),
+			                slot_pp(slot_at(s->shm, s->slot_size, pk[j]), s->slot_size, s->pp_size),
+			                s->pp_size - sizeof(struct ppbuf))) {
+				close(kids[pk[j]].fd); /* the whole report is in (EOF) */
+				kids[pk[j]].fd = -1;
+			}
 		if (pf[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof si) > 0)
@@ -362,11 +795,14 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 				for (int i = 0; i < s->nslots; i++) {
 					if (kids[i].pid != pid)
 						continue;
-					struct resp r = { .slot = i };
+					struct resp r = { .slot = i, .nonce = kids[i].nonce };
 					classify(wst, &kids[i], &r);
-					r.wall_ms = now_ms() - kids[i].start;
 					kill(-pid, SIGKILL); /* anything left in its group */
-					kids[i].pid = 0;
+					struct slot *rsl = slot_at(s->shm, s->slot_size, i);
+					r.report = finish_report(&kids[i], rsl, slot_pp(rsl, s->slot_size, s->pp_size),
+					                         s->pp_size - sizeof(struct ppbuf));
+					r.wall_ms = sbx_now_ms() - kids[i].start;
+					kids[i] = (struct kid){ .fd = -1 };
 					live--;
 					write_all(resp_fd, &r, sizeof r);
 				}
@@ -374,8 +810,8 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 		}
 		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
 			struct req q;
-			ssize_t n = read(req_fd, &q, sizeof q);
-			if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+			ssize_t got = read(req_fd, &q, sizeof q);
+			if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
 				eof = 1;
 				for (int i = 0; i < s->nslots; i++)
 					if (kids[i].pid) {
@@ -384,20 +820,32 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd)
 					}
 				continue;
 			}
-			if (n != sizeof q || q.slot < 0 || q.slot >= s->nslots || kids[q.slot].pid)
+			if (got != sizeof q || q.slot < 0 || q.slot >= s->nslots || kids[q.slot].pid)
 				continue;
-			struct slot *sl = slot_at(s->shm, s->slot_size, q.slot);
-			double t = now_ms();
-			pid_t pid = fork();
-			if (pid == 0)
-				child_main(sl, s->shm, s->slot_size, s->pp_size, s->nslots, q.slot, &filters, devnull);
+			int rp[2];
+			double t = sbx_now_ms();
+			pid_t pid = -1;
+			if (pipe2(rp, O_CLOEXEC) == 0) {
+				/* The nonce stays here: kept in kids[], wiped in the child. */
+				kids[q.slot] = (struct kid){ .start = t, .deadline = t + q.wall_ms, .nonce = q.nonce, .fd = rp[0] };
+				explicit_bzero(&q.nonce, sizeof q.nonce);
+				pid = fork();
+				if (pid == 0)
+					child_main(s, q.slot, kids, rp[1], &filters, devnull);
+				close(rp[1]);
+			}
 			if (pid < 0) {
-				struct resp r = { .slot = q.slot, .status = SBX_CRASH, .signal = 0, .code = -2 };
+				struct resp r = { .slot = q.slot, .status = SBX_CRASH, .signal = 0, .code = -2,
+				                  .nonce = kids[q.slot].nonce };
+				if (kids[q.slot].fd >= 0)
+					close(kids[q.slot].fd);
+				kids[q.slot] = (struct kid){ .fd = -1 };
 				write_all(resp_fd, &r, sizeof r);
 				continue;
 			}
+			fcntl(kids[q.slot].fd, F_SETFL, O_NONBLOCK);
 			setpgid(pid, pid);
-			kids[q.slot] = (struct kid){ pid, t, t + q.wall_ms, 0 };
+			kids[q.slot].pid = pid;
 			live++;
 		}
 	}
@@ -419,6 +867,12 @@ struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err, size_t
 	}
 	s->nslots = nslots;
 	s->lim = *lim;
+	s->jobs = calloc((size_t)nslots, sizeof *s->jobs);
+	if (!s->jobs) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t max_src = lim->max_source > (16u << 20) ? (16u << 20) : lim->max_source;
 	/* The preprocessed candidate may be larger than its source (macros). */
@@ -439,6 +893,7 @@ struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err, size_t
 		goto fail;
 	}
 	fflush(NULL);
+	pid_t engine = getpid();
 	s->server = fork();
 	if (s->server < 0) {
 		snprintf(err, errlen, "cannot start the fork server: %s", strerror(errno));
@@ -447,14 +902,18 @@ struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err, size_t
 	if (s->server == 0) {
 		close(rq[1]);
 		close(rs[0]);
-		server_main(s, rq[0], rs[1]);
+		server_main(s, rq[0], rs[1], engine);
 	}
 	close(rq[0]);
 	close(rs[1]);
 	s->req_fd = rq[1];
 	s->resp_fd = rs[0];
 	fcntl(s->resp_fd, F_SETFL, O_NONBLOCK);
-	s->nonce = (uint64_t)now_ms() * 2654435761u;
+	/* Later forks of the engine (a plug-in's own sandbox, external
+	 * commands) do not get the slots. */
+	madvise(s->shm, s->slot_size * (size_t)nslots, MADV_DONTFORK);
+	if (getrandom(&s->nonce, sizeof s->nonce, 0) != sizeof s->nonce)
+		s->nonce = (uint64_t)sbx_now_ms() * 2654435761u;
 	return s;
 fail:
 	for (int i = 0; i < 2; i++) {
@@ -462,6 +921,7 @@ fail:
 		if (rs[i] >= 0) close(rs[i]);
 	}
 	if (s->shm) munmap(s->shm, s->slot_size * (size_t)nslots);
+	free(s->jobs);
 	free(s);
 	return NULL;
 }
@@ -477,6 +937,7 @@ void sbx_close(struct sbx **sp)
 	while (waitpid(s->server, &wst, 0) < 0 && errno == EINTR)
 		;
 	munmap(s->shm, s->slot_size * (size_t)s->nslots);
+	free(s->jobs);
 	free(s);
 	*sp = NULL;
 }
@@ -528,6 +989,17 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 		return -1;
 	}
 	struct slot *sl = slot_at(s->shm, s->slot_size, slot);
+	struct job *jc = &s->jobs[slot];
+	/* Clear what the last job left: nothing of it can pass for this one's. */
+	if (jc->used)
+		memset(sl->out, 0, jc->used);
+	*jc = (struct job){
+		.busy = 1, .tasks = job->tasks, .split = job->split, .kind = job->kind, .task = job->task,
+		.nin = (uint32_t)job->nin, .src_len = (uint32_t)len, .plugin_len = (uint32_t)plen,
+		.ev = job->ev, .nonce = ++s->nonce,
+		.used = job->kind == SBX_JOB_SCORE ? job->nin * sizeof *job->in : 0,
+		.remote = job->kind == SBX_JOB_RUN && job->ev && job->ev->serve,
+	};
 	sl->ev = job->ev;
 	sl->tasks = job->tasks;
 	sl->split = job->split;
@@ -536,22 +1008,24 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	sl->kind = job->kind;
 	sl->task = job->task;
 	sl->nin = (uint32_t)job->nin;
-	sl->score_rc = -1;
 	if (job->kind == SBX_JOB_SCORE && job->nin)
 		memcpy(sl->out, job->in, job->nin * sizeof *job->in);
 	if (job->scored_in)
-		sl->scored = *job->scored_in;
+		sl->scored_in = *job->scored_in;
 	else
-		memset(&sl->scored, 0, sizeof sl->scored);
+		memset(&sl->scored_in, 0, sizeof sl->scored_in);
 	if (plen)
 		memcpy(slot_plugin(sl), job->plugin, plen);
 	slot_plugin(sl)[plen] = 0;
-	sl->nonce = ++s->nonce;
 	sl->mem_bytes = s->lim.mem_bytes;
 	sl->stack_bytes = s->lim.stack_bytes;
 	sl->cpu_s = s->lim.cpu_s ? s->lim.cpu_s : s->lim.wall_ms / 1000 + 1;
-	sl->child = 0;
-	sl->done = 0;
+	sl->remote = jc->remote;
+	sl->cand_signal = 0;
+	sl->finished = 0;
+	sl->data_len = 0;
+	sl->score_rc = -1;
+	memset(&sl->scored, 0, sizeof sl->scored);
 	sl->msg[0] = 0;
 	sl->t_compile_ms = sl->t_run_ms = 0;
 	memset(sl->nout, 0, sizeof sl->nout);
@@ -559,7 +1033,7 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	if (len)
 		memcpy(slot_src(sl), job->source, len);
 	slot_src(sl)[len] = 0;
-	struct req q = { slot, s->lim.wall_ms };
+	struct req q = { slot, s->lim.wall_ms, jc->nonce };
 	if (write(s->req_fd, &q, sizeof q) != (ssize_t)sizeof q) {
 		snprintf(err, errlen, "the sandbox fork server is gone: %s", strerror(errno));
 		return -1;
@@ -567,23 +1041,65 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	return 0;
 }
 
-static double clean_ms(double v)
+/* A time from the child's report: finite, >= 0, and within the wall time
+ * the fork server measured (the parts never exceed the whole). */
+static double clean_ms(double v, double wall)
 {
-	return isfinite(v) && v >= 0 && v < 1e9 ? v : 0;
+	return isfinite(v) && v >= 0 ? (v < wall ? v : wall) : 0;
 }
 
-/* Turn the server's verdict plus the (untrusted) slot into a result. */
+static int invalid(struct sbx_result *res, const char *why)
+{
+	res->status = SBX_INVALID_OUTPUT;
+	snprintf(res->message, sizeof res->message, "%s", why);
+	return -1;
+}
+
+/* The slot's job is still the one the engine submitted (jc), unchanged.
+ * Only the engine and the fork server write a slot, so a difference means
+ * the sandbox itself was subverted: never trusted. */
+static int job_intact(const struct slot *sl, const struct job *jc)
+{
+	return sl->ev == jc->ev && sl->tasks == jc->tasks && sl->split == jc->split &&
+	       sl->kind == jc->kind && sl->task == jc->task && sl->nin == jc->nin &&
+	       sl->src_len == jc->src_len && sl->plugin_len == jc->plugin_len && sl->remote == jc->remote;
+}
+
+/* Turn the server's verdict plus the slot's report into a result.  Every
+ * job parameter comes from the engine's own copy (jc); every field of the
+ * report is checked against it. */
 static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *res)
 {
 	struct slot *sl = slot_at(s->shm, s->slot_size, r->slot);
+	struct job *jc = &s->jobs[r->slot];
 	memset(res, 0, sizeof *res);
 	res->status = (enum sbx_status)r->status;
 	res->signal = r->signal;
 	res->t_wall_ms = r->wall_ms;
-	res->t_compile_ms = clean_ms(sl->t_compile_ms);
-	res->t_run_ms = clean_ms(sl->t_run_ms);
-	memcpy(res->message, sl->msg, sizeof res->message);
-	res->message[sizeof res->message - 1] = 0;
+	if (r->report == REPORT_OK) {
+		res->t_compile_ms = clean_ms(sl->t_compile_ms, r->wall_ms);
+		res->t_run_ms = clean_ms(sl->t_run_ms, r->wall_ms - res->t_compile_ms);
+		memcpy(res->message, sl->msg, sizeof res->message);
+		res->message[sizeof res->message - 1] = 0;
+		jc->used = sl->data_len <= sizeof sl->out ? sl->data_len : sizeof sl->out;
+	}
+	jc->busy = 0;
+	if (r->nonce != jc->nonce) {
+		invalid(res, "the sandbox answered for another job");
+		return;
+	}
+	if (!job_intact(sl, jc)) {
+		invalid(res, "the job's parameters changed while it ran");
+		return;
+	}
+	if (res->status == SBX_INVALID_OUTPUT && r->code == SBX_EXIT_CANDSIG && r->report == REPORT_OK &&
+	    sl->cand_signal > 0 && sl->cand_signal < 65) {
+		/* The candidate's own process was killed: classified as if it
+		 * were the job's only process. */
+		int sig = sl->cand_signal;
+		res->signal = sig;
+		res->status = sig == SIGSYS ? SBX_SYSCALL : sig == SIGXCPU ? SBX_TIMEOUT : SBX_CRASH;
+	}
 	switch (res->status) {
 	case SBX_TIMEOUT:
 		snprintf(res->message, sizeof res->message, "%s limit reached after %.0f ms",
@@ -599,7 +1115,7 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 			snprintf(res->message, sizeof res->message, "killed by %s", sbx_signal_name(r->signal));
 		return;
 	case SBX_MEMORY:
-		if (sl->child == SBX_MEMORY)
+		if (r->code == SBX_EXIT_STACK)
 			snprintf(res->message, sizeof res->message, "stack overflow (stack limit %zu bytes)", s->lim.stack_bytes);
 		else if (!res->message[0])
 			snprintf(res->message, sizeof res->message, "memory limit (%zu bytes) reached", s->lim.mem_bytes);
@@ -618,19 +1134,22 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 	default:
 		return;
 	}
-	if (sl->done != sl->nonce) {
-		res->status = SBX_INVALID_OUTPUT;
-		snprintf(res->message, sizeof res->message, "the candidate ended the process before producing output");
+	if (r->report == REPORT_BAD) {
+		invalid(res, "malformed report from the sandbox child (the candidate wrote on its result pipe)");
 		return;
 	}
-	if (sl->kind == SBX_JOB_INFO) {
+	if (r->report != REPORT_OK || !sl->finished) {
+		invalid(res, "the candidate ended the process before producing output");
+		return;
+	}
+	if (jc->kind == SBX_JOB_INFO) {
 		char *txt = (char *)sl->out;
-		size_t n = sl->nout[0] < sizeof sl->out ? sl->nout[0] : sizeof sl->out - 1;
+		size_t n = sl->data_len < sizeof sl->out ? sl->data_len : sizeof sl->out - 1;
 		txt[n] = 0;
 		res->info = txt;
 		return;
 	}
-	if (sl->kind == SBX_JOB_SCORE) {
+	if (jc->kind == SBX_JOB_SCORE) {
 		res->score_rc = sl->score_rc;
 		res->scored = sl->scored;
 		struct ev_result *e = &res->scored;
@@ -641,26 +1160,43 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 			e->metrics[i].name[sizeof e->metrics[i].name - 1] = 0;
 		return;
 	}
+	/* Counts: only for tasks the job asked for, adding up to exactly the
+	 * data the report carried. */
+	size_t used = 0;
+	for (int t = 0; t < SBX_NTASK; t++) {
+		size_t n = sl->nout[t];
+		if (!(jc->tasks & (1u << t))) {
+			if (n) {
+				char why[96];
+				snprintf(why, sizeof why, "malformed output (task %d was not asked for, claims %zu values)", t, n);
+				invalid(res, why);
+				return;
+			}
+			continue;
+		}
+		if (n > OUT_CAP - used) {
+			char why[96];
+			snprintf(why, sizeof why, "malformed output (task %d claims %zu values)", t, n);
+			invalid(res, why);
+			return;
+		}
+		res->out[t] = sl->out + used;
+		res->nout[t] = n;
+		used += n;
+	}
+	if (used * sizeof *sl->out != sl->data_len) {
+		memset(res->out, 0, sizeof res->out);
+		memset(res->nout, 0, sizeof res->nout);
+		invalid(res, "malformed output (the counts do not match the data)");
+		return;
+	}
+	/* The candidate as the compiler preprocessed it (sent before it ran). */
 	struct ppbuf *pp = slot_pp(sl, s->slot_size, s->pp_size);
 	size_t pcap = s->pp_size - sizeof *pp;
 	if (pp->len && pp->len < pcap) {
 		pp->text[pp->len] = 0;
 		res->pp = pp->text;
 		res->pp_len = (size_t)pp->len;
-	}
-	size_t used = 0;
-	for (int t = 0; t < SBX_NTASK; t++) {
-		if (!(sl->tasks & (1u << t)))
-			continue;
-		size_t n = sl->nout[t];
-		if (n > OUT_CAP - used) {
-			res->status = SBX_INVALID_OUTPUT;
-			snprintf(res->message, sizeof res->message, "malformed output (task %d claims %zu values)", t, n);
-			return;
-		}
-		res->out[t] = sl->out + used;
-		res->nout[t] = n;
-		used += n;
 	}
 }
 
@@ -674,6 +1210,8 @@ int sbx_collect(struct sbx *s, int *slot, struct sbx_result *res, char *err, siz
 		snprintf(err, errlen, "the sandbox fork server died");
 		return -1;
 	}
+	if (!s->jobs[r.slot].busy)
+		return 0; /* nothing submitted there: not an answer to take */
 	*slot = r.slot;
 	fill_result(s, &r, res);
 	return 1;

@@ -59,13 +59,6 @@ struct sbx_proc {
 	int havedir;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static const char *size_text(size_t n, char *buf, size_t len)
 {
 	if (n >= ((size_t)1 << 20) && n % ((size_t)1 << 20) == 0)
@@ -275,7 +268,7 @@ int sbx_proc_start(struct sbx_cmd *c, struct sbx_proc **pp, char *err, size_t er
 	}
 	p->c = c;
 	p->fd_in = p->fd_out = p->fd_err = p->pidfd = -1;
-	p->t0 = now_ms();
+	p->t0 = sbx_now_ms();
 	int p_in[2] = { -1, -1 }, p_out[2] = { -1, -1 }, p_err[2] = { -1, -1 };
 	char **env = NULL;
 	const char *tmp = getenv("TMPDIR");
@@ -376,7 +369,7 @@ void sbx_proc_end_input(struct sbx_proc *p)
 
 void sbx_proc_set_deadline(struct sbx_proc *p, unsigned ms)
 {
-	p->deadline = ms ? now_ms() + ms : 0;
+	p->deadline = ms ? sbx_now_ms() + ms : 0;
 	p->deadline_ms = ms;
 }
 
@@ -494,7 +487,7 @@ int sbx_proc_step(struct sbx_proc *p)
 		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == p->pid)
 			p->exited = 1;
 	}
-	double now = now_ms();
+	double now = sbx_now_ms();
 	if (p->exited && !p->killed) {
 		/* Whatever the command left running goes with it. */
 		kill(-p->pid, SIGKILL);
@@ -575,7 +568,7 @@ void sbx_proc_finish(struct sbx_proc **pp, struct sbx_proc_end *end)
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	if (p->havedir)
 		rm_tree_at(AT_FDCWD, p->dir, 0);
-	end->wall_ms = now_ms() - p->t0;
+	end->wall_ms = sbx_now_ms() - p->t0;
 	end->out = p->out;
 	end->nout = p->nout;
 	memcpy(end->err, p->err, p->nerr + 1);
@@ -622,14 +615,14 @@ int sbx_cmd_run(struct sbx_cmd *c, const char *in, size_t len, unsigned wall_ms,
 {
 	struct sbx_proc *p;
 	char err[SBX_PROC_MSG];
-	double t0 = now_ms();
+	double t0 = sbx_now_ms();
 	if (sbx_proc_start(c, &p, err, sizeof err)) {
 		memset(end, 0, sizeof *end);
 		end->how = SBX_PROC_SPAWN;
 		end->exit_code = -1;
 		end->out = calloc(1, 1);
 		snprintf(end->msg, sizeof end->msg, "%s", err);
-		end->wall_ms = now_ms() - t0;
+		end->wall_ms = sbx_now_ms() - t0;
 		return 0;
 	}
 	if (len && sbx_proc_send(p, in, len)) {
@@ -650,7 +643,7 @@ int sbx_cmd_run(struct sbx_cmd *c, const char *in, size_t len, unsigned wall_ms,
 				pf[k++] = (struct pollfd){ f[i].fd, (short)((f[i].mask & SBX_FD_READ ? POLLIN : 0) |
 				                                           (f[i].mask & SBX_FD_WRITE ? POLLOUT : 0)), 0 };
 		int64_t d = sbx_proc_deadline(p);
-		long wait = d < 0 ? -1 : (long)(d - (int64_t)now_ms());
+		long wait = d < 0 ? -1 : (long)(d - (int64_t)sbx_now_ms());
 		if (wait < 0 && d >= 0)
 			wait = 0;
 		/* Without a pidfd the exit is noticed by polling waitid. */

@@ -17,6 +17,7 @@
 
 #include "archive/arc.h"
 #include "archive/arc_int.h"
+#include "archive/front.h"
 #include "archive/query.h"
 #include "archive/report/report.h"
 #include "archive/report/rpt_int.h"
@@ -502,6 +503,7 @@ static int curves(struct ctx *c)
 static int fronts(struct ctx *c)
 {
 	enum { W = 600, H = 240, ML = 64, MR = 12, MT = 14, MB = 36 };
+	int pw = W - ML - MR, ph = H - MT - MB;
 	rpt_lit(&c->o, "<section id=\"front\"><h2>Front: best score against a descriptor</h2>\n");
 	if (c->ndims == 0) {
 		rpt_lit(&c->o, "<p class=\"muted\">The campaign has no descriptor dimensions.</p></section>\n");
@@ -513,58 +515,75 @@ static int fronts(struct ctx *c)
 		rpt_esc(&c->o, c->dims[d].name);
 		rpt_lit(&c->o, "</option>");
 	}
-	rpt_lit(&c->o, "</select></label>\n<p class=\"muted\">Dots: the best elite in each bin of the"
-	        " descriptor (over all islands and other dimensions). Line: the front, the bins whose"
-	        " best no bin with a lower value beats. Click a dot for its program.</p>\n");
+	rpt_lit(&c->o, "</select></label>\n<p class=\"muted\">Dots: the best train score at each value of the"
+	        " descriptor (over every program evaluated); filled: on the front (no smaller value scores as"
+	        " high). Click a dot for its program.</p>\n");
 	for (int d = 0; d < c->ndims; d++) {
-		double *best;
-		int64_t *prog;
-		if (arc_q_front(c->a, d, &best, &prog))
+		struct arc_front_row *r;
+		int n;
+		if (arc_front(c->a, d, &r, &n))
 			return fail(c);
-		const struct arc_dim *dm = &c->dims[d];
-		double lo = INFINITY, hi = -INFINITY;
-		for (int b = 0; b < dm->bins; b++)
-			if (!isnan(best[b]))
-				lo = fmin(lo, best[b]), hi = fmax(hi, best[b]);
+		const struct rpt_opts *o = &c->opt;
+		int ref = o->ref_n > 0 && o->ref_dim && !strcmp(o->ref_dim, c->dims[d].name);
+		double xlo = INFINITY, xhi = -INFINITY, lo = INFINITY, hi = -INFINITY;
+		for (int i = 0; i < n; i++) {
+			xlo = fmin(xlo, r[i].value), xhi = fmax(xhi, r[i].value);
+			lo = fmin(lo, r[i].score), hi = fmax(hi, r[i].score);
+		}
+		for (int i = 0; ref && i < o->ref_n; i++)
+			if (isfinite(o->ref_value[i]) && isfinite(o->ref_score[i])) {
+				xlo = fmin(xlo, o->ref_value[i]), xhi = fmax(xhi, o->ref_value[i]);
+				lo = fmin(lo, o->ref_score[i]), hi = fmax(hi, o->ref_score[i]);
+			}
 		rpt_fmt(&c->o, "<div class=\"front\" data-d=\"%d\"%s><svg viewBox=\"0 0 %d %d\" width=\"%d\""
 		        " height=\"%d\"><rect class=\"frame\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
-		        d, d ? " hidden" : "", W, H, W, H, ML, MT, W - ML - MR, H - MT - MB);
-		int pw = W - ML - MR, ph = H - MT - MB;
-		if (lo <= hi) {
+		        d, d ? " hidden" : "", W, H, W, H, ML, MT, pw, ph);
+		if (lo <= hi && xlo <= xhi) {
 			if (hi == lo)
 				lo -= 1, hi += 1;
-			double run = -INFINITY;
+			if (xhi == xlo)
+				xlo -= 1, xhi += 1;
+#define PX(v) (ML + pw * ((v) - xlo) / (xhi - xlo))
+#define PY(v) (MT + ph - ph * ((v) - lo) / (hi - lo))
+			if (ref) {
+				rpt_lit(&c->o, "<polyline class=\"refline\" points=\"");
+				for (int i = 0; i < o->ref_n; i++)
+					if (isfinite(o->ref_value[i]) && isfinite(o->ref_score[i]))
+						rpt_fmt(&c->o, "%.1f,%.1f ", PX(o->ref_value[i]), PY(o->ref_score[i]));
+				rpt_lit(&c->o, "\"/>");
+			}
 			rpt_lit(&c->o, "<polyline class=\"frontline\" points=\"");
-			for (int b = 0; b < dm->bins; b++) {
-				if (isnan(best[b]) || best[b] <= run)
-					continue;
-				run = best[b];
-				rpt_fmt(&c->o, "%.1f,%.1f ", ML + pw * (b + 0.5) / dm->bins,
-				        MT + ph - ph * (best[b] - lo) / (hi - lo));
-			}
+			for (int i = 0; i < n; i++)
+				if (!r[i].dominated)
+					rpt_fmt(&c->o, "%.1f,%.1f ", PX(r[i].value), PY(r[i].score));
 			rpt_lit(&c->o, "\"/>");
-			for (int b = 0; b < dm->bins; b++) {
-				if (isnan(best[b]))
-					continue;
-				want(c, prog[b]);
-				double v = dm->lo + (dm->hi - dm->lo) * (b + 0.5) / dm->bins;
-				rpt_fmt(&c->o, "<circle data-p=\"%lld\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#2d6cdf\">"
-				        "<title>bin %d (around %g): program %lld, score %.6g</title></circle>",
-				        (long long)prog[b], ML + pw * (b + 0.5) / dm->bins,
-				        MT + ph - ph * (best[b] - lo) / (hi - lo), b, v, (long long)prog[b], best[b]);
+			for (int i = 0; i < n; i++) {
+				want(c, r[i].program_id);
+				rpt_fmt(&c->o, "<circle data-p=\"%lld\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" class=\"%s\">"
+				        "<title>%g: program %lld, score %.6g (%lld programs at this value)</title></circle>",
+				        (long long)r[i].program_id, PX(r[i].value), PY(r[i].score),
+				        r[i].dominated ? "dom" : "on", r[i].value, (long long)r[i].program_id, r[i].score,
+				        (long long)r[i].programs);
 			}
+#undef PX
+#undef PY
 			rpt_fmt(&c->o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.6g</text>", ML - 4, MT + 10, hi);
 			rpt_fmt(&c->o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.6g</text>", ML - 4, MT + ph, lo);
+			rpt_fmt(&c->o, "<text x=\"%d\" y=\"%d\">%g</text>", ML, H - 20, xlo);
+			rpt_fmt(&c->o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%g</text>", ML + pw, H - 20, xhi);
 		} else {
-			rpt_fmt(&c->o, "<text x=\"%d\" y=\"%d\">no elite yet</text>", ML + 10, MT + ph / 2);
+			rpt_fmt(&c->o, "<text x=\"%d\" y=\"%d\">no scored program yet</text>", ML + 10, MT + ph / 2);
 		}
-		rpt_fmt(&c->o, "<text x=\"%d\" y=\"%d\">%g</text>", ML, H - 20, dm->lo);
-		rpt_fmt(&c->o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%g</text>", ML + pw, H - 20, dm->hi);
 		rpt_fmt(&c->o, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", ML + pw / 2, H - 6);
-		rpt_esc(&c->o, dm->name);
-		rpt_lit(&c->o, "</text></svg></div>\n");
-		free(best);
-		free(prog);
+		rpt_esc(&c->o, c->dims[d].name);
+		rpt_lit(&c->o, "</text></svg>");
+		if (ref) {
+			rpt_lit(&c->o, "<p class=\"legend\"><span class=\"sw\" style=\"background:#9aa1ad\"></span>reference: ");
+			rpt_esc(&c->o, o->ref_label ? o->ref_label : "");
+			rpt_lit(&c->o, "</p>");
+		}
+		rpt_lit(&c->o, "</div>\n");
+		free(r);
 	}
 	rpt_lit(&c->o, "</section>\n");
 	return 0;

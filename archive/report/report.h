@@ -30,6 +30,12 @@ struct rpt_opts {
 	int buckets;      /* points of the curves (default 400) */
 	int lineage;      /* lineage steps shown with their diffs (default 40) */
 	const char *title; /* page title (default: evaluator and file name) */
+	/* The evaluator's reference curve along descriptor ref_dim, drawn on
+	 * the front (the caller has the evaluator; the archive does not):
+	 * ref_n points (ref_value[i], ref_score[i]); ref_n 0: none. */
+	const char *ref_dim, *ref_label;
+	int ref_n;
+	const double *ref_value, *ref_score;
 };
 
 /* Writes the report of the open archive a to f.  o may be NULL (defaults).

@@ -67,6 +67,16 @@ void cli_fail(const char *cmd, const char *msg);
 /* Is stdout a terminal (for aligned tables and live progress)? */
 int cli_tty(void);
 
+/* The built-in evaluator named by the campaign stored in a, or NULL (a
+ * plug-in, a command, no campaign).  In cmd_archive.c. */
+struct arc;
+struct ev_evaluator;
+const struct ev_evaluator *cli_campaign_builtin(struct arc *a);
+/* The report's front shows ev's reference curve, when it has one (ev may
+ * be NULL).  In cmd_report.c. */
+struct rpt_opts;
+void cli_report_reference(struct rpt_opts *o, const struct ev_evaluator *ev);
+
 /* Every command (defined in its own file). */
 int cmd_eval(int argc, char **argv);
 int cmd_evaluators(int argc, char **argv);

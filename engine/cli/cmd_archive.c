@@ -776,6 +776,26 @@ static int do_stats(struct ctx *c)
 		txt_table_free(&t);
 	}
 	free(isl);
+	/* LLM spend per model (the choice among models is in llm_calls.model). */
+	struct arc_llm_row *lr = NULL;
+	size_t nlr = 0;
+	if (st.llm_calls && c->island < 0 && arc_q_llm(c->a, &lr, &nlr) == ARC_OK && nlr) {
+		txt_table_init(&t, 7, "lrrrrrr", "model", "calls", "failed", "tokens in", "tokens out",
+		               "cost (USD)", "mean latency");
+		for (size_t i = 0; i < nlr; i++) {
+			txt_table_add(&t, "%s", lr[i].model);
+			txt_table_add(&t, "%lld", (long long)lr[i].calls);
+			txt_table_add(&t, "%lld", (long long)lr[i].failed);
+			txt_table_add(&t, "%lld", (long long)lr[i].tokens_in);
+			txt_table_add(&t, "%lld", (long long)lr[i].tokens_out);
+			txt_table_add(&t, "%.4f", lr[i].cost);
+			txt_table_add(&t, "%.0f ms", lr[i].latency_ms);
+		}
+		putchar('\n');
+		txt_table_print(&t, stdout);
+		txt_table_free(&t);
+	}
+	free(lr);
 	return 0;
 }
 
@@ -976,22 +996,27 @@ int cmd_archive(int argc, char **argv)
 
 /* --- front ------------------------------------------------------------------------------- */
 
-/* The reference curve of the campaign's built-in evaluator for dim, or NULL. */
-static const struct ev_reference *front_reference(struct ctx *c, const char *dim)
+const struct ev_evaluator *cli_campaign_builtin(struct arc *a)
 {
 	char *cfg = NULL;
 	uint64_t seed;
-	const struct ev_reference *ref = NULL;
-	if (arc_campaign_get(c->a, &cfg, &seed) != ARC_OK)
+	if (arc_campaign_get(a, &cfg, &seed) != ARC_OK)
 		return NULL;
 	cJSON *j = cJSON_Parse(cfg);
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "evaluator");
 	const struct ev_evaluator *ev = cJSON_IsString(e) ? ev_find(e->valuestring) : NULL;
-	if (ev && ev->version >= 2 && ev->reference && !strcmp(ev->reference->dim, dim))
-		ref = ev->reference;
 	cJSON_Delete(j);
 	free(cfg);
-	return ref;
+	return ev;
+}
+
+/* The reference curve of the campaign's built-in evaluator for dim, or NULL. */
+static const struct ev_reference *front_reference(struct ctx *c, const char *dim)
+{
+	const struct ev_evaluator *ev = cli_campaign_builtin(c->a);
+	if (ev && ev->version >= 2 && ev->reference && !strcmp(ev->reference->dim, dim))
+		return ev->reference;
+	return NULL;
 }
 
 static int do_front(struct ctx *c)

@@ -2,8 +2,10 @@
  * report of a campaign (archive/report/report.h). */
 #include <stdio.h>
 
+#include "archive/arc.h"
 #include "archive/report/report.h"
 #include "engine/cli/cli.h"
+#include "evaluators/evaluator.h"
 
 enum { R_DB, R_OUT, R_TOP };
 static const struct cli_opt report_opts[] = {
@@ -25,6 +27,18 @@ static const struct cli_spec report_spec = {
 	report_opts, 0, 0,
 };
 
+void cli_report_reference(struct rpt_opts *o, const struct ev_evaluator *ev)
+{
+	const struct ev_reference *r = ev && ev->version >= 2 ? ev->reference : NULL;
+	if (!r)
+		return;
+	o->ref_dim = r->dim;
+	o->ref_label = r->label;
+	o->ref_n = r->n;
+	o->ref_value = r->value;
+	o->ref_score = r->score;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct cli_args a;
@@ -41,6 +55,12 @@ int cmd_report(int argc, char **argv)
 	const char *out = a.val[R_OUT] && *a.val[R_OUT] ? a.val[R_OUT] : "report.html";
 	struct rpt_opts o = { .top = (int)top };
 	char err[1024];
+	/* The front's reference curve, when the campaign's evaluator is a
+	 * built-in that has one. */
+	struct arc *arc = arc_open(a.val[R_DB], ARC_READONLY, err, sizeof err);
+	const struct ev_evaluator *ev = arc ? cli_campaign_builtin(arc) : NULL;
+	arc_close(&arc);
+	cli_report_reference(&o, ev);
 	if (rpt_write_file_opts(a.val[R_DB], out, &o, err, sizeof err)) {
 		fprintf(stderr, "disco report: %s\n", err);
 		return 1;

@@ -87,6 +87,7 @@ static const struct cli_spec resume_spec = {
 #define REPORT_EVERY_S 3.0
 struct live_report {
 	const char *db, *out;
+	struct rpt_opts opt;
 	int failed;
 };
 
@@ -95,7 +96,7 @@ static double live_report(void *ud)
 	struct live_report *r = ud;
 	char err[1024];
 	double t0 = mono_s();
-	if (rpt_write_file(r->db, r->out, err, sizeof err) && !r->failed++)
+	if (rpt_write_file_opts(r->db, r->out, &r->opt, err, sizeof err) && !r->failed++)
 		fprintf(stderr, "disco run: --report: %s\n", err);
 	double took = mono_s() - t0;
 	return 10 * took > REPORT_EVERY_S ? 10 * took : REPORT_EVERY_S;
@@ -661,11 +662,12 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
 		goto out;
 	}
-	struct live_report live = { db, a->val[R_REPORT] ? reportpath : NULL, 0 };
+	struct live_report live = { db, a->val[R_REPORT] ? reportpath : NULL, { 0 }, 0 };
+	cli_report_reference(&live.opt, ev);
 	if (live.out) {
 		/* A first page now (writes so far autocommitted): a bad path
 		 * fails before any work. */
-		if (rpt_write_file(db, live.out, err, sizeof err)) {
+		if (rpt_write_file_opts(db, live.out, &live.opt, err, sizeof err)) {
 			fprintf(stderr, "disco %s: --report: %s\n", cmd, err);
 			goto out;
 		}
@@ -696,7 +698,7 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	rc = sum.end == EVO_INTERRUPTED ? 130 : 0;
 	if (live.out) {
 		/* after the summary, which records held-out scores */
-		if (rpt_write_file(db, live.out, err, sizeof err))
+		if (rpt_write_file_opts(db, live.out, &live.opt, err, sizeof err))
 			fprintf(stderr, "disco %s: --report: %s\n", cmd, err);
 		else if (!p.quiet)
 			fprintf(stderr, "report: %s\n", live.out);

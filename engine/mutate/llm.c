@@ -525,6 +525,8 @@ static void fit_result(struct llm_state *S, int64_t tag, int outcome, double sco
 		j->best_score = score;
 		j->sigma *= 1.5;
 		S->fit_wins++;
+		if (outcome == ARC_NEW || outcome == ARC_IMPROVED)
+			S->m[j->model].improvements++; /* the model's structure paid off: the bandit learns it */
 		int64_t pid;
 		if (S->arc && arc_find_text_hash(S->arc, fh_text(j->best_src, strlen(j->best_src)), &pid) == ARC_OK)
 			j->best_program = pid;

@@ -39,12 +39,19 @@ header() {
 		sed -E 's@[[:space:]]*\*/.*$@@; s@[[:space:]]+$@@' | head -n 1
 }
 
+# A secret in disco's environment: no candidate may read it, and it must
+# appear in no output (checked for every case) and in no sandbox process's
+# environment or command line (checked below).
+export DISCO_TEST_CANARY="disco-canary-$$-7e1f0c"
+
 # Leftover processes of a case: anything still running disco on the case's
-# file (a forked sandbox child keeps disco's command line) or whose argv[0]
-# is a marker.  Anchored at the start of the command line, so a `grep
-# disco-hostile-marker` someone else runs is never taken for a leftover.
+# file, a fork server or sandbox child of that disco run (their command
+# line reads "disco-sandbox PID": the engine's argument strings are wiped
+# there), or whose argv[0] is a marker.  Anchored at the start of the
+# command line, so a `grep disco-hostile-marker` someone else runs is never
+# taken for a leftover.
 leftovers() { # case-path [marker]
-	local pat="^$MARKER_RE|^$DISCO eval $1"
+	local pat="^$MARKER_RE|^$DISCO eval $1|^disco-sandbox $DISCO_PID( |\$)"
 	[ -n "${2:-}" ] && pat="$pat|^$2"
 	pgrep -f -- "$pat" 2>/dev/null | grep -vx "$$" || true
 }
@@ -54,10 +61,13 @@ EV_ARG=expapprox
 EV_NAME=expapprox
 ASM_EV=$ROOT/tests/plugins/asm-allowed.c
 
-# Run disco on a candidate; stdout, stderr in $T/out, $T/err; exit code in RC.
+# Run disco on a candidate; stdout, stderr in $T/out, $T/err; exit code in
+# RC; disco's pid in DISCO_PID (sh execs disco, keeping its pid).
 eval_file() {
-	timeout -k 5 30 "$DISCO" eval "$1" --evaluator "$EV_ARG" --json >"$T/out" 2>"$T/err"
+	timeout -k 5 30 sh -c 'echo $$ >"$0"; exec "$@"' "$T/pid" "$DISCO" eval "$1" --evaluator "$EV_ARG" \
+		--json >"$T/out" 2>"$T/err"
 	RC=$?
+	DISCO_PID=$(cat "$T/pid" 2>/dev/null)
 }
 
 # jq over the first top-level value of $T/out ("" when unparsable).
@@ -229,6 +239,13 @@ run_case() { # case-file [expect-field]
 		for p in $left; do kill -9 "$p" 2>/dev/null; done
 	fi
 
+	if grep -qF -- "$DISCO_TEST_CANARY" "$T/out" "$T/err"; then
+		not_ok "$name: the canary from disco's environment is in stdout or stderr"
+		nfail=1
+	else
+		ok "$name: no canary in stdout or stderr"
+	fi
+
 	if grep -qE "$PASSWD_RE" "$T/out" "$T/err"; then
 		not_ok "$name: no /etc/passwd content in stdout or stderr"
 		nfail=1
@@ -299,4 +316,36 @@ for src in "$HOSTILE"/*.c; do
 done
 
 good_candidate after
+
+# --- no secret in any sandbox process -------------------------------------------
+# While a candidate loops, the fork server and its child carry neither the
+# canary nor disco's command line (which named the candidate's file).
+cp "$HOSTILE/loop-infinite.c" "$T/cases/loop-secret.c"
+sh -c 'echo $$ >"$0"; exec "$@"' "$T/spid" timeout -k 5 30 "$DISCO" eval "$T/cases/loop-secret.c" \
+	--evaluator expapprox --timeout-ms 3000 --json >"$T/sout" 2>&1 &
+bg=$!
+procs=""
+for i in $(seq 50); do
+	procs=$(pgrep -f -- "^disco-sandbox [0-9]+" 2>/dev/null || true)
+	mine=""
+	for p in $procs; do
+		# Ours: a descendant of the timeout we started.
+		q=$p
+		while [ -n "$q" ] && [ "$q" -gt 1 ]; do
+			[ "$q" = "$(cat "$T/spid" 2>/dev/null)" ] && { mine="$mine $p"; break; }
+			q=$(awk '{print $4}' "/proc/$q/stat" 2>/dev/null)
+		done
+	done
+	[ "$(echo $mine | wc -w)" -ge 2 ] && break
+	sleep 0.1
+done
+check "a fork server and a sandbox child are found while the candidate loops" test "$(echo $mine | wc -w)" -ge 2
+leak=""
+for p in $mine; do
+	if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qF -- "$DISCO_TEST_CANARY"; then leak="$leak $p:environ"; fi
+	if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "loop-secret.c"; then leak="$leak $p:cmdline"; fi
+done
+check_eq "no sandbox process has the canary in its environment or disco's arguments in its command line" "" "$leak"
+wait $bg
+check "the looping candidate ended as a timeout" grep -q '"status":"timeout"' "$T/sout"
 ok "the test shell survived the whole corpus"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # C plug-in evaluators: the example (examples/plugin/sqrtapprox.c) through
 # eval, baseline and run; broken plug-ins (tests/plugins/*.c) each give one
-# clear message naming the plug-in file and never hang.
+# clear message naming the plug-in file and never hang; describe()
+# failures and NaN descriptors are the candidate's invalid_output; a secret
+# of disco's environment reaches no plug-in code.
 source "$(dirname "$0")/../lib.sh"
 PLUG=$ROOT/examples/plugin/sqrtapprox.c
 BROKEN=$ROOT/tests/plugins
@@ -133,3 +135,58 @@ if [ -e "$T/crash.db" ]; then
 	check "score-crash: failed attempts carry the plug-in's message" \
 		test "$(sqlite3 "$T/crash.db" "select count(*) from attempts where message like '%score-crash.c%'")" -gt 0
 fi
+
+# A plug-in's run() hunting for a secret of disco's environment on its
+# stack, to print it in its error message: the fork server wiped the
+# environment, so nothing is found (the walk faults) and the canary is in
+# no output and nowhere in the archive.
+CANARY="disco-canary-$$-p1u9"
+DISCO_TEST_CANARY=$CANARY timeout 60 "$DISCO" eval "$T/id.c" --evaluator "$BROKEN/canary-run.c" --json \
+	>"$T/canary.json" 2>"$T/canary.err"
+check_eq "canary-run: eval exits 0" 0 $?
+check_eq "canary-run: the walk found nothing and faulted" crash "$(json "$T/canary.json" .status 2>/dev/null)"
+check "canary-run: no canary on stdout or stderr" sh -c "! grep -qF '$CANARY' '$T/canary.json' '$T/canary.err'"
+DISCO_TEST_CANARY=$CANARY timeout 120 "$DISCO" run --evaluator "$BROKEN/canary-run.c" --budget-evals 6 \
+	--workers 2 --db "$T/canary.db" --quiet >"$T/canary-run.out" 2>&1
+check "canary-run: the campaign recorded its attempts" \
+	test "$(sqlite3 "$T/canary.db" 'select count(*) from attempts' 2>/dev/null)" -ge 1
+check "canary-run: no canary in the archive" sh -c "! sqlite3 '$T/canary.db' .dump | grep -qF '$CANARY'"
+check "canary-run: no canary in the campaign's output" sh -c "! grep -qF '$CANARY' '$T/canary-run.out'"
+
+# describe() failures are the candidate's invalid_output, with a message
+# naming the plug-in and the function, like score() failures; a NaN
+# descriptor is invalid output too.
+for k in crash loop nan; do
+	timeout 60 "$DISCO" eval "$T/id.c" --evaluator "$BROKEN/describe-$k.c" --json --timeout-ms 500 \
+		>"$T/describe-$k.json" 2>"$T/describe-$k.err"
+	check_eq "describe-$k: eval exits 0" 0 $?
+	check_eq "describe-$k: status invalid_output" invalid_output "$(json "$T/describe-$k.json" .status 2>/dev/null)"
+	check_eq "describe-$k: no score" null "$(json "$T/describe-$k.json" .score 2>/dev/null)"
+done
+check "describe-crash: message names the plug-in, describe() and SIGSEGV" jq -e --arg f "$BROKEN/describe-crash.c" \
+	'.message | contains($f) and contains("describe() failed") and contains("SIGSEGV")' "$T/describe-crash.json"
+check "describe-loop: message names the plug-in, describe() and the time limit" jq -e --arg f "$BROKEN/describe-loop.c" \
+	'.message | contains($f) and contains("describe() failed") and contains("limit")' "$T/describe-loop.json"
+check "describe-nan: message names the descriptor" jq -e '.message | test("descriptor ops is NaN")' "$T/describe-nan.json"
+timeout 120 "$DISCO" run --evaluator "$BROKEN/describe-crash.c" --budget-evals 6 --workers 2 \
+	--db "$T/describe.db" --quiet >"$T/describe-run.out" 2>&1
+check "describe-crash: a campaign records the failures with the message" test \
+	"$(sqlite3 "$T/describe.db" "select count(*) from attempts where status = 'invalid_output' and message like '%describe() failed%'" 2>/dev/null)" -ge 1
+check_eq "describe-crash: no program enters a cell" 0 "$(sqlite3 "$T/describe.db" 'select count(*) from programs' 2>/dev/null)"
+
+# The output limit is checked when the plug-in is loaded.
+timeout 60 "$DISCO" eval "$T/id.c" --evaluator "$BROKEN/too-many-outputs.c" >"$T/big.out" 2>"$T/big.err"
+check_eq "too-many-outputs: eval exits 1 at load" 1 $?
+check "too-many-outputs: message names max_outputs and the limit" \
+	grep -q "max_outputs is 100000; a job (the probe and 1 stage) holds at most 131072 doubles" "$T/big.err"
+
+# A plug-in with serve(): its candidate runs in a process forked before
+# run() made its secret, so reading through the secret's address finds 0.
+printf 'double f(const double *p) { return *p; }\n' >"$T/reader.c"
+timeout 60 "$DISCO" eval "$T/reader.c" --evaluator "$BROKEN/remote-secret.c" --json >"$T/remote.json" 2>"$T/remote.err"
+check_eq "remote-secret: eval exits 0" 0 $?
+check_eq "remote-secret: status ok" ok "$(json "$T/remote.json" .status 2>/dev/null)"
+check_eq "remote-secret: the candidate's process never had run()'s secret" 0 "$(json "$T/remote.json" .score 2>/dev/null)"
+printf 'double f(const double *p) { return *(volatile double *)0; }\n' >"$T/reader-crash.c"
+timeout 60 "$DISCO" eval "$T/reader-crash.c" --evaluator "$BROKEN/remote-secret.c" --json >"$T/remote2.json" 2>/dev/null
+check_eq "remote-secret: a crash in the candidate's process is the candidate's crash" crash "$(json "$T/remote2.json" .status 2>/dev/null)"

@@ -34,6 +34,11 @@ check_eq "no temporary file left" "" "$(ls "$T" | grep '\.tmp\.' || true)"
 check "the baselines, default and tuned, by seed name" bash -c \
 	"grep -q 'Baselines, default and tuned' '$H' && grep -q '<td>taylor5</td>' '$H' && grep -q '<td>minimax13</td>' '$H'"
 check "the evaluator's identity" grep -q "evaluator identity</td><td>kind builtin, name expapprox" "$H"
+check "the front carries expapprox's reference curve" bash -c \
+	"grep -q 'class=\"refline\"' '$H' && grep -q 'reference: minimax' '$H'"
+check_eq "one dot per value of the front, as disco archive front" \
+	"$("$DISCO" archive front --db "$DB" --json | jq '.front | length')" \
+	"$(grep -o '<circle data-p=' "$H" | wc -l)"
 
 # --- errors ----------------------------------------------------------------------------------
 "$DISCO" report --out "$T/x.html" >"$T/o" 2>"$T/e"; check_eq "missing --db: exit 2" 2 $?

@@ -109,6 +109,7 @@ check "per-model statistics are recorded" test "$(q "SELECT count(*) FROM events
 "$DISCO" archive stats --db "$T/f.db" >"$T/stats.txt" 2>&1
 check "archive stats shows spend per 1k tokens" grep -q "per 1k tokens" "$T/stats.txt"
 check "archive stats shows calls without usage" grep -q "calls without usage" "$T/stats.txt"
+check "archive stats shows the spend per model" grep -qE "^e500 +[0-9]+ +[0-9]+ " "$T/stats.txt"
 "$DISCO" archive stats --db "$T/f.db" --json >"$T/stats.json.out" 2>&1
 check "archive stats --json: unknown usage counted" test "$(jq .llm_usage_unknown "$T/stats.json.out")" -ge 1
 

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "archive/arc.h"
+#include "archive/front.h"
 #include "archive/query.h"
 #include "archive/report/report.h"
 #include "engine/cli/cli.h"
@@ -780,26 +781,32 @@ static void test_series_and_front(void **state)
 	assert_true(s.best[s.nb - 1] == st.best_score);
 	arc_series_clear(&s);
 
-	/* the front: best elite per bin of "ops", from SQL independently */
-	double *best;
-	int64_t *prog;
-	assert_int_equal(arc_q_front(a, 1, &best, &prog), ARC_OK);
+	/* the front: best train score per value of "ops", from SQL independently */
+	struct arc_front_row *fr;
+	int nfr;
+	assert_int_equal(arc_front(a, 1, &fr, &nfr), ARC_OK);
 	sqlite3 *db;
 	sqlite3_stmt *q;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT cell % 8, max(score) FROM elites"
-	                                    " GROUP BY 1", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT json_extract(descriptors, '$[1]') v, max(score),"
+	                                    " count(DISTINCT program_id) FROM evaluations WHERE split=0"
+	                                    " GROUP BY v ORDER BY v", -1, &q, NULL), SQLITE_OK);
 	int rows = 0;
+	double run = -INFINITY;
 	while (sqlite3_step(q) == SQLITE_ROW) {
+		assert_true(rows < nfr);
+		assert_true(fr[rows].value == sqlite3_column_double(q, 0));
+		assert_true(fr[rows].score == sqlite3_column_double(q, 1));
+		assert_int_equal(fr[rows].programs, sqlite3_column_int64(q, 2));
+		assert_int_equal(fr[rows].dominated, !(fr[rows].score > run));
+		run = fmax(run, fr[rows].score);
 		rows++;
-		assert_true(best[sqlite3_column_int(q, 0)] == sqlite3_column_double(q, 1));
 	}
-	assert_true(rows > 0);
+	assert_int_equal(rows, nfr);
+	assert_true(rows > 10);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	free(best);
-	free(prog);
-	assert_int_equal(arc_q_front(a, 2, &best, &prog), ARC_ERR);
+	free(fr);
 	arc_close(&a);
 }
 

@@ -14,6 +14,15 @@
 
 #include "sandbox/sbx.h"
 
+/* Task bits of every stage of ev. */
+static unsigned pl_tasks_all(const struct ev_evaluator *ev)
+{
+	unsigned t = 0;
+	for (int k = 0; k < ev->nstages; k++)
+		t |= SBX_TASK_STAGE(k);
+	return t;
+}
+
 static long run_f(const struct ev_evaluator *ev, void *const *entry, int task, int split,
                   double *out, size_t cap, char *err, size_t errlen)
 {
@@ -241,6 +250,247 @@ static void test_parallel(void **st)
 	assert_null(p);
 }
 
+/* --- the engine never trusts what the child could have written ---------- */
+
+/* An evaluator whose run() hands the candidate its output array: the
+ * candidate then knows an address where its outputs go.  With the old
+ * design that was inside the shared slot, next to the job's parameters,
+ * the completion nonce and the last job's outputs. */
+static long run_ptr(const struct ev_evaluator *ev, void *const *entry, int task, int split,
+                    double *out, size_t cap, char *err, size_t errlen)
+{
+	double (*f)(double, double *) = (double (*)(double, double *))entry[0];
+	int n = task == EV_TASK_PROBE ? 3 : 10;
+	if ((size_t)n > cap)
+		return -1;
+	for (int i = 0; i < n; i++)
+		out[i] = f(i, out);
+	return n;
+}
+
+static const struct ev_evaluator tev_ptr = {
+	.version = EV_API_VERSION, .name = "test-ptr", .prelude = "", .headers = headers,
+	.entries = entries, .symbols = symbols, .nstages = 1, .max_outputs = 10, .run = run_ptr,
+	.allow_asm = 1, /* the hostile candidates below issue raw system calls */
+};
+
+static void run_raw(const struct ev_evaluator *ev, const char *src, struct sbx_result *res)
+{
+	struct sbx_limits lim;
+	sbx_limits_default(&lim);
+	sbx_set_limits(sb, &lim);
+	struct sbx_job job = { .ev = ev, .source = src, .tasks = SBX_TASK_PROBE | SBX_TASK_STAGE(0),
+	                       .split = EV_TRAIN };
+	char err[256];
+	assert_int_equal(sbx_run(sb, &job, res, err, sizeof err), 0);
+}
+
+#define EXIT0 "long r; __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(231L), \"D\"(0L) : \"rcx\", \"r11\", \"memory\");"
+
+static void test_claim_previous_outputs(void **st)
+{
+	static struct sbx_result a, b;
+	/* An honest job fills the slot's outputs with 7s. */
+	run_raw(&tev_ptr, "double f(double x, double *o) { return 7; }\n", &a);
+	assert_int_equal(a.status, SBX_OK);
+	assert_true(a.out[1][9] == 7);
+	/* The next candidate looks backwards from its output pointer for the
+	 * slot's header (the memory and stack limits, 256 MiB and 8 MiB, as the
+	 * old layout had them), copies the nonce to the done flag, claims the
+	 * last job's counts (3 and 10) and ends at once. */
+	run_raw(&tev_ptr,
+	        "typedef unsigned long u64;\n"
+	        "double f(double x, double *o) {\n"
+	        "  u64 *w = (u64 *)o;\n"
+	        "  for (int i = 8; i < 8192; i++) { u64 *s = w - i;\n"
+	        "    if (s[6] == (256ul << 20) && s[7] == (8ul << 20)) {\n"
+	        "      unsigned *nout = (unsigned *)(s + 9); nout[0] = 3; nout[1] = 10;\n"
+	        "      s[14] = s[5]; break; } }\n"
+	        "  " EXIT0 "\n  return x; }\n", &b);
+	/* Nothing of the last job passes for this one's: its outputs are not
+	 * where the candidate looks (a fault while looking is a crash). */
+	if (b.status != SBX_INVALID_OUTPUT && b.status != SBX_CRASH)
+		fail_msg("status %s: %s", sbx_status_name(b.status), b.message);
+	for (int t = 0; t < SBX_NTASK; t++)
+		assert_null(b.out[t]);
+}
+
+static void test_forged_report(void **st)
+{
+	static struct sbx_result r;
+	/* Garbage on the result pipe, then the runner's own report: one
+	 * stream that is not one report. */
+	run_raw(&tev, "double f(double x) { static int once; if (!once) { once = 1; long r;\n"
+	        "  __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(1L), \"D\"(3L), \"S\"(\"garbage-report-bytes-garbage-report\"), \"d\"(32L) : \"rcx\", \"r11\", \"memory\"); }\n"
+	        "  return x; }\n", &r);
+	assert_int_equal(r.status, SBX_INVALID_OUTPUT);
+	assert_non_null(strstr(r.message, "malformed report"));
+	/* Only its own result pipe: any other fd is a blocked system call. */
+	run_raw(&tev, "double f(double x) { long r;\n"
+	        "  __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(1L), \"D\"(2L), \"S\"(\"x\"), \"d\"(1L) : \"rcx\", \"r11\", \"memory\");\n"
+	        "  return x; }\n", &r);
+	assert_int_equal(r.status, SBX_SYSCALL);
+	/* A good job afterwards is unaffected. */
+	run_raw(&tev, "double f(double x) { return x + 1; }\n", &r);
+	assert_int_equal(r.status, SBX_OK);
+	assert_true(r.out[1][2] == 3);
+}
+
+/* The candidate cannot find the slot from its stack: it is not mapped
+ * while the candidate runs.  (The old design: found, task bits zeroed, an
+ * "ok" result without a score.) */
+static void test_slot_not_mapped(void **st)
+{
+	static struct sbx_result r;
+	run_raw(&tev,
+	        "typedef unsigned long u64;\n"
+	        "double f(double x) { u64 *sp = (u64 *)&x;\n"
+	        "  for (int i = 0; i < 4096; i++) { u64 v = sp[i];\n"
+	        "    if (v < 0x500000000000ul || v > 0x7ffffffff000ul || (v & 7)) continue;\n"
+	        "    u64 *s = (u64 *)v;\n"
+	        "    if (s[6] == (256ul << 20) && s[7] == (8ul << 20)) { ((unsigned *)(s + 1))[0] = 0; return -1; } }\n"
+	        "  return x; }\n", &r);
+	if (r.status == SBX_OK) {
+		/* Nothing found: its own outputs, all of them. */
+		assert_int_equal(r.nout[0], 3);
+		assert_int_equal(r.nout[1], 10);
+		for (int i = 0; i < 10; i++)
+			assert_true(r.out[1][i] == i);
+	} else {
+		assert_int_equal(r.status, SBX_CRASH); /* a stale pointer to the slot faults */
+	}
+}
+
+/* --- the candidate in a process of its own (ev_remote) -------------------- */
+
+/* run() computes a secret after the job started and sends its address to
+ * the candidate, which reads through it: with serve() the candidate's
+ * process was forked before, so it reads what was there then (0). */
+static double secret;
+
+static void serve_f(const struct ev_evaluator *ev, void *const *entry, void *buf, size_t len)
+{
+	double (*f)(const double *) = (double (*)(const double *))entry[0];
+	double **p = buf;
+	((double *)buf)[1] = f(p[0]);
+}
+
+static long run_remote(const struct ev_evaluator *ev, void *const *entry, int task, int split,
+                       double *out, size_t cap, char *err, size_t errlen)
+{
+	secret = 42.5; /* "the workload": made by run(), never before */
+	int n = task == EV_TASK_PROBE ? 3 : 10;
+	struct ev_remote *rm = ev_remote();
+	for (int i = 0; i < n; i++) {
+		if (rm) {
+			((const double **)rm->buf)[0] = &secret;
+			if (rm->call(rm)) {
+				snprintf(err, errlen, "the candidate's process ended");
+				return -1;
+			}
+			out[i] = ((double *)rm->buf)[1];
+		} else {
+			out[i] = ((double (*)(const double *))entry[0])(&secret);
+		}
+	}
+	return n;
+}
+
+static const char *const rm_headers[] = { NULL };
+static struct ev_evaluator tev_remote = {
+	.version = EV_API_VERSION, .name = "test-remote", .prelude = "", .headers = rm_headers,
+	.entries = entries, .symbols = symbols, .nstages = 1, .max_outputs = 10, .run = run_remote,
+	.allow_asm = 1, .serve = serve_f,
+};
+static struct ev_evaluator tev_local; /* the same without serve(), set before sbx_open() */
+
+static void test_remote_secret(void **st)
+{
+	static struct sbx_result r;
+	const char *reader = "double f(const double *p) { return *p; }\n";
+	run_raw(&tev_local, reader, &r);
+	assert_int_equal(r.status, SBX_OK);
+	assert_true(r.out[1][0] == 42.5); /* one process: the secret is readable */
+	run_raw(&tev_remote, reader, &r);
+	if (r.status != SBX_OK)
+		fail_msg("status %s: %s", sbx_status_name(r.status), r.message);
+	assert_int_equal(r.nout[1], 10);
+	for (int i = 0; i < 10; i++)
+		assert_true(r.out[1][i] == 0); /* its own process: never there */
+	assert_true(r.t_compile_ms > 0);
+}
+
+static void test_remote_endings(void **st)
+{
+	static struct sbx_result r;
+	struct sbx_limits lim;
+	/* Each way the candidate's process can end is the candidate's status. */
+	run_raw(&tev_remote, "double f(const double *p) { return *(volatile double *)0; }\n", &r);
+	assert_int_equal(r.status, SBX_CRASH);
+	assert_int_equal(r.signal, SIGSEGV);
+	run_raw(&tev_remote, "double f(const double *p) { long r; __asm__ volatile(\"syscall\" : \"=a\"(r) : \"a\"(39L) : \"rcx\", \"r11\", \"memory\"); return r; }\n", &r);
+	assert_int_equal(r.status, SBX_SYSCALL);
+	run_raw(&tev_remote, "double f(const double *p) { " EXIT0 " return 1; }\n", &r);
+	assert_int_equal(r.status, SBX_INVALID_OUTPUT);
+	run_raw(&tev_remote, "double f(const double *p) { return p +; }\n", &r);
+	assert_int_equal(r.status, SBX_COMPILE_ERROR);
+	assert_non_null(strstr(r.message, "1:"));
+	run_raw(&tev_remote, "double g(const double *p) { return 1; }\n", &r);
+	assert_int_equal(r.status, SBX_COMPILE_ERROR);
+	assert_non_null(strstr(r.message, "does not define 'f'"));
+#ifndef __SANITIZE_ADDRESS__ /* ASan's own stack-overflow handler runs first */
+	run_raw(&tev_remote, "double f(const double *p) { volatile char pad[4096]; pad[0] = 1; return f(p) + pad[0]; }\n", &r);
+	assert_int_equal(r.status, SBX_MEMORY);
+#endif
+	sbx_limits_default(&lim);
+	lim.wall_ms = 300;
+	sbx_set_limits(sb, &lim);
+	struct sbx_job job = { .ev = &tev_remote, .source = "double f(const double *p) { for (;;) ; }\n",
+	                       .tasks = SBX_TASK_PROBE | SBX_TASK_STAGE(0), .split = EV_TRAIN };
+	char err[256];
+	assert_int_equal(sbx_run(sb, &job, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, SBX_TIMEOUT);
+	/* And the next job is fine. */
+	run_raw(&tev_remote, "double f(const double *p) { return 2; }\n", &r);
+	assert_int_equal(r.status, SBX_OK);
+	assert_true(r.out[1][9] == 2);
+}
+
+/* optim steps its workloads in lockstep through the candidate's own
+ * process: the same outputs, bit for bit, as calling step() in place. */
+static struct ev_evaluator optim_local;
+
+static void test_optim_split_same(void **st)
+{
+	const struct ev_evaluator *opt = ev_find("optim");
+	assert_non_null(opt);
+	assert_non_null(opt->serve);
+	static struct sbx_result a, b;
+	static double keep[SBX_NTASK][1024];
+	size_t nkeep[SBX_NTASK];
+	for (int seed = 0; seed < 3; seed++) {
+		struct sbx_job job = { .ev = opt, .source = opt->seeds[seed * 4].source,
+		                       .tasks = SBX_TASK_PROBE | pl_tasks_all(opt), .split = EV_TRAIN };
+		char err[256];
+		assert_int_equal(sbx_run(sb, &job, &a, err, sizeof err), 0);
+		if (a.status != SBX_OK)
+			fail_msg("%s: %s", opt->seeds[seed * 4].name, a.message);
+		for (int t = 0; t < SBX_NTASK; t++) {
+			nkeep[t] = a.nout[t];
+			if (a.out[t])
+				memcpy(keep[t], a.out[t], a.nout[t] * sizeof(double));
+		}
+		job.ev = &optim_local;
+		assert_int_equal(sbx_run(sb, &job, &b, err, sizeof err), 0);
+		assert_int_equal(b.status, SBX_OK);
+		for (int t = 0; t < SBX_NTASK; t++) {
+			assert_int_equal(b.nout[t], nkeep[t]);
+			if (nkeep[t])
+				assert_memory_equal(b.out[t], keep[t], nkeep[t] * sizeof(double));
+		}
+	}
+}
+
 static void test_names(void **st)
 {
 	assert_string_equal(sbx_signal_name(SIGSEGV), "SIGSEGV");
@@ -255,6 +505,10 @@ int main(void)
 	char err[256];
 	struct sbx_limits lim;
 	sbx_limits_default(&lim);
+	tev_local = tev_remote;
+	tev_local.serve = NULL;
+	optim_local = *ev_find("optim");
+	optim_local.serve = NULL;
 	sb = sbx_open(1, &lim, err, sizeof err);
 	if (!sb) {
 		fprintf(stderr, "sbx_open: %s\n", err);
@@ -270,6 +524,9 @@ int main(void)
 		cmocka_unit_test(test_int80), cmocka_unit_test(test_huge_static),
 		cmocka_unit_test(test_exit_early), cmocka_unit_test(test_prescan),
 		cmocka_unit_test(test_parallel), cmocka_unit_test(test_names),
+		cmocka_unit_test(test_claim_previous_outputs), cmocka_unit_test(test_forged_report),
+		cmocka_unit_test(test_slot_not_mapped), cmocka_unit_test(test_remote_secret),
+		cmocka_unit_test(test_remote_endings), cmocka_unit_test(test_optim_split_same),
 	};
 	int rc = cmocka_run_group_tests_name("sandbox", tests, NULL, NULL);
 	sbx_close(&sb);
