@@ -686,7 +686,9 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		fprintf(stderr, "disco %s: evaluator %s, %d worker%s, %d island%s, archive %s\n", cmd, ev->name,
 		        p.workers, p.workers == 1 ? "" : "s", p.islands, p.islands == 1 ? "" : "s", db_arg);
 	if (evo_run(&p, arc, sb, &sum, err, sizeof err)) {
-		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		fprintf(stderr, "disco %s: ", cmd);
+		text_puts(stderr, err, 0); /* may quote an external command's stderr */
+		fprintf(stderr, "\n");
 		fprintf(stderr, "committed work is kept; continue with: disco resume %s\n", db_arg);
 		goto out;
 	}
