@@ -119,10 +119,10 @@ cJSON *text_json_string(const char *s)
 	return j;
 }
 
-cJSON *text_json_add(cJSON *obj, const char *key, const char *s)
+/* Add j to obj under key (made valid UTF-8); j is freed on failure. */
+static cJSON *add_item(cJSON *obj, const char *key, cJSON *j)
 {
 	char *k = text_utf8(key ? key : "");
-	cJSON *j = text_json_string(s);
 	if (!k || !j || !cJSON_AddItemToObject(obj, k, j)) {
 		free(k);
 		cJSON_Delete(j);
@@ -132,17 +132,14 @@ cJSON *text_json_add(cJSON *obj, const char *key, const char *s)
 	return j;
 }
 
+cJSON *text_json_add(cJSON *obj, const char *key, const char *s)
+{
+	return add_item(obj, key, text_json_string(s));
+}
+
 cJSON *text_json_add_number(cJSON *obj, const char *key, double v)
 {
-	char *k = text_utf8(key ? key : "");
-	cJSON *j = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-	if (!k || !j || !cJSON_AddItemToObject(obj, k, j)) {
-		free(k);
-		cJSON_Delete(j);
-		return NULL;
-	}
-	free(k);
-	return j;
+	return add_item(obj, key, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
 }
 
 char *text_read_file(const char *path, size_t max, int nonempty, size_t *len, char *err,

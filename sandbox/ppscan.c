@@ -202,6 +202,17 @@ static int tokenize(const char *s, size_t n, struct toks *t, int *pragma_comment
 	return 0;
 }
 
+/* Is identifier token k one of words (NULL-terminated)? */
+static int in_words(const struct tok *k, const char *const *words)
+{
+	if (k->kind != T_IDENT)
+		return 0;
+	for (int i = 0; words[i]; i++)
+		if (eq(k, words[i]))
+			return 1;
+	return 0;
+}
+
 static int is_keyword(const struct tok *k)
 {
 	static const char *const kw[] = {
@@ -214,12 +225,7 @@ static int is_keyword(const struct tok *k)
 		"__inline", "__inline__", "__restrict", "__restrict__", "__extension__", "__alignof",
 		"__alignof__", "__attribute", "__attribute__", "__label__", NULL,
 	};
-	if (k->kind != T_IDENT)
-		return 0;
-	for (int i = 0; kw[i]; i++)
-		if (eq(k, kw[i]))
-			return 1;
-	return 0;
+	return in_words(k, kw);
 }
 
 static int is_type_keyword(const struct tok *k)
@@ -229,12 +235,7 @@ static int is_type_keyword(const struct tok *k)
 		"_Bool", "const", "volatile", "__const", "__const__", "__volatile", "__volatile__",
 		"__signed", "__signed__", NULL,
 	};
-	if (k->kind != T_IDENT)
-		return 0;
-	for (int i = 0; kw[i]; i++)
-		if (eq(k, kw[i]))
-			return 1;
-	return 0;
+	return in_words(k, kw);
 }
 
 static int is_attr(const struct tok *k)
