@@ -66,8 +66,14 @@ static void on_error(void *opaque, const char *msg)
 	if (strstr(p, "error:"))
 		m->errors++;
 	if (strstr(p, "implicit declaration")) {
+		/* tcc says "warning:", but disco refuses it: say "error:" */
+		const char *w = strstr(p, "warning: ");
 		m->errors++;
-		snprintf(line, sizeof line, "%s (implicit declarations are errors)", p);
+		if (w)
+			snprintf(line, sizeof line, "%.*serror: %s (implicit declarations are errors)", (int)(w - p), p,
+			         w + strlen("warning: "));
+		else
+			snprintf(line, sizeof line, "%s (implicit declarations are errors)", p);
 		p = line;
 	}
 	if (strstr(p, "memory full"))

@@ -113,6 +113,8 @@ static void test_implicit(void **st)
 	struct sbx_result *r = eval("double f(double x) { return cos(x); }\n", 2000);
 	assert_int_equal(r->status, SBX_COMPILE_ERROR);
 	assert_non_null(strstr(r->message, "implicit"));
+	assert_null(strstr(r->message, "warning")); /* an error, and said so */
+	assert_non_null(strstr(r->message, "error: implicit declaration"));
 }
 
 static void test_missing_entry(void **st)
