@@ -87,6 +87,15 @@ struct mut_mutator *llm_mutator_new(const struct llm_cfg *cfg, struct llm_keys *
                                     const struct ev_evaluator *ev, const char *task, char *err,
                                     size_t errlen);
 int llm_mutator_set_archive(struct mut_mutator *m, struct arc *a, char *err, size_t errlen);
+/* Give the fitter its own one-slot sandbox (sandbox FIT jobs: each child
+ * compiled once for FIT_TRIALS constant vectors) with the campaign's
+ * limits; call early, right after llm_mutator_new().  Without it, or for
+ * evaluators pl_fit_ok() refuses (serve(), C plug-ins, external
+ * commands), every variant is a candidate of its own.  Returns 0 (also
+ * when fitting is off), or -1 with a message. */
+struct sbx_limits;
+int llm_mutator_set_sandbox(struct mut_mutator *m, const struct sbx_limits *lim, char *err,
+                            size_t errlen);
 /* Per-model statistics as an llm_stats archive event (also done every 25
  * calls); call at the end of a campaign. */
 void llm_mutator_flush(struct mut_mutator *m);
