@@ -17,10 +17,12 @@
  * after its retries (recorded in llm_calls only; no attempt).
  *
  * Constants are not the model's job: an LLM child that ran ok gets up to
- * fit_evaluations variants with its float literals tuned by a (1+1)
- * evolution strategy (start() returns them at once, without a call, with
- * mut_child.parent naming the best program so far); the gain of each
- * child is an llm_fit archive event.
+ * fit_evaluations trials with its float literals tuned, compiled once in
+ * sandbox FIT jobs (llm_mutator_set_sandbox()) where the evaluator allows
+ * it, the best vector then proposed as one candidate; otherwise by a
+ * (1+1) evolution strategy whose variants start() returns at once,
+ * without a call, with mut_child.parent naming the best program so far.
+ * The gain of each child is an llm_fit archive event.
  *
  * Endpoints misbehave: each model has a circuit breaker.  After
  * breaker_failures consecutive failed calls its proposals pause for
