@@ -163,7 +163,9 @@ int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int s
 		o->score = NAN;
 		next = -1;
 	}
-	o->t_score_ms += mono_ms() - t0;
+	double scored = mono_ms() - t0;
+	o->t_score_ms += scored;
+	o->t_total_ms += scored; /* the total covers every phase: the job's wall time and scoring */
 	return o->status == SBX_OK ? next : -1;
 }
 

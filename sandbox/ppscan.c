@@ -420,13 +420,14 @@ static int check(const struct toks *t, const struct names *fn, const struct name
 				size_t e = match(t, i + 1);
 				if (e >= t->n)
 					return refuse(msg, msglen, k, "a malformed attribute");
-				/* names at depth 2: __attribute__((name, name(args))) */
+				/* names at depth 2: __attribute__((name, name(args)));
+				 * none belongs at depth 1 (tcc wants the double parentheses) */
 				int d = 0;
 				for (size_t j = i + 1; j < e; j++) {
 					const struct tok *a = &t->v[j];
 					if (punct(a, "(")) d++;
 					else if (punct(a, ")")) d--;
-					else if (d == 2 && a->kind == T_IDENT && !attr_harmless(a))
+					else if (d <= 2 && a->kind == T_IDENT && (d < 2 || !attr_harmless(a)))
 						return refuse(msg, msglen, a, "the attribute");
 				}
 				i = e;

@@ -103,6 +103,13 @@ char *cli_read_file(const char *path, size_t max, size_t *len, char *err, size_t
 	return text_read_file(path, max, 0, len, err, errlen);
 }
 
+void cli_fail(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "disco %s: ", cmd);
+	text_puts(stderr, msg, 0);
+	fputc('\n', stderr);
+}
+
 int cli_tty(void)
 {
 	return isatty(1);

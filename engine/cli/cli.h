@@ -60,6 +60,10 @@ int cli_limits(const struct cli_spec *sp, const struct cli_args *a, int o_timeou
  * is a directory"). */
 char *cli_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
+/* "disco CMD: MSG" on stderr, MSG escaped for the terminal (messages can
+ * quote a plug-in's, an external command's or a candidate's text). */
+void cli_fail(const char *cmd, const char *msg);
+
 /* Is stdout a terminal (for aligned tables and live progress)? */
 int cli_tty(void);
 

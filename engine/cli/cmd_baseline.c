@@ -126,19 +126,19 @@ int cmd_baseline(int argc, char **argv)
 	char err[512];
 	struct sbx *sb = sbx_open(1, &lim, err, sizeof err);
 	if (!sb) {
-		fprintf(stderr, "disco baseline: %s\n", err);
+		cli_fail("baseline", err);
 		return 1;
 	}
 	const struct ev_evaluator *ev = a.val[B_CMD] ? ev_open_cmd(a.val[B_CMD], &lim, err, sizeof err)
 	                                             : ev_open(a.pos[0], &lim, err, sizeof err);
 	if (!ev) {
-		fprintf(stderr, "disco baseline: %s\n", err);
+		cli_fail("baseline", err);
 		sbx_close(&sb);
 		return 1;
 	}
 	struct arc *db = NULL;
 	if (a.val[B_DB] && !(db = arc_open(a.val[B_DB], ARC_CREATE, err, sizeof err))) {
-		fprintf(stderr, "disco baseline: %s\n", err);
+		cli_fail("baseline", err);
 		ev_close(&ev);
 		sbx_close(&sb);
 		return 1;
@@ -155,7 +155,7 @@ int cmd_baseline(int argc, char **argv)
 		size_t len = strlen(s->source);
 		if (pl_eval(sb, ev, s->source, len, EV_TRAIN, 0, &o[0], err, sizeof err) ||
 		    pl_eval(sb, ev, s->source, len, EV_HELDOUT, 0, &o[1], err, sizeof err)) {
-			fprintf(stderr, "disco baseline: %s\n", err);
+			cli_fail("baseline", err);
 			rc = 1;
 			break;
 		}
@@ -167,7 +167,7 @@ int cmd_baseline(int argc, char **argv)
 			if (tune_program(sb, ev, s->source, &to, &tr, err, sizeof err) ||
 			    pl_eval(sb, ev, tr.source, strlen(tr.source), EV_TRAIN, 0, &o[2], err, sizeof err) ||
 			    pl_eval(sb, ev, tr.source, strlen(tr.source), EV_HELDOUT, 0, &o[3], err, sizeof err)) {
-				fprintf(stderr, "disco baseline: %s\n", err);
+				cli_fail("baseline", err);
 				tune_result_release(&tr);
 				rc = 1;
 				break;

@@ -79,13 +79,13 @@ int cmd_eval(int argc, char **argv)
 	/* Start the fork servers first, while this process is small. */
 	struct sbx *sb = sbx_open(1, &lim, err, sizeof err);
 	if (!sb) {
-		fprintf(stderr, "disco eval: %s\n", err);
+		cli_fail("eval", err);
 		return 1;
 	}
 	const struct ev_evaluator *ev = a.val[O_CMD] ? ev_open_cmd(a.val[O_CMD], &lim, err, sizeof err)
 	                                             : ev_open(a.val[O_EVALUATOR], &lim, err, sizeof err);
 	if (!ev) {
-		fprintf(stderr, "disco eval: %s\n", err);
+		cli_fail("eval", err);
 		sbx_close(&sb);
 		return 1;
 	}
@@ -122,7 +122,7 @@ int cmd_eval(int argc, char **argv)
 	}
 	struct pl_outcome *o = malloc(sizeof *o);
 	if (!o || pl_eval(sb, ev, src, len, split, tol, o, err, sizeof err)) {
-		fprintf(stderr, "disco eval: %s\n", o ? err : "out of memory");
+		cli_fail("eval", o ? err : "out of memory");
 		free(o); free(src); ev_close(&ev); sbx_close(&sb);
 		return 1;
 	}

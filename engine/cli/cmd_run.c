@@ -44,7 +44,7 @@ enum {
 };
 static const struct cli_opt run_opts[] = {
 	[R_EVALUATOR] = { "evaluator", "NAME|FILE.c", "built-in evaluator or C plug-in (overrides the file)" },
-	[R_CMD] = { "evaluator-cmd", "CMD", "external evaluator command (JSON protocol; one candidate at a time)" },
+	[R_CMD] = { "evaluator-cmd", "CMD", "external evaluator command (JSON protocol; up to --workers evaluations at once)" },
 	[R_DB] = { "db", "FILE", "archive database (default disco.db)" },
 	[R_EVALS] = { "budget-evals", "N", "stop after N attempts in all (0 = no limit)" },
 	[R_SECONDS] = { "budget-seconds", "S", "stop after S seconds of this run (0 = no limit)" },
@@ -690,7 +690,9 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		fprintf(stderr, "disco %s: evaluator %s, %d worker%s, %d island%s, archive %s\n", cmd, ev->name,
 		        p.workers, p.workers == 1 ? "" : "s", p.islands, p.islands == 1 ? "" : "s", db_arg);
 	if (evo_run(&p, arc, sb, &sum, err, sizeof err)) {
-		fprintf(stderr, "disco %s: %s\n", cmd, err);
+		fprintf(stderr, "disco %s: ", cmd);
+		text_puts(stderr, err, 0); /* may quote an external command's stderr */
+		fprintf(stderr, "\n");
 		fprintf(stderr, "committed work is kept; continue with: disco resume %s\n", db_arg);
 		goto out;
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/llm/buf.h"
 #include "engine/llm/edit.h"
 
 #define MAX_LINES 200000 /* a 64 KiB program has far fewer; the answer is bounded too */
@@ -152,38 +153,11 @@ int llm_edit_has_blocks(const char *src, size_t len)
 
 /* ---- building text ---------------------------------------------------------------- */
 
-struct buf {
-	char *p;
-	size_t n, cap;
-	int oom;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void put_lines(struct buf *b, const struct line *v, size_t n)
+static void put_lines(struct llm_buf *b, const struct line *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		put(b, v[i].p, v[i].n);
-		put(b, "\n", 1);
+		llm_buf_put(b, v[i].p, v[i].n);
+		llm_buf_put(b, "\n", 1);
 	}
 }
 
@@ -313,7 +287,7 @@ static int apply_diff(const char *parent, size_t plen, const struct lines *A, co
 				     b + 1, (int)(A->v[s0].n < 60 ? A->v[s0].n : 60), A->v[s0].p);
 			return -1;
 		}
-		struct buf nb_ = { 0 };
+		struct llm_buf nb_ = { 0 };
 		put_lines(&nb_, P.v, at);
 		put_lines(&nb_, &A->v[bl[b].r0], bl[b].r1 - bl[b].r0);
 		put_lines(&nb_, P.v + at + m, P.n - at - m);
@@ -403,7 +377,7 @@ static int apply_rewrite(const char *parent, size_t plen, const struct lines *A,
 		return -1;
 	}
 	int np = find_regions(&P, &RP);
-	struct buf b = { 0 };
+	struct llm_buf b = { 0 };
 	if (np <= 0) {
 		put_lines(&b, &A->v[c0], c1 - c0);
 	} else {

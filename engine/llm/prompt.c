@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/llm/buf.h"
 #include "engine/llm/prompt.h"
 
 static const char *const names[] = {
@@ -97,46 +98,19 @@ int llm_prompt_load(const char *path, char **text, char *err, size_t errlen)
 
 /* ---- rendering ------------------------------------------------------------------ */
 
-struct sb {
-	char *p;
-	size_t n, cap;
-	int oom;
-};
+static void sb_str(struct llm_buf *b, const char *s) { llm_buf_put(b, s, strlen(s)); }
 
-static void sb_put(struct sb *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void sb_str(struct sb *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_code(struct sb *b, const char *code)
+static void sb_code(struct llm_buf *b, const char *code)
 {
 	size_t n = strlen(code);
 	sb_str(b, "```c\n");
-	sb_put(b, code, n);
+	llm_buf_put(b, code, n);
 	if (n && code[n - 1] != '\n')
 		sb_str(b, "\n");
 	sb_str(b, "```\n");
 }
 
-static void sb_score(struct sb *b, double s)
+static void sb_score(struct llm_buf *b, double s)
 {
 	char t[40];
 	if (isfinite(s))
@@ -146,7 +120,7 @@ static void sb_score(struct sb *b, double s)
 	sb_str(b, t);
 }
 
-static void value(struct sb *b, int k, const struct llm_prompt_parts *pp, int ninsp, int nfail)
+static void value(struct llm_buf *b, int k, const struct llm_prompt_parts *pp, int ninsp, int nfail)
 {
 	switch (k) {
 	case 0: sb_str(b, pp->task ? pp->task : ""); break;
@@ -182,15 +156,15 @@ static void value(struct sb *b, int k, const struct llm_prompt_parts *pp, int ni
 
 static char *render(const char *t, const struct llm_prompt_parts *pp, int ninsp, int nfail)
 {
-	struct sb b = { 0 };
-	sb_put(&b, "", 0);
+	struct llm_buf b = { 0 };
+	llm_buf_put(&b, "", 0);
 	const char *lit = t;
 	for (const char *p = t; *p; p++) {
 		size_t len;
 		int k = placeholder(p, &len);
 		if (k < 0)
 			continue;
-		sb_put(&b, lit, (size_t)(p - lit));
+		llm_buf_put(&b, lit, (size_t)(p - lit));
 		value(&b, k, pp, ninsp, nfail);
 		p += len - 1;
 		lit = p + 1;

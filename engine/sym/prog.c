@@ -333,11 +333,12 @@ static void bput(struct buf *b, const char *fmt, ...)
 	}
 }
 
-/* Shortest %.Ng that reads back to v exactly. */
+/* The first of %.15g, %.16g, %.17g that reads back to v exactly (%g drops
+ * trailing zeros, so a short decimal like 0.5 or 1e-08 prints short). */
 void sym_fmt_double(double v, char *out, size_t len);
 void sym_fmt_double(double v, char *out, size_t len)
 {
-	for (int prec = 1; prec <= 17; prec++) {
+	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, len, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
 			return;

@@ -29,6 +29,11 @@
  *               X / (1 + x k): a rational), nearly neutral until fitting
  *               or perturbation grows k; one mutation, since its halves
  *               alone would simplify away
+ *   merge       two constants of a chain become one: (X * a) * b -> X * ab,
+ *               (X + a) + b -> X + (a + b), (X + a) - b, (X * a) / b, when
+ *               the inner result has no other reader: one operation less
+ *               for (almost) the same function (rounding may differ, so
+ *               this is a mutation, not a simplification)
  * Constant prior: half from a small table of usual values (0.5, 2, 0.9,
  * 0.999, 1e-8, ...), half +-10^U(-3, 1).
  */
@@ -46,7 +51,7 @@ const char *const sym_mutation_names[SYM_NMUT] = {
 const struct sym_weights sym_default_weights = { {
 	[SYM_M_INSERT] = 3, [SYM_M_DELETE] = 2, [SYM_M_CHANGE_OP] = 2, [SYM_M_CHANGE_ARG] = 2,
 	[SYM_M_PERTURB] = 4, [SYM_M_RANDOMIZE] = 1, [SYM_M_SWAP] = 0.5, [SYM_M_CROSSOVER] = 0.5,
-	[SYM_M_EXTEND] = 3,
+	[SYM_M_EXTEND] = 3, [SYM_M_MERGE] = 1,
 } };
 
 static double new_const(struct rng *r)
@@ -346,6 +351,68 @@ static int m_extend(struct sym_prog *p, struct rng *r)
 	return 0;
 }
 
+static int readers(const struct sym_prog *p, int reg)
+{
+	int n = 0;
+	for (int i = 0; i < p->n; i++)
+		for (int s = 0; s < sym_ops[p->ins[i].op].arity; s++)
+			n += p->ins[i].a[s] == reg;
+	return n;
+}
+
+static int m_merge(struct sym_prog *p, struct rng *r)
+{
+	int cand[SYM_MAX_INSTR], nc = 0;
+	for (int j = 0; j < p->n; j++) {
+		const struct sym_instr *o = &p->ins[j];
+		if (o->op != SYM_ADD && o->op != SYM_SUB && o->op != SYM_MUL && o->op != SYM_DIV)
+			continue;
+		int t = o->a[0], k = o->a[1];
+		if (SYM_IS_K(t) && !SYM_IS_K(k) && (o->op == SYM_ADD || o->op == SYM_MUL)) {
+			int x = t; t = k; k = x;
+		}
+		if (!SYM_IS_K(k) || SYM_IS_K(t) || t < p->spec->nfix || readers(p, t) != 1)
+			continue;
+		cand[nc++] = j;
+	}
+	if (!nc)
+		return -1;
+	int j = cand[rng_below(r, (uint64_t)nc)];
+	struct sym_instr *o = &p->ins[j];
+	int ts = SYM_IS_K(o->a[0]) ? 1 : 0, t = o->a[ts], kb = o->a[1 - ts];
+	int i = j - 1;
+	while (i >= 0 && p->ins[i].dst != t)
+		i--;
+	if (i < 0)
+		return -1;
+	struct sym_instr *in = &p->ins[i];
+	int add_o = o->op == SYM_ADD || o->op == SYM_SUB, add_i = in->op == SYM_ADD || in->op == SYM_SUB;
+	int mul_o = o->op == SYM_MUL || o->op == SYM_DIV, mul_i = in->op == SYM_MUL || in->op == SYM_DIV;
+	if (!((add_o && add_i) || (mul_o && mul_i)))
+		return -1;
+	/* the inner instruction: X op_i ka, with ka its constant operand (X first) */
+	int kx = SYM_IS_K(in->a[1]) ? 1 : SYM_IS_K(in->a[0]) && in->op != SYM_SUB && in->op != SYM_DIV ? 0 : -1;
+	if (kx < 0 || SYM_IS_K(in->a[1 - kx]))
+		return -1;
+	double a = p->k[SYM_KIDX(in->a[kx])], b = p->k[SYM_KIDX(kb)];
+	/* X (op_i a) (op_o b) = X op_i c */
+	int inv_i = in->op == SYM_SUB || in->op == SYM_DIV, inv_o = o->op == SYM_SUB || o->op == SYM_DIV;
+	double c;
+	if (add_i)
+		c = (inv_i ? -a : a) + (inv_o ? -b : b);
+	else
+		c = (inv_i ? 1.0 / a : a) * (inv_o ? 1.0 / b : b);
+	if (!isfinite(c) || p->nk >= SYM_MAX_CONST)
+		return -1;
+	p->k[p->nk] = c;
+	o->op = (uint8_t)(add_i ? SYM_ADD : SYM_MUL);
+	o->a[0] = in->a[1 - kx];
+	o->a[1] = (int16_t)SYM_K(p->nk++);
+	memmove(&p->ins[i], &p->ins[i + 1], sizeof(struct sym_instr) * (size_t)(p->n - i - 1));
+	p->n--;
+	return 0;
+}
+
 int sym_mutate_once(struct sym_prog *p, int m, const struct sym_prog *other, struct rng *r)
 {
 	switch (m) {
@@ -358,6 +425,7 @@ int sym_mutate_once(struct sym_prog *p, int m, const struct sym_prog *other, str
 	case SYM_M_SWAP: return m_swap(p, r);
 	case SYM_M_CROSSOVER: return m_crossover(p, other, r);
 	case SYM_M_EXTEND: return m_extend(p, r);
+	case SYM_M_MERGE: return m_merge(p, r);
 	}
 	return -1;
 }

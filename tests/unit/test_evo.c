@@ -368,6 +368,58 @@ static void test_async_only_mutator_exhausted(void **state)
 	drop_arc(&a, path);
 }
 
+/* A probe liar: a candidate that answers the probe (the first 16 calls)
+ * exactly as the weak seed does and is far better everywhere else.  It is
+ * a functional duplicate of the seed and must gain nothing: no program,
+ * no score, no cell; only duplicate attempts. */
+static const char liar_src[] =
+	"double f(double x)\n"
+	"{\n"
+	"\tstatic int calls;\n"
+	"\tif (calls++ < 16)\n"
+	"\t\treturn 1.0 + x * (1.0 + x * (0.5 + x * 0.16666666666666666));\n"
+	"\treturn 1.0 + x * (1.0 + x * (0.5 + x * (0.16666666666666666 + x * (0.041666666666666664 + x * (0.008333333333333333 + x * (0.001388888888888889 + x * 0.0001984126984126984))))));\n"
+	"}\n";
+
+static int liar_mutate(const struct mut_mutator *m, struct rng *r, const char *parent, size_t len,
+                       const char *const *insp, int ninsp, char **child, char *err, size_t errlen)
+{
+	static unsigned n;
+	/* A new text each time (a different dead branch), the same lie. */
+	size_t cap = sizeof liar_src + 64;
+	*child = malloc(cap);
+	snprintf(*child, cap, "%.*sif (x != x) return %u.0;\n%s", 22, liar_src, ++n, liar_src + 22);
+	return 0;
+}
+
+static void test_probe_liar_gains_nothing(void **state)
+{
+	struct mut_mutator liar = { .version = MUT_API_VERSION, .name = "liar", .summary = "test",
+	                            .mutate = liar_mutate };
+	const struct mut_mutator *ms[] = { &liar };
+	double w[] = { 1 };
+	struct evo_params p;
+	params(&p, ms, w, 1, 40);
+	static const struct ev_seed only[] = {
+		{ "taylor3", "double f(double x)\n{\n\treturn 1.0 + x * (1.0 + x * (0.5 + x * 0.16666666666666666));\n}\n" },
+		{ NULL, NULL },
+	};
+	p.seeds = only;
+	char path[512], err[256];
+	struct arc *a = new_arc(path, sizeof path, &p);
+	struct evo_summary sum;
+	assert_int_equal(evo_run(&p, a, g_sb, &sum, err, sizeof err), 0);
+	struct arc_stats st;
+	assert_int_equal(arc_stats(a, -1, &st), ARC_OK);
+	assert_int_equal(st.attempts, 40);
+	assert_int_equal(st.programs, 1); /* the seed alone */
+	assert_int_equal(count(a, "duplicate"), 39);
+	/* The best score is still the seed's (1.03): the lie, which scores 4.2 when
+	 * evaluated alone (disco eval), was never credited. */
+	assert_true(st.best_score < 1.1);
+	drop_arc(&a, path);
+}
+
 static void test_status_names_match(void **state)
 {
 	for (int i = 0; i < SBX_NSTATUS; i++)
@@ -394,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_loop_run_stop),
 		cmocka_unit_test(test_async_children_and_failures),
 		cmocka_unit_test(test_async_only_mutator_exhausted),
+		cmocka_unit_test(test_probe_liar_gains_nothing),
 		cmocka_unit_test(test_status_names_match),
 	};
 	int rc = cmocka_run_group_tests_name("evo", tests, NULL, NULL);

@@ -74,6 +74,7 @@ static void test_attributes(void **state)
 	refused("double x __attribute__((cleanup(g)));", "'cleanup'");
 	refused("__attribute((weak)) double g(double x) { return x; }", "'weak'");
 	refused("double f(double x) { __attribute__ x; }", "malformed attribute");
+	refused("__attribute__((aligned(8)), section(\".text\")) const char c[] = {0xc3};", "'section'");
 }
 
 static void test_jumps_and_function_pointers(void **state)

@@ -386,6 +386,37 @@ static void test_vary_deterministic(void **st)
 	}
 }
 
+/* merge folds a chain's two constants into one, one operation less */
+static void test_merge(void **st)
+{
+	const struct ev_evaluator *ev = ev_find("expapprox");
+	static const struct { const char *in, *want; } cases[] = {
+		{ "sym expapprox\nr0 = mul x 2\nr1 = mul r0 3\ny = add r1 x\n", "r0 = mul x 6\ny = add x r0\n" },
+		{ "sym expapprox\nr0 = add x 2\nr1 = sub r0 0.5\ny = mul r1 x\n", "r0 = add x 1.5\ny = mul x r0\n" },
+		{ "sym expapprox\nr0 = mul x 4\nr1 = div r0 2\ny = add r1 1\n", "r0 = mul x 2\ny = add r0 1\n" },
+	};
+	struct rng r;
+	rng_seed(&r, 5);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sym_prog p;
+		parse_ok(ev, cases[i].in, &p);
+		int before = sym_cost(&p);
+		assert_int_equal(sym_mutate_once(&p, SYM_M_MERGE, NULL, &r), 0);
+		char err[128];
+		assert_int_equal(sym_check(&p, NULL, err, sizeof err), 0);
+		sym_simplify(&p);
+		assert_int_equal(sym_cost(&p), before - 1);
+		char *t = sym_print(&p);
+		if (strcmp(t + strlen("sym expapprox\n"), cases[i].want))
+			fail_msg("merge %zu: got\n%s", i, t);
+		free(t);
+	}
+	/* a shared inner result is left alone */
+	struct sym_prog q;
+	parse_ok(ev, "sym expapprox\nr0 = mul x 2\nr1 = mul r0 3\ny = add r1 r0\n", &q);
+	assert_int_equal(sym_mutate_once(&q, SYM_M_MERGE, NULL, &r), -1);
+}
+
 static void test_fit(void **st)
 {
 	/* taylor3's constants, spoiled, fitted back by least squares */
@@ -506,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_seeds_score_like_c),
 		cmocka_unit_test(test_interpreter_vs_compiled),
 		cmocka_unit_test(test_vary_deterministic),
+		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_batch),
 	};
