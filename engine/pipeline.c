@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "engine/fhash.h"
+#include "engine/mutate/mutate.h"
 #include "engine/pipeline.h"
 #include "evaluators/external.h"
 #include "evaluators/mono.h"
@@ -191,5 +192,65 @@ int pl_eval(struct sbx *s, const struct ev_evaluator *ev, const char *src, size_
 		free(res);
 	}
 	o->t_total_ms = mono_ms() - t0;
+	return 0;
+}
+
+/* ---- constant fitting in one compile (sandbox FIT jobs) ---------------- */
+
+int pl_fit_ok(const struct ev_evaluator *ev)
+{
+	return ev && !ev->serve && !ext_of(ev) && !plugin_source(ev) && ev_builtin_index(ev) >= 0;
+}
+
+char *pl_fit_lift(const char *src, size_t len, const struct mut_consts *c, size_t n)
+{
+	if (n > c->n)
+		n = c->n;
+	size_t cap = len + 64 + n * 48;
+	char *out = malloc(cap), *p = out;
+	if (!out)
+		return NULL;
+	p += sprintf(p, "double __disco_k[%zu];\n", n ? n : 1);
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct mut_const *k = &c->v[i];
+		if (k->start < at || k->end > len || k->end < k->start) {
+			free(out);
+			return NULL;
+		}
+		memcpy(p, src + at, k->start - at);
+		p += k->start - at;
+		char last = k->end > k->start ? src[k->end - 1] : 0;
+		if (k->fsuffix)
+			p += sprintf(p, "((float)__disco_k[%zu])", i);
+		else if (last == 'l' || last == 'L')
+			p += sprintf(p, "((long double)__disco_k[%zu])", i);
+		else
+			p += sprintf(p, "(__disco_k[%zu])", i);
+		at = k->end;
+	}
+	memcpy(p, src + at, len - at);
+	p[len - at] = 0;
+	return out;
+}
+
+int pl_fit_trial(const struct ev_evaluator *ev, const struct sbx_result *res, int t, int split,
+                 const char *src, size_t len, struct pl_outcome *o)
+{
+	outcome_reset(o);
+	if (res->status != SBX_OK || t < 0 || t >= res->ntrials)
+		return -1;
+	struct sbx_result *one = malloc(sizeof *one);
+	if (!one)
+		return -1;
+	*one = *res;
+	one->message[0] = 0;
+	one->pp = NULL;
+	one->t_compile_ms = one->t_run_ms = one->t_wall_ms = 0;
+	for (int k = 0; k < SBX_NTASK; k++)
+		if (one->out[k])
+			one->out[k] += (size_t)t * res->trial_stride;
+	pl_finish(ev, one, split, 0, src, len, o);
+	free(one);
 	return 0;
 }

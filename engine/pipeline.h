@@ -60,6 +60,23 @@ int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int s
 int pl_eval(struct sbx *s, const struct ev_evaluator *ev, const char *src, size_t len,
             int split, double tol, struct pl_outcome *o, char *err, size_t errlen);
 
+/* Constant fitting without recompiling (sandbox FIT jobs, sbx.h).
+ * pl_fit_lift() returns src (malloc'd) with float constant i (i < n, of
+ * c, from mut_consts_scan()) replaced by __disco_k[i] (cast back to float
+ * or long double for f/L suffixes) and "double __disco_k[n];" declared on
+ * a first line of its own; NULL when out of memory.  pl_fit_ok() says
+ * whether ev's candidates can be fitted that way (a built-in evaluator
+ * without serve(): not a C plug-in or an external command).
+ * pl_fit_trial() scores trial t of a finished FIT job (res->ntrials > t)
+ * as pl_finish() would score a job of its own: trusted score(), in the
+ * engine; src is the lifted source (for describe()).  Returns 0, or -1
+ * when the trial is not in res. */
+struct mut_consts;
+char *pl_fit_lift(const char *src, size_t len, const struct mut_consts *c, size_t n);
+int pl_fit_ok(const struct ev_evaluator *ev);
+int pl_fit_trial(const struct ev_evaluator *ev, const struct sbx_result *res, int t, int split,
+                 const char *src, size_t len, struct pl_outcome *o);
+
 /* Task bits for stages first..nstages-1 of ev. */
 unsigned pl_stage_tasks(const struct ev_evaluator *ev, int first);
 

@@ -189,6 +189,14 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
                 size_t mem_limit, void **entry, void **image, size_t *image_len,
                 char *pp, size_t pp_cap, size_t *pp_len, char *msg, size_t msglen)
 {
+	return sbx_compile_img(ev, source, mem_limit, entry, image, image_len, pp, pp_cap, pp_len,
+	                       msg, msglen, NULL);
+}
+
+int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t mem_limit,
+                    void **entry, void **image, size_t *image_len, char *pp, size_t pp_cap,
+                    size_t *pp_len, char *msg, size_t msglen, struct sbx_img *img)
+{
 	struct msgbuf m = { msg, strlen(msg), msglen, 0, 0, 0 };
 	*image = NULL;
 	*image_len = 0;
@@ -267,6 +275,11 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
 	}
 	if (protect_code(s, mem, (size_t)size, &m))
 		goto out;
+	if (img) {
+		img->data = tcc_get_symbol(s, "__disco_data_fence");
+		img->data_len = (size_t)((char *)mem + size - img->data);
+		img->k = tcc_get_symbol(s, "__disco_k");
+	}
 	rc = 0;
 	for (int i = 0; ev->entries && ev->entries[i] && i < EV_MAX_ENTRIES; i++) {
 		entry[i] = tcc_get_symbol(s, ev->entries[i]);

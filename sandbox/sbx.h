@@ -105,7 +105,20 @@ const struct ev_evaluator *sbx_plugin_host(void);
  * code is untrusted too: INFO describes the plug-in (JSON in
  * sbx_result.info), SCORE calls its score() on `in` (task >= 0) or its
  * describe() on `source` (task == SBX_DESCRIBE) into sbx_result.scored. */
-enum sbx_kind { SBX_JOB_RUN = 0, SBX_JOB_INFO, SBX_JOB_SCORE };
+enum sbx_kind { SBX_JOB_RUN = 0, SBX_JOB_INFO, SBX_JOB_SCORE, SBX_JOB_FIT };
+
+/* FIT compiles the candidate once and runs its tasks once per trial: the
+ * source declares `double __disco_k[nconst];` (the fitter lifted its
+ * literals into it, pl_fit_lift()), and before trial t the child restores
+ * the program's data to what it was after relocation (so no trial sees
+ * another's static state) and writes vector t (consts + t * nconst) into
+ * __disco_k.  Trial t's outputs follow trial t-1's in the result
+ * (sbx_result.ntrials, .trial_stride).  Not for evaluators with serve().
+ * The deadline and CPU limit are the job's limits times ntrial.  A trial
+ * that fails ends the job like any job (status of that failure, no
+ * outputs).  Bounds: */
+#define SBX_FIT_MAXK 256 /* constants per vector */
+#define SBX_FIT_MAXT 64  /* trials per job */
 #define SBX_DESCRIBE (-100)
 
 struct sbx_job {
@@ -121,6 +134,8 @@ struct sbx_job {
 	const double *in;              /* SCORE: raw outputs to score */
 	const struct ev_result *scored_in; /* SCORE: result describe() adds to, or NULL */
 	size_t nin;
+	const double *consts;          /* FIT: ntrial vectors of nconst, trial-major */
+	int nconst, ntrial;
 };
 
 struct sbx_result {
@@ -136,6 +151,9 @@ struct sbx_result {
 	                                before the candidate ran, read-only to it), or
 	                                NULL */
 	size_t pp_len;
+	int ntrials;                 /* FIT, ok: trials run; trial t's output of task
+	                                k is out[k] + t * trial_stride, nout[k] long */
+	size_t trial_stride;
 	int score_rc;                /* SCORE: what score() returned */
 	struct ev_result scored;     /* SCORE: validated copy */
 };

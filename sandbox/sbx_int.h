@@ -77,8 +77,17 @@ int sbx_filter_load(const struct sock_fprog *prog);
  * candidate's preprocessed text is copied to pp (NUL-terminated, at most
  * pp_cap bytes with the NUL, length in *pp_len).  The code pages of the
  * image end up read + execute, never writable. */
+struct sbx_img {
+	char *k;         /* the program's __disco_k, or NULL */
+	char *data;      /* its writable data (after the code), data_len bytes */
+	size_t data_len;
+};
 int sbx_compile(const struct ev_evaluator *ev, const char *source,
                 size_t mem_limit, void **entry, void **image, size_t *image_len,
                 char *pp, size_t pp_cap, size_t *pp_len, char *msg, size_t msglen);
+/* The same, filling *img (FIT jobs). */
+int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t mem_limit,
+                    void **entry, void **image, size_t *image_len, char *pp, size_t pp_cap,
+                    size_t *pp_len, char *msg, size_t msglen, struct sbx_img *img);
 
 #endif

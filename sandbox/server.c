@@ -64,6 +64,7 @@ struct slot {
 	size_t mem_bytes, stack_bytes;
 	unsigned cpu_s;
 	int remote;                    /* RUN: the candidate in a process of its own */
+	uint32_t nconst, ntrial;       /* FIT: the vectors (in out) */
 	struct ev_result scored_in;    /* SCORE describe: the result describe() adds to */
 	/* the report: fork server -> engine */
 	uint32_t finished;             /* 1: a well-formed report of a runner that
@@ -140,6 +141,7 @@ struct job {
 	uint64_t nonce;
 	size_t used; /* bytes of out the last report wrote, cleared before the next job */
 	int remote;
+	uint32_t nconst, ntrial;
 };
 
 struct sbx {
@@ -396,6 +398,11 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	const unsigned cpu_s = sl->cpu_s;
 	const int has_plugin = sl->plugin_len > 0;
 	const int remote = kind == SBX_JOB_RUN && sl->remote;
+	const int fit = kind == SBX_JOB_FIT;
+	const size_t nk = fit && sl->nconst <= SBX_FIT_MAXK ? sl->nconst : 0;
+	const size_t nt = fit && sl->ntrial <= SBX_FIT_MAXT ? sl->ntrial : 0;
+	if (fit && (!nk || !nt || nk * nt > OUT_CAP))
+		_exit(SBX_EXIT_SETUP);
 	if (mprotect(sl, slot_size, PROT_READ))
 		_exit(SBX_EXIT_SETUP);
 	/* The candidate in a process of its own: forked now, before run() has
@@ -456,6 +463,9 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	void *entry[EV_MAX_ENTRIES] = { 0 }, *image;
 	size_t image_len;
 	int rc;
+	struct sbx_img img = { 0 };
+	double *kvec = NULL;
+	char *snap = NULL;
 	if (has_plugin) {
 		/* A C plug-in evaluator: compile it first; its struct replaces ev. */
 		void *pe[EV_MAX_ENTRIES] = { 0 };
@@ -513,13 +523,28 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 		size_t pp_len = 0;
 		if (!pp)
 			_exit(SBX_EXIT_MEMORY);
-		rc = sbx_compile(ev, slot_src(sl), mem_bytes, entry, &image, &image_len,
-		                 pp, pp_cap, &pp_len, child_msg, sizeof child_msg);
+		rc = sbx_compile_img(ev, slot_src(sl), mem_bytes, entry, &image, &image_len,
+		                     pp, pp_cap, &pp_len, child_msg, sizeof child_msg, fit ? &img : NULL);
 		t1 = sbx_now_ms();
 		if (rc)
 			report(rc, 0, NULL, 0, t1 - t0, 0, 0, NULL);
 		send_pp(pp, pp_len); /* before the candidate runs */
 		free(pp);
+	}
+	if (fit) {
+		/* Private copies, before the slot goes and the candidate runs:
+		 * the vectors, and the program's data as relocated. */
+		if (!img.k || img.k < img.data || (size_t)(img.k - img.data) + nk * sizeof(double) > img.data_len) {
+			snprintf(child_msg, sizeof child_msg,
+			         "error: the fitted program does not define double __disco_k[%zu]", nk);
+			report(SBX_EXIT_COMPILE, 0, NULL, 0, t1 - t0, 0, 0, NULL);
+		}
+		kvec = malloc(nk * nt * sizeof *kvec);
+		snap = malloc(img.data_len ? img.data_len : 1);
+		if (!kvec || !snap)
+			_exit(SBX_EXIT_MEMORY);
+		memcpy(kvec, sl->out, nk * nt * sizeof *kvec);
+		memcpy(snap, img.data, img.data_len);
 	}
 	unmap_slot(sl, slot_size);
 	if (sbx_filter_load(&filters->run))
@@ -551,19 +576,31 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	}
 	size_t used = 0;
 	uint32_t nout[SBX_NTASK] = { 0 };
-	for (int t = 0; t < SBX_NTASK; t++) {
-		if (!(tasks & (1u << t)))
-			continue;
-		char err[EV_MSG_MAX] = "";
-		long n = ev->run(ev, entry, t - 1, split, child_out + used, OUT_CAP - used, err, sizeof err);
-		if (remote && cand_gone)
-			cand_ended(t0, 1);
-		if (n < 0 || (size_t)n > OUT_CAP - used) {
-			snprintf(child_msg, sizeof child_msg, "%s", err[0] ? err : "the evaluator's runner failed");
-			report(SBX_EXIT_INVALID, 0, NULL, 0, t1 - t0, sbx_now_ms() - t1, 0, NULL);
+	for (size_t tr = 0; tr < (fit ? nt : 1); tr++) {
+		if (fit) {
+			/* Trial tr: the program as relocated, with vector tr. */
+			memcpy(img.data, snap, img.data_len);
+			memcpy(img.k, kvec + tr * nk, nk * sizeof *kvec);
 		}
-		nout[t] = (uint32_t)n;
-		used += (size_t)n;
+		for (int t = 0; t < SBX_NTASK; t++) {
+			if (!(tasks & (1u << t)))
+				continue;
+			char err[EV_MSG_MAX] = "";
+			long n = ev->run(ev, entry, t - 1, split, child_out + used, OUT_CAP - used, err, sizeof err);
+			if (remote && cand_gone)
+				cand_ended(t0, 1);
+			if (n < 0 || (size_t)n > OUT_CAP - used) {
+				snprintf(child_msg, sizeof child_msg, "%s", err[0] ? err : "the evaluator's runner failed");
+				report(SBX_EXIT_INVALID, 0, NULL, 0, t1 - t0, sbx_now_ms() - t1, 0, NULL);
+			}
+			if (tr && nout[t] != (uint32_t)n) {
+				snprintf(child_msg, sizeof child_msg, "trial %zu gave %ld outputs for task %d, trial 0 gave %u",
+				         tr, n, t, nout[t]);
+				report(SBX_EXIT_INVALID, 0, NULL, 0, t1 - t0, sbx_now_ms() - t1, 0, NULL);
+			}
+			nout[t] = (uint32_t)n;
+			used += (size_t)n;
+		}
 	}
 	report(SBX_EXIT_DONE, 1, nout, used * sizeof *child_out, t1 - t0, sbx_now_ms() - t1, 0, NULL);
 }
@@ -988,6 +1025,25 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 		snprintf(err, errlen, "%zu outputs do not fit the sandbox slot (%u)", job->nin, OUT_CAP);
 		return -1;
 	}
+	if (job->kind == SBX_JOB_FIT) {
+		if (!job->ev || job->ev->serve || job->plugin) {
+			snprintf(err, errlen, "fit jobs are for built-in evaluators without serve()");
+			return -1;
+		}
+		if (job->nconst < 1 || job->nconst > SBX_FIT_MAXK || job->ntrial < 1 ||
+		    job->ntrial > SBX_FIT_MAXT || !job->consts) {
+			snprintf(err, errlen, "a fit job takes 1..%d vectors of 1..%d constants, not %d of %d",
+			         SBX_FIT_MAXT, SBX_FIT_MAXK, job->ntrial, job->nconst);
+			return -1;
+		}
+		for (size_t i = 0; i < (size_t)job->nconst * (size_t)job->ntrial; i++)
+			if (!isfinite(job->consts[i])) {
+				snprintf(err, errlen, "fit job constant %zu is not a finite number", i);
+				return -1;
+			}
+	}
+	const int fit = job->kind == SBX_JOB_FIT;
+	const size_t nkt = fit ? (size_t)job->nconst * (size_t)job->ntrial : 0;
 	struct slot *sl = slot_at(s->shm, s->slot_size, slot);
 	struct job *jc = &s->jobs[slot];
 	/* Clear what the last job left: nothing of it can pass for this one's. */
@@ -997,8 +1053,9 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 		.busy = 1, .tasks = job->tasks, .split = job->split, .kind = job->kind, .task = job->task,
 		.nin = (uint32_t)job->nin, .src_len = (uint32_t)len, .plugin_len = (uint32_t)plen,
 		.ev = job->ev, .nonce = ++s->nonce,
-		.used = job->kind == SBX_JOB_SCORE ? job->nin * sizeof *job->in : 0,
+		.used = job->kind == SBX_JOB_SCORE ? job->nin * sizeof *job->in : nkt * sizeof *job->consts,
 		.remote = job->kind == SBX_JOB_RUN && job->ev && job->ev->serve,
+		.nconst = fit ? (uint32_t)job->nconst : 0, .ntrial = fit ? (uint32_t)job->ntrial : 0,
 	};
 	sl->ev = job->ev;
 	sl->tasks = job->tasks;
@@ -1010,6 +1067,10 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	sl->nin = (uint32_t)job->nin;
 	if (job->kind == SBX_JOB_SCORE && job->nin)
 		memcpy(sl->out, job->in, job->nin * sizeof *job->in);
+	sl->nconst = jc->nconst;
+	sl->ntrial = jc->ntrial;
+	if (nkt)
+		memcpy(sl->out, job->consts, nkt * sizeof *job->consts);
 	if (job->scored_in)
 		sl->scored_in = *job->scored_in;
 	else
@@ -1019,7 +1080,9 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	slot_plugin(sl)[plen] = 0;
 	sl->mem_bytes = s->lim.mem_bytes;
 	sl->stack_bytes = s->lim.stack_bytes;
-	sl->cpu_s = s->lim.cpu_s ? s->lim.cpu_s : s->lim.wall_ms / 1000 + 1;
+	/* A fit job runs its tasks ntrial times: so many times the time. */
+	unsigned times = fit ? (unsigned)job->ntrial : 1;
+	sl->cpu_s = (s->lim.cpu_s ? s->lim.cpu_s : s->lim.wall_ms / 1000 + 1) * times;
 	sl->remote = jc->remote;
 	sl->cand_signal = 0;
 	sl->finished = 0;
@@ -1033,7 +1096,7 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	if (len)
 		memcpy(slot_src(sl), job->source, len);
 	slot_src(sl)[len] = 0;
-	struct req q = { slot, s->lim.wall_ms, jc->nonce };
+	struct req q = { slot, s->lim.wall_ms * times, jc->nonce };
 	if (write(s->req_fd, &q, sizeof q) != (ssize_t)sizeof q) {
 		snprintf(err, errlen, "the sandbox fork server is gone: %s", strerror(errno));
 		return -1;
@@ -1062,7 +1125,8 @@ static int job_intact(const struct slot *sl, const struct job *jc)
 {
 	return sl->ev == jc->ev && sl->tasks == jc->tasks && sl->split == jc->split &&
 	       sl->kind == jc->kind && sl->task == jc->task && sl->nin == jc->nin &&
-	       sl->src_len == jc->src_len && sl->plugin_len == jc->plugin_len && sl->remote == jc->remote;
+	       sl->src_len == jc->src_len && sl->plugin_len == jc->plugin_len && sl->remote == jc->remote &&
+	       sl->nconst == jc->nconst && sl->ntrial == jc->ntrial;
 }
 
 /* Turn the server's verdict plus the slot's report into a result.  Every
@@ -1162,7 +1226,8 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 	}
 	/* Counts: only for tasks the job asked for, adding up to exactly the
 	 * data the report carried. */
-	size_t used = 0;
+	/* FIT: the counts are one trial's, the data every trial's. */
+	size_t used = 0, trials = jc->kind == SBX_JOB_FIT ? jc->ntrial : 1;
 	for (int t = 0; t < SBX_NTASK; t++) {
 		size_t n = sl->nout[t];
 		if (!(jc->tasks & (1u << t))) {
@@ -1174,7 +1239,7 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 			}
 			continue;
 		}
-		if (n > OUT_CAP - used) {
+		if (n > OUT_CAP / trials - used) {
 			char why[96];
 			snprintf(why, sizeof why, "malformed output (task %d claims %zu values)", t, n);
 			invalid(res, why);
@@ -1184,11 +1249,15 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 		res->nout[t] = n;
 		used += n;
 	}
-	if (used * sizeof *sl->out != sl->data_len) {
+	if (used * trials * sizeof *sl->out != sl->data_len) {
 		memset(res->out, 0, sizeof res->out);
 		memset(res->nout, 0, sizeof res->nout);
 		invalid(res, "malformed output (the counts do not match the data)");
 		return;
+	}
+	if (jc->kind == SBX_JOB_FIT) {
+		res->ntrials = (int)trials;
+		res->trial_stride = used;
 	}
 	/* The candidate as the compiler preprocessed it (sent before it ran). */
 	struct ppbuf *pp = slot_pp(sl, s->slot_size, s->pp_size);

@@ -576,6 +576,10 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			fprintf(stderr, "disco %s: %s\n", cmd, llm ? "mutator 'llm' is already registered" : err);
 			goto out;
 		}
+		if (llm_mutator_set_sandbox(llm, &lim, err, sizeof err)) {
+			fprintf(stderr, "disco %s: fitting sandbox: %s\n", cmd, err);
+			goto out;
+		}
 	}
 	struct evid id;
 	evid_of(ev, c->evaluator.kind == CFG_EV_PLUGIN ? c->evaluator.text : NULL, w->dir, &id);

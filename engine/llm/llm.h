@@ -17,10 +17,12 @@
  * after its retries (recorded in llm_calls only; no attempt).
  *
  * Constants are not the model's job: an LLM child that ran ok gets up to
- * fit_evaluations variants with its float literals tuned by a (1+1)
- * evolution strategy (start() returns them at once, without a call, with
- * mut_child.parent naming the best program so far); the gain of each
- * child is an llm_fit archive event.
+ * fit_evaluations trials with its float literals tuned, compiled once in
+ * sandbox FIT jobs (llm_mutator_set_sandbox()) where the evaluator allows
+ * it, the best vector then proposed as one candidate; otherwise by a
+ * (1+1) evolution strategy whose variants start() returns at once,
+ * without a call, with mut_child.parent naming the best program so far.
+ * The gain of each child is an llm_fit archive event.
  *
  * Endpoints misbehave: each model has a circuit breaker.  After
  * breaker_failures consecutive failed calls its proposals pause for
@@ -87,6 +89,15 @@ struct mut_mutator *llm_mutator_new(const struct llm_cfg *cfg, struct llm_keys *
                                     const struct ev_evaluator *ev, const char *task, char *err,
                                     size_t errlen);
 int llm_mutator_set_archive(struct mut_mutator *m, struct arc *a, char *err, size_t errlen);
+/* Give the fitter its own one-slot sandbox (sandbox FIT jobs: each child
+ * compiled once for FIT_TRIALS constant vectors) with the campaign's
+ * limits; call early, right after llm_mutator_new().  Without it, or for
+ * evaluators pl_fit_ok() refuses (serve(), C plug-ins, external
+ * commands), every variant is a candidate of its own.  Returns 0 (also
+ * when fitting is off), or -1 with a message. */
+struct sbx_limits;
+int llm_mutator_set_sandbox(struct mut_mutator *m, const struct sbx_limits *lim, char *err,
+                            size_t errlen);
 /* Per-model statistics as an llm_stats archive event (also done every 25
  * calls); call at the end of a campaign. */
 void llm_mutator_flush(struct mut_mutator *m);

@@ -17,6 +17,9 @@
 #include "engine/llm/openai.h"
 #include "engine/llm/prompt.h"
 #include "engine/loop.h"
+#include "engine/pipeline.h"
+#include "evaluators/rng.h"
+#include "sandbox/sbx.h"
 #include "evaluators/evaluator.h"
 
 #define STATS_EVERY 25   /* calls between llm_stats events */
@@ -28,11 +31,19 @@ struct recent {
 	int model;
 };
 
-/* Constant fitting (see llm.h): a (1+1) evolution strategy over the float
- * literals of an LLM child (all of them scaled by 1 + sigma * N(0, 1),
- * sigma adapted by the 1/5 success rule), one variant at a time, each
- * judged by the loop like any candidate. */
+/* Constant fitting (see llm.h): an evolution strategy over the float
+ * literals of an LLM child (all of them scaled by 1 + sigma * N(0, 1)).
+ * Where the evaluator allows it (pl_fit_ok()) and the mutator has its
+ * fitting sandbox (llm_mutator_set_sandbox()), the child is compiled once
+ * with its literals lifted into __disco_k (pl_fit_lift()) and a sandbox
+ * FIT job runs FIT_TRIALS vectors at a time (a (1+lambda) strategy, the
+ * engine scoring each trial); only the best vector, substituted back into
+ * the text, goes to the loop as a candidate.  Otherwise (or when a FIT job
+ * fails) a (1+1) strategy, sigma adapted by the 1/5 success rule, one
+ * variant at a time, each judged by the loop like any candidate. */
 #define FIT_JOBS 16      /* children being fitted at once */
+#define FIT_TRIALS 16    /* vectors per sandbox FIT job (<= SBX_FIT_MAXT) */
+enum { FIT_RECOMPILE = 0, FIT_BATCH, FIT_FINAL };
 #define FIT_LITS 64      /* literals per child considered */
 #define PENDING_SRC 512  /* children between their answer and their result */
 
@@ -48,6 +59,14 @@ struct fit_job {
 	int64_t out_tag;         /* the variant being evaluated, 0 none */
 	char *out_src;
 	int model;
+	/* one compile (FIT_BATCH, then FIT_FINAL with the best vector) */
+	int mode;
+	char *lifted;            /* best_src (the child) with literals lifted */
+	size_t nk;               /* constants lifted */
+	double *best_k;          /* the best vector so far (nk) */
+	double *trial_k;         /* the vectors of the job in flight (engine's copy) */
+	double trial_best;       /* the best trial's score (base_score at first) */
+	int jobs, trials;
 };
 
 struct pending_src {
@@ -105,6 +124,11 @@ struct llm_state {
 	struct pending_src psrc[PENDING_SRC];
 	int64_t fit_tags;        /* fit proposals are tagged -1, -2, ... */
 	int64_t fit_done, fit_skipped, fit_evals, fit_wins;
+	int64_t fit_jobs, fit_trials, fit_fallbacks;
+	struct sbx *fsb;         /* the fitting sandbox (one slot), or NULL */
+	int fit_busy;            /* index of the job whose FIT job runs, -1 none */
+	struct sbx_result *fres;
+	struct rng fit_rng;
 	struct mut_mutator mut;
 };
 
@@ -204,6 +228,9 @@ static void stats_event(struct llm_state *S)
 	cJSON_AddNumberToObject(f, "evaluations", (double)S->fit_evals);
 	cJSON_AddNumberToObject(f, "improvements", (double)S->fit_wins);
 	cJSON_AddNumberToObject(f, "skipped", (double)S->fit_skipped);
+	cJSON_AddNumberToObject(f, "sandbox_jobs", (double)S->fit_jobs);
+	cJSON_AddNumberToObject(f, "sandbox_trials", (double)S->fit_trials);
+	cJSON_AddNumberToObject(f, "fallbacks", (double)S->fit_fallbacks);
 	cJSON *ms = cJSON_AddArrayToObject(d, "models");
 	for (int i = 0; ms && i < S->nm; i++) {
 		const struct model *m = &S->m[i];
@@ -415,6 +442,9 @@ static void fit_clear(struct fit_job *j)
 	mut_consts_release(&j->consts);
 	free(j->best_src);
 	free(j->out_src);
+	free(j->lifted);
+	free(j->best_k);
+	free(j->trial_k);
 	memset(j, 0, sizeof *j);
 }
 
@@ -429,10 +459,17 @@ static void fit_finish(struct llm_state *S, struct fit_job *j)
 	cJSON_AddNumberToObject(d, "best_program", (double)j->best_program);
 	cJSON_AddNumberToObject(d, "evaluations", j->evals);
 	cJSON_AddNumberToObject(d, "literals", j->nlit);
+	cJSON_AddStringToObject(d, "mode", j->jobs && j->mode != FIT_RECOMPILE ? "one_compile" : "recompile");
+	cJSON_AddNumberToObject(d, "sandbox_jobs", j->jobs);
+	cJSON_AddNumberToObject(d, "sandbox_trials", j->trials);
+	if (j->jobs)
+		cJSON_AddNumberToObject(d, "trial_best", j->trial_best);
 	event(S, "llm_fit", d);
 	S->fit_done++;
 	fit_clear(j);
 }
+
+static void fit_pump(struct llm_state *S);
 
 /* A program made from an LLM answer: fit its constants. */
 static void fit_begin(struct llm_state *S, int64_t program, const char *src, double score, int model)
@@ -457,12 +494,26 @@ static void fit_begin(struct llm_state *S, int64_t program, const char *src, dou
 	j->base_score = j->best_score = score;
 	j->sigma = 0.02;
 	j->model = model;
+	j->mode = FIT_RECOMPILE;
+	if (S->fsb && pl_fit_ok(S->ev)) {
+		j->nk = j->consts.n < SBX_FIT_MAXK ? j->consts.n : SBX_FIT_MAXK;
+		j->lifted = pl_fit_lift(j->best_src, strlen(j->best_src), &j->consts, j->nk);
+		j->best_k = malloc(j->nk * sizeof *j->best_k);
+		j->trial_k = malloc((size_t)FIT_TRIALS * j->nk * sizeof *j->trial_k);
+		if (j->lifted && j->best_k && j->trial_k) {
+			for (size_t i = 0; i < j->nk; i++)
+				j->best_k[i] = j->consts.v[i].value;
+			j->trial_best = score;
+			j->mode = FIT_BATCH;
+		}
+	}
+	fit_pump(S);
 }
 
 static struct fit_job *fit_ready(struct llm_state *S)
 {
 	for (int i = 0; i < FIT_JOBS; i++)
-		if (S->fit[i].active && !S->fit[i].out_tag)
+		if (S->fit[i].active && !S->fit[i].out_tag && S->fit[i].mode != FIT_BATCH)
 			return &S->fit[i];
 	return NULL;
 }
@@ -484,6 +535,10 @@ static int fit_propose(struct llm_state *S, struct fit_job *j, struct rng *r, st
 	if (!vals)
 		return -1;
 	for (size_t i = 0; i < j->consts.n; i++) {
+		if (j->mode == FIT_FINAL) { /* the best vector of the FIT jobs */
+			vals[i] = i < j->nk ? j->best_k[i] : j->consts.v[i].value;
+			continue;
+		}
 		double v = j->consts.v[i].value, f = 1 + j->sigma * rng_normal(r);
 		vals[i] = v == 0 || i >= FIT_LITS || !(f > 0.5 && f < 2) ? v : v * f; /* zeros stay */
 	}
@@ -500,8 +555,12 @@ static int fit_propose(struct llm_state *S, struct fit_job *j, struct rng *r, st
 	child->tag = j->out_tag = --S->fit_tags;
 	child->parent = j->best_program;
 	char info[160];
-	snprintf(info, sizeof info, "{\"fit_of\":%lld,\"sigma\":%.3g}", (long long)j->base_program,
-	         j->sigma);
+	if (j->mode == FIT_FINAL)
+		snprintf(info, sizeof info, "{\"fit_of\":%lld,\"sandbox_trials\":%d,\"trial_score\":%.17g}",
+		         (long long)j->base_program, j->trials, j->trial_best);
+	else
+		snprintf(info, sizeof info, "{\"fit_of\":%lld,\"sigma\":%.3g}", (long long)j->base_program,
+		         j->sigma);
 	child->info = strdup(info);
 	return 0;
 }
@@ -515,6 +574,22 @@ static void fit_result(struct llm_state *S, int64_t tag, int outcome, double sco
 	if (!j)
 		return;
 	j->out_tag = 0;
+	if (j->mode == FIT_FINAL) {
+		/* The fitted child, judged by the loop like any candidate: its
+		 * recorded score is the one that counts, never a trial's. */
+		if (outcome != ARC_DUPLICATE && isfinite(score) && score > j->best_score) {
+			j->best_score = score;
+			S->fit_wins++;
+			if (outcome == ARC_NEW || outcome == ARC_IMPROVED)
+				S->m[j->model].improvements++;
+			int64_t pid;
+			if (S->arc && j->out_src &&
+			    arc_find_text_hash(S->arc, fh_text(j->out_src, strlen(j->out_src)), &pid) == ARC_OK)
+				j->best_program = pid;
+		}
+		fit_finish(S, j);
+		return;
+	}
 	j->evals++;
 	S->fit_evals++;
 	if (outcome != ARC_DUPLICATE && isfinite(score) && score > j->best_score && j->out_src) {
@@ -538,6 +613,171 @@ static void fit_result(struct llm_state *S, int64_t tag, int outcome, double sco
 	}
 	if (j->evals >= S->cfg.fit_evaluations || j->sigma < 1e-9 || j->nlit == 0)
 		fit_finish(S, j);
+}
+
+/* The FIT jobs are done with j: propose the best vector as a candidate if
+ * a trial beat the child, else finish. */
+static void fit_batch_end(struct llm_state *S, struct fit_job *j)
+{
+	if (j->trial_best > j->base_score)
+		j->mode = FIT_FINAL;
+	else
+		fit_finish(S, j);
+}
+
+/* A FIT job failed (a trial crashed, timed out, the lifted source did not
+ * compile...): a first job falls back to one candidate per variant; a
+ * later one keeps what the earlier jobs found. */
+static void fit_batch_failed(struct llm_state *S, struct fit_job *j)
+{
+	if (j->jobs > 1) {
+		fit_batch_end(S, j);
+		return;
+	}
+	S->fit_fallbacks++;
+	j->mode = FIT_RECOMPILE;
+}
+
+/* Start the next FIT job on the fitting sandbox, if it is idle. */
+static void fit_pump(struct llm_state *S)
+{
+	if (!S->fsb || S->fit_busy >= 0)
+		return;
+	for (int i = 0; i < FIT_JOBS; i++) {
+		struct fit_job *j = &S->fit[i];
+		if (!j->active || j->mode != FIT_BATCH)
+			continue;
+		int left = S->cfg.fit_evaluations - j->evals;
+		if (left <= 0 || j->sigma < 1e-9) {
+			fit_batch_end(S, j);
+			continue;
+		}
+		int nt = left < FIT_TRIALS ? left : FIT_TRIALS;
+		for (int t = 0; t < nt; t++)
+			for (size_t k = 0; k < j->nk; k++) {
+				double v = j->best_k[k], f = 1 + j->sigma * rng_normal(&S->fit_rng);
+				j->trial_k[(size_t)t * j->nk + k] =
+					v == 0 || k >= FIT_LITS || !(f > 0.5 && f < 2) ? v : v * f;
+			}
+		char *clean = NULL, msg[SBX_MSG_MAX], err[256];
+		if (sbx_prescan(j->lifted, strlen(j->lifted), S->ev, sbx_get_limits(S->fsb)->max_source,
+		                &clean, msg, sizeof msg)) {
+			j->jobs++;
+			fit_batch_failed(S, j);
+			continue;
+		}
+		struct sbx_job job = { .ev = S->ev, .source = clean, .tasks = pl_stage_tasks(S->ev, 0),
+		                       .split = EV_TRAIN, .kind = SBX_JOB_FIT, .consts = j->trial_k,
+		                       .nconst = (int)j->nk, .ntrial = nt };
+		int rc = sbx_submit(S->fsb, 0, &job, err, sizeof err);
+		free(clean);
+		j->jobs++;
+		if (rc) {
+			fit_batch_failed(S, j);
+			continue;
+		}
+		S->fit_jobs++;
+		S->fit_busy = i;
+		j->out_tag = nt; /* trials in flight (a BATCH job is never proposed) */
+		return;
+	}
+}
+
+/* The fitting sandbox finished a FIT job: score every trial here, with the
+ * evaluator's score() (the child only ran them), keep the best vector. */
+static void fit_collected(struct llm_state *S, const struct sbx_result *res)
+{
+	int bi = S->fit_busy;
+	S->fit_busy = -1;
+	if (bi < 0)
+		return;
+	struct fit_job *j = &S->fit[bi];
+	int nt = (int)j->out_tag;
+	j->out_tag = 0;
+	if (!j->active || j->mode != FIT_BATCH)
+		return;
+	if (res->status != SBX_OK || res->ntrials != nt) {
+		fit_batch_failed(S, j);
+		return;
+	}
+	struct pl_outcome *o = malloc(sizeof *o);
+	if (!o) {
+		fit_batch_failed(S, j);
+		return;
+	}
+	int best = -1;
+	for (int t = 0; t < nt; t++) {
+		if (pl_fit_trial(S->ev, res, t, EV_TRAIN, j->lifted, strlen(j->lifted), o))
+			continue;
+		if (o->status == SBX_OK && isfinite(o->score) && o->score > j->trial_best) {
+			j->trial_best = o->score;
+			best = t;
+		}
+	}
+	free(o);
+	j->evals += nt;
+	j->trials += nt;
+	S->fit_evals += nt;
+	S->fit_trials += nt;
+	if (best >= 0) {
+		memcpy(j->best_k, j->trial_k + (size_t)best * j->nk, j->nk * sizeof *j->best_k);
+		j->sigma *= 1.5;
+	} else {
+		j->sigma *= 0.6;
+	}
+	if (j->evals >= S->cfg.fit_evaluations || j->sigma < 1e-9)
+		fit_batch_end(S, j);
+}
+
+static void on_fit_fd(struct loop *l, int fd, int mask, void *ud)
+{
+	struct llm_state *S = ud;
+	(void)l; (void)fd; (void)mask;
+	for (;;) {
+		int slot;
+		char err[256];
+		int rc = sbx_collect(S->fsb, &slot, S->fres, err, sizeof err);
+		if (rc == 1) {
+			fit_collected(S, S->fres);
+			continue;
+		}
+		if (rc < 0) {
+			/* The fitting sandbox is gone: every child falls back. */
+			loop_watch(S->loop, sbx_fd(S->fsb), 0, NULL, NULL);
+			sbx_close(&S->fsb);
+			S->fit_busy = -1;
+			for (int i = 0; i < FIT_JOBS; i++)
+				if (S->fit[i].active && S->fit[i].mode == FIT_BATCH) {
+					S->fit[i].out_tag = 0;
+					S->fit_fallbacks++;
+					S->fit[i].mode = FIT_RECOMPILE;
+				}
+		}
+		break;
+	}
+	fit_pump(S);
+}
+
+int llm_mutator_set_sandbox(struct mut_mutator *m, const struct sbx_limits *lim, char *err,
+                            size_t errlen)
+{
+	struct llm_state *S = m->state;
+	if (S->fsb || S->cfg.fit_evaluations <= 0 || !pl_fit_ok(S->ev))
+		return 0;
+	S->fres = malloc(sizeof *S->fres);
+	if (!S->fres) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	S->fsb = sbx_open(1, lim, err, errlen);
+	if (!S->fsb)
+		return -1;
+	if (loop_watch(S->loop, sbx_fd(S->fsb), LOOP_READABLE, on_fit_fd, S)) {
+		sbx_close(&S->fsb);
+		snprintf(err, errlen, "cannot watch the fitting sandbox");
+		return -1;
+	}
+	return 0;
 }
 
 static void psrc_put(struct llm_state *S, int64_t call, int model, const char *src)
@@ -935,6 +1175,8 @@ struct mut_mutator *llm_mutator_new(const struct llm_cfg *cfg, struct llm_keys *
 	S->cfg = *cfg;
 	S->budget = *budget;
 	S->loop = loop;
+	S->fit_busy = -1;
+	rng_seed(&S->fit_rng, 0x66697421u);
 	S->ev = ev;
 	S->nm = cfg->nmodels;
 	if (S->nm < 1) {
@@ -1045,6 +1287,11 @@ void llm_mutator_free(struct mut_mutator **mp)
 		call_free(c);
 	}
 	llm_http_free(&S->http);
+	if (S->fsb) {
+		loop_watch(S->loop, sbx_fd(S->fsb), 0, NULL, NULL);
+		sbx_close(&S->fsb);
+	}
+	free(S->fres);
 	for (int i = 0; i < FIT_JOBS; i++)
 		fit_clear(&S->fit[i]);
 	for (int i = 0; i < PENDING_SRC; i++)

@@ -101,6 +101,7 @@ check "the bandit tried both models" test "$(q "SELECT count(DISTINCT model) FRO
 check "the bandit's statistics are recorded" test "$(q "SELECT count(*) FROM events WHERE kind='llm_stats' AND detail LIKE '%\"bandit\"%' AND detail LIKE '%mock-pricey%'")" -ge 1
 check "LLM children's constants are fitted (llm_fit events)" test "$(q "SELECT count(*) FROM events WHERE kind='llm_fit' AND json_extract(detail, '\$.evaluations') >= 1")" -ge 1
 check "fitting's share of the score is recorded (gain)" test "$(q "SELECT count(*) FROM events WHERE kind='llm_fit' AND json_extract(detail, '\$.gain') >= 0")" -ge 1
+check "constants are fitted in one compile (sandbox FIT jobs)" test "$(q "SELECT count(*) FROM events WHERE kind='llm_fit' AND json_extract(detail, '\$.mode') = 'one_compile' AND json_extract(detail, '\$.sandbox_trials') >= 1")" -ge 1
 check "fitted variants descend from the LLM child" test "$(q "SELECT count(*) FROM programs c JOIN programs p ON c.parent_id = p.id WHERE c.mutator='llm' AND p.mutator='llm'")" -ge 1
 check "the run summary shows spend" grep -q "llm: .* calls, tokens in" "$T/out"
 "$DISCO" archive stats --db "$T/m.db" >"$T/stats" 2>&1
