@@ -15,7 +15,10 @@ DEPS_DEB  := tcc libtcc-dev libc6-dev pkg-config libcjson-dev libcurl4-openssl-d
 CFLAGS    ?= -O2 -g
 WARN      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter
 INC       := -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS      := -ltcc -ldl $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# libcurl is loaded with dlopen by engine/llm/http.c when a campaign uses an
+# LLM (headers only here): campaigns without one never map it.
+LINKPKGS  := $(filter-out libcurl,$(PKGS))
+LIBS      := -ltcc -ldl $(shell pkg-config --libs $(LINKPKGS) 2>/dev/null) -lm
 ALL_CFLAGS = $(WARN) $(INC) -DDISCO_VERSION='"$(VERSION)"' $(CFLAGS)
 
 MODULES   := engine evaluators sandbox archive

@@ -1,6 +1,8 @@
 /* http.c - libcurl multi_socket on the engine's loop; see http.h. */
+#define CURL_DISABLE_TYPECHECK 1 /* the calls below go through function pointers */
 #include <curl/curl.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +45,78 @@ struct llm_http {
 	uint64_t jitter;     /* xorshift state: only timing depends on it */
 };
 
+/* libcurl is loaded when the first client is made, not linked: a campaign
+ * without an LLM never maps it (nor OpenSSL, LDAP, Kerberos... that it
+ * pulls in), so the fork server, forked from a small engine, stays small
+ * and every candidate's fork stays cheap (docs/BENCHMARKS.md). */
+static struct {
+	CURLcode (*global_init)(long);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+	CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_socket_action)(CURLM *, curl_socket_t, int, int *);
+	CURLMsg *(*multi_info_read)(CURLM *, int *);
+	CURLMcode (*multi_cleanup)(CURLM *);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+	time_t (*getdate)(const char *, const time_t *);
+} C;
 static int curl_ready;
+
+#undef curl_multi_setopt /* curl.h's own pass-through macros */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_global_init C.global_init
+#define curl_multi_init C.multi_init
+#define curl_multi_setopt C.multi_setopt
+#define curl_multi_add_handle C.multi_add_handle
+#define curl_multi_remove_handle C.multi_remove_handle
+#define curl_multi_socket_action C.multi_socket_action
+#define curl_multi_info_read C.multi_info_read
+#define curl_multi_cleanup C.multi_cleanup
+#define curl_easy_init C.easy_init
+#define curl_easy_setopt C.easy_setopt
+#define curl_easy_getinfo C.easy_getinfo
+#define curl_easy_cleanup C.easy_cleanup
+#define curl_easy_strerror C.easy_strerror
+#define curl_slist_append C.slist_append
+#define curl_slist_free_all C.slist_free_all
+#define curl_getdate C.getdate
+
+/* dlopen libcurl and find every function above; 0, or -1 with err. */
+static int curl_load(char *err, size_t errlen)
+{
+	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(err, errlen, "cannot load libcurl (libcurl.so.4, Debian package libcurl4): %s", dlerror());
+		return -1;
+	}
+	static const char *const names[] = {
+		"curl_global_init", "curl_multi_init", "curl_multi_setopt", "curl_multi_add_handle",
+		"curl_multi_remove_handle", "curl_multi_socket_action", "curl_multi_info_read",
+		"curl_multi_cleanup", "curl_easy_init", "curl_easy_setopt", "curl_easy_getinfo",
+		"curl_easy_cleanup", "curl_easy_strerror", "curl_slist_append", "curl_slist_free_all",
+		"curl_getdate",
+	};
+	_Static_assert(sizeof names / sizeof names[0] == sizeof C / sizeof(void (*)(void)),
+	               "one name per function pointer");
+	void (**slot)(void) = (void (**)(void))&C;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		void *f = dlsym(h, names[i]);
+		if (!f) {
+			snprintf(err, errlen, "libcurl has no %s", names[i]);
+			return -1;
+		}
+		memcpy(&slot[i], &f, sizeof f);
+	}
+	return 0;
+}
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -301,6 +374,8 @@ static long retry_fire(struct loop *l, int64_t id, void *ud)
 struct llm_http *llm_http_new(struct loop *l, char *err, size_t errlen)
 {
 	if (!curl_ready) {
+		if (curl_load(err, errlen))
+			return NULL;
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			snprintf(err, errlen, "libcurl could not be initialised");
 			return NULL;
