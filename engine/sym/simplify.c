@@ -49,6 +49,16 @@ static int add_const(struct sym_prog *p, double v)
 	return SYM_K(p->nk++);
 }
 
+/* Remove the instructions marked in dead[], keeping the others' order. */
+static void drop_dead(struct sym_prog *p, const int *dead)
+{
+	int m = 0;
+	for (int i = 0; i < p->n; i++)
+		if (!dead[i])
+			p->ins[m++] = p->ins[i];
+	p->n = m;
+}
+
 static int pass_fold(struct sym_prog *p)
 {
 	const struct sym_spec *s = p->spec;
@@ -138,11 +148,7 @@ static int pass_fold(struct sym_prog *p)
 			defa[in->dst] = in->a[0];
 		}
 	}
-	int m = 0;
-	for (int i = 0; i < p->n; i++)
-		if (!dead[i])
-			p->ins[m++] = p->ins[i];
-	p->n = m;
+	drop_dead(p, dead);
 	return changed;
 }
 
@@ -165,11 +171,7 @@ static int pass_dead(struct sym_prog *p)
 			if (!SYM_IS_K(in->a[j]))
 				live[in->a[j]] = 1;
 	}
-	int m = 0;
-	for (int i = 0; i < p->n; i++)
-		if (!dead[i])
-			p->ins[m++] = p->ins[i];
-	p->n = m;
+	drop_dead(p, dead);
 	return changed;
 }
 
