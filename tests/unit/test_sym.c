@@ -437,6 +437,27 @@ static void test_fit(void **st)
 	assert_true(check == after);
 	/* near the minimax cubic (2.30 digits): least squares reweighted */
 	assert_true(after > 2.2);
+	/* linear in its constants: taylor7's Horner form reaches the minimax
+	 * polynomial of degree 7 (6.72 digits) in one Jacobian (8 constants)
+	 * and a few steps */
+	const char *names[1];
+	char serr[160];
+	assert_int_equal(sym_seeds(ev, "taylor7", names, &p, 1, serr, sizeof serr), 1);
+	assert_int_equal(sym_score(&p, 0, &before, NULL), 0);
+	evals = sym_fit(&p, 40, &r, &after);
+	assert_true(evals <= 40);
+	assert_true(before < 4.3 && after > 6.62);
+	/* nonlinear, far off and clipped at score 0: the (2,2) rational in
+	 * even/odd form squared, started at exp(x)'s constants, not exp(x/2)'s,
+	 * reaches the squared minimax rational's 5.2 digits */
+	parse_ok(ev, "sym expapprox\nr0 = square x\nr1 = mul r0 0.16666666666666666\nr2 = add r1 2\n"
+	             "r3 = add r2 x\nr4 = sub r2 x\nr5 = div r3 r4\ny = square r5\n", &p);
+	assert_int_equal(sym_score(&p, 0, &before, NULL), 0);
+	evals = sym_fit(&p, 60, &r, &after);
+	assert_true(evals <= 60);
+	assert_true(before < 0.5 && after > 5.2);
+	assert_int_equal(sym_score(&p, 0, &check, NULL), 0);
+	assert_true(check == after);
 	/* derivative-free on optim: never worse, bounded */
 	const struct ev_evaluator *op = ev_find("optim");
 	struct sym_prog q;
