@@ -262,7 +262,8 @@ int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_resul
 	X(SWAP, "swap")           \
 	X(CROSSOVER, "crossover") \
 	X(EXTEND, "extend")       \
-	X(MERGE, "merge")
+	X(MERGE, "merge")         \
+	X(WRAP, "wrap")
 
 enum sym_mutation {
 #define SYM_MENUM_(id, name) SYM_M_##id,

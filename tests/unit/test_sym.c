@@ -417,6 +417,40 @@ static void test_merge(void **st)
 	assert_int_equal(sym_mutate_once(&q, SYM_M_MERGE, NULL, &r), -1);
 }
 
+/* wrap: the value written to y passes through one more op; children are
+ * checked, cost the op more, and keep the old computation as its operand */
+static void test_wrap(void **st)
+{
+	const struct ev_evaluator *ev = ev_find("expapprox");
+	static const char t2[] = "sym expapprox\nr0 = mul x 0.5\nr1 = add 1 r0\nr2 = mul x r1\ny = add 1 r2\n";
+	struct rng r;
+	rng_seed(&r, 9);
+	int squares = 0, ok = 0;
+	for (int i = 0; i < 200; i++) {
+		struct sym_prog p, q;
+		parse_ok(ev, t2, &p);
+		q = p;
+		if (sym_mutate_once(&q, SYM_M_WRAP, NULL, &r))
+			continue;
+		char err[128];
+		assert_int_equal(sym_check(&q, NULL, err, sizeof err), 0);
+		assert_int_equal(q.n, p.n + 1);
+		const struct sym_instr *last = &q.ins[q.n - 1], *prev = &q.ins[q.n - 2];
+		assert_int_equal(last->dst, p.ins[p.n - 1].dst); /* y */
+		assert_int_equal(last->a[0], prev->dst);         /* the old value */
+		assert_int_equal(sym_cost(&q), sym_cost(&p) + sym_ops[last->op].cost);
+		assert_true(sym_ops[last->op].cost > 0);
+		squares += last->op == SYM_SQUARE;
+		ok++;
+	}
+	assert_true(ok > 100 && squares > 10);
+	/* a program without a write to a fixed register has nothing to wrap */
+	struct sym_prog e;
+	parse_ok(ev, "sym expapprox\ny = mul x 2\n", &e);
+	e.n = 0;
+	assert_int_equal(sym_mutate_once(&e, SYM_M_WRAP, NULL, &r), -1);
+}
+
 static void test_fit(void **st)
 {
 	/* taylor3's constants, spoiled, fitted back by least squares */
@@ -559,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_interpreter_vs_compiled),
 		cmocka_unit_test(test_vary_deterministic),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_batch),
 	};
