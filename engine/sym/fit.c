@@ -66,11 +66,11 @@ static int used_consts(const struct sym_prog *p, int *idx)
  * (a polynomial in Horner form) reaches its minimax constants in about one
  * outer iteration, nk + 2 runs. */
 
-#define FIT_SUB 256     /* strided points of the subset */
+#define FIT_SUB 128     /* strided points of the subset */
 #define FIT_WORST 32    /* current worst points added to it */
 #define FIT_ADD 24      /* points added per exchange round */
 #define FIT_ROUNDS 4    /* exchange rounds */
-#define FIT_LAWSON 24   /* Lawson iterations per round */
+#define FIT_LAWSON 16   /* Lawson iterations per round */
 #define FIT_MAXS (FIT_SUB + FIT_WORST + FIT_ADD * FIT_ROUNDS + 8)
 
 /* min |A z - b| by Householder QR; A is rows x n, column-major (destroyed),
@@ -124,24 +124,44 @@ struct lin {
 	double *A, *b;       /* workspace: (FIT_MAXS + nk) * nk, FIT_MAXS + nk */
 };
 
-static double lin_err(const struct lin *L, const double *d, long i)
+/* The subset: point indexes, their rows of J (row-major, nk each), their
+ * residuals and Lawson weights. */
+struct sub {
+	int n;
+	long idx[FIT_MAXS];
+	double J[FIT_MAXS * FIT_MAXK], r[FIT_MAXS], w[FIT_MAXS];
+};
+
+static void sub_add(const struct lin *L, struct sub *S, long i, double w)
 {
-	double e = L->r[i];
+	int t = S->n++;
+	S->idx[t] = i;
+	S->r[t] = L->r[i];
+	S->w[t] = w;
 	for (int j = 0; j < L->nk; j++)
-		e += L->J[(size_t)j * (size_t)L->m + (size_t)i] * d[j];
+		S->J[t * FIT_MAXK + j] = L->J[(size_t)j * (size_t)L->m + (size_t)i];
+}
+
+static double sub_err(const struct sub *S, int nk, int t, const double *d)
+{
+	double e = S->r[t];
+	const double *row = S->J + t * FIT_MAXK;
+	for (int j = 0; j < nk; j++)
+		e += row[j] * d[j];
 	return e;
 }
 
-/* One weighted least-squares step on the subset S (ns points, weights w). */
-static int lin_ls(const struct lin *L, const long *S, int ns, const double *w, double *d)
+/* One weighted least-squares step on the subset, with the ridge. */
+static int lin_ls(const struct lin *L, const struct sub *S, double *d)
 {
-	int nk = L->nk, rows = ns + nk, live[FIT_MAXK], nl = 0;
-	double sc[FIT_MAXK];
+	int nk = L->nk, ns = S->n, live[FIT_MAXK], nl = 0;
+	double sc[FIT_MAXK], sw[FIT_MAXS];
+	for (int t = 0; t < ns; t++)
+		sw[t] = sqrt(S->w[t]);
 	for (int j = 0; j < nk; j++) {
-		const double *Jj = L->J + (size_t)j * (size_t)L->m;
 		double c = 0;
 		for (int t = 0; t < ns; t++)
-			c += w[t] * Jj[S[t]] * Jj[S[t]];
+			c += S->w[t] * S->J[t * FIT_MAXK + j] * S->J[t * FIT_MAXK + j];
 		d[j] = 0;
 		if (c > 1e-300 && isfinite(c)) {
 			sc[nl] = sqrt(c);
@@ -150,17 +170,17 @@ static int lin_ls(const struct lin *L, const long *S, int ns, const double *w, d
 	}
 	if (!nl)
 		return -1;
-	rows = ns + nl;
+	int rows = ns + nl;
 	for (int q = 0; q < nl; q++) {
-		const double *Jj = L->J + (size_t)live[q] * (size_t)L->m;
-		double *a = L->A + (size_t)q * (size_t)rows;
+		double *a = L->A + (size_t)q * (size_t)rows, f = 1.0 / sc[q];
+		int j = live[q];
 		for (int t = 0; t < ns; t++)
-			a[t] = sqrt(w[t]) * Jj[S[t]] / sc[q];
+			a[t] = sw[t] * S->J[t * FIT_MAXK + j] * f;
 		for (int t = 0; t < nl; t++)
 			a[ns + t] = t == q ? sqrt(L->lambda) : 0;
 	}
 	for (int t = 0; t < ns; t++)
-		L->b[t] = -sqrt(w[t]) * L->r[S[t]];
+		L->b[t] = -sw[t] * S->r[t];
 	for (int t = 0; t < nl; t++)
 		L->b[ns + t] = 0;
 	double z[FIT_MAXK];
@@ -172,75 +192,96 @@ static int lin_ls(const struct lin *L, const long *S, int ns, const double *w, d
 }
 
 /* The linearized minimax step: d with small max_i |r_i + (J d)_i| over all
- * m points.  Returns that maximum (INFINITY when nothing was solved). */
+ * m points.  Returns that maximum (INFINITY when nothing was solved).
+ * Points whose Lawson weight has fallen below 1e-6 of the largest leave
+ * the subset (an exchange round may bring them back). */
 static double lin_minimax(const struct lin *L, double *dbest)
 {
-	long S[FIT_MAXS];
-	double w[FIT_MAXS], d[FIT_MAXK], dr[FIT_MAXK], best = INFINITY;
+	static struct sub S; /* module scratch: one fit at a time (one thread) */
+	double d[FIT_MAXK], dr[FIT_MAXK], best = INFINITY;
 	unsigned char *in = calloc((size_t)L->m, 1);
 	double *ef = malloc((size_t)L->m * sizeof *ef);
-	int ns = 0;
-	memset(dbest, 0, sizeof(double) * (size_t)L->nk);
+	int nk = L->nk;
+	S.n = 0;
+	memset(dbest, 0, sizeof(double) * (size_t)nk);
 	if (!in || !ef)
 		goto out;
 	long stride = L->m > FIT_SUB ? (L->m + FIT_SUB - 1) / FIT_SUB : 1;
-	for (long i = 0; i < L->m && ns < FIT_SUB; i += stride) {
-		S[ns++] = i;
+	for (long i = 0; i < L->m && S.n < FIT_SUB; i += stride) {
+		sub_add(L, &S, i, 1);
 		in[i] = 1;
 	}
 	/* the current worst points */
+	for (long i = 0; i < L->m; i++)
+		ef[i] = fabs(L->r[i]);
 	for (int q = 0; q < FIT_WORST; q++) {
 		long wi = -1;
 		for (long i = 0; i < L->m; i++)
-			if (!in[i] && (wi < 0 || fabs(L->r[i]) > fabs(L->r[wi])))
+			if (!in[i] && (wi < 0 || ef[i] > ef[wi]))
 				wi = i;
 		if (wi < 0)
 			break;
-		S[ns++] = wi;
+		sub_add(L, &S, wi, 1);
 		in[wi] = 1;
 	}
-	for (int t = 0; t < ns; t++)
-		w[t] = 1.0 / ns;
+	for (int t = 0; t < S.n; t++)
+		S.w[t] = 1.0 / S.n;
 	for (int round = 0; round < FIT_ROUNDS; round++) {
 		double sbest = INFINITY;
 		for (int it = 0; it < FIT_LAWSON; it++) {
-			if (lin_ls(L, S, ns, w, d))
+			if (lin_ls(L, &S, d))
 				break;
-			double emax = 0, tot = 0;
-			for (int t = 0; t < ns; t++) {
-				double e = fabs(lin_err(L, d, S[t]));
+			double emax = 0, tot = 0, wmax = 0;
+			for (int t = 0; t < S.n; t++) {
+				double e = fabs(sub_err(&S, nk, t, d));
 				emax = e > emax ? e : emax;
-				w[t] *= e + 1e-300;
-				tot += w[t];
+				S.w[t] *= e + 1e-300;
+				tot += S.w[t];
+				wmax = S.w[t] > wmax ? S.w[t] : wmax;
 			}
 			if (emax < sbest) {
 				sbest = emax;
-				memcpy(dr, d, sizeof(double) * (size_t)L->nk);
+				memcpy(dr, d, sizeof(double) * (size_t)nk);
 			}
 			if (!(tot > 0) || !isfinite(tot))
 				break;
-			for (int t = 0; t < ns; t++)
-				w[t] = w[t] / tot > 1e-30 ? w[t] / tot : 1e-30;
+			int k = 0;
+			for (int t = 0; t < S.n; t++) {
+				if (S.w[t] < 1e-6 * wmax && S.n > nk + 1) {
+					in[S.idx[t]] = 0;
+					continue;
+				}
+				if (k != t) {
+					S.idx[k] = S.idx[t];
+					S.r[k] = S.r[t];
+					memcpy(S.J + k * FIT_MAXK, S.J + t * FIT_MAXK, sizeof(double) * (size_t)nk);
+				}
+				S.w[k++] = S.w[t] / tot;
+			}
+			S.n = k;
 		}
 		if (!isfinite(sbest))
 			break;
 		/* judge the round's best on every point */
 		double full = 0;
 		for (long i = 0; i < L->m; i++) {
-			ef[i] = fabs(lin_err(L, dr, i));
+			double e = L->r[i];
+			for (int j = 0; j < nk; j++)
+				e += L->J[(size_t)j * (size_t)L->m + (size_t)i] * dr[j];
+			ef[i] = fabs(e);
 			full = ef[i] > full ? ef[i] : full;
 		}
 		if (full < best) {
 			best = full;
-			memcpy(dbest, dr, sizeof(double) * (size_t)L->nk);
+			memcpy(dbest, dr, sizeof(double) * (size_t)nk);
 		}
 		if (full <= sbest * (1 + 1e-6) || round == FIT_ROUNDS - 1)
 			break;
-		/* exchange: add the points where it is worse than on S */
+		/* exchange: add the points where it is worse than on the subset */
 		double wmax = 0;
-		for (int t = 0; t < ns; t++)
-			wmax = w[t] > wmax ? w[t] : wmax;
-		for (int q = 0; q < FIT_ADD && ns < FIT_MAXS; q++) {
+		for (int t = 0; t < S.n; t++)
+			wmax = S.w[t] > wmax ? S.w[t] : wmax;
+		for (int q = 0; q < FIT_ADD && S.n < FIT_MAXS; q++) {
 			long wi = -1;
 			double we = sbest;
 			for (long i = 0; i < L->m; i++)
@@ -250,8 +291,7 @@ static double lin_minimax(const struct lin *L, double *dbest)
 				}
 			if (wi < 0)
 				break;
-			S[ns] = wi;
-			w[ns++] = wmax;
+			sub_add(L, &S, wi, wmax);
 			in[wi] = 1;
 		}
 	}
