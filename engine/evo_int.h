@@ -49,6 +49,7 @@ struct flight {
 	char *src;
 	size_t len;
 	char *ir;             /* IR text of the child, or NULL */
+	struct sym_prog *prog; /* that IR parsed, from the symbolic mutator (mutate.h), or NULL */
 	char *info;           /* the mutator's JSON note, or NULL */
 	int64_t tag;          /* the mutator's handle for the child (mut_child.tag), 0 none */
 	int island;
