@@ -265,7 +265,7 @@ static int propose(struct evo *E, struct flight **out)
 	struct flight *f = flight_new(E);
 	if (!f)
 		return -1;
-	if (arc_get_program(E->a, pid, &f->par) != ARC_OK) {
+	if (evo_get_program(E, pid, &f->par) != ARC_OK) {
 		flight_free(f);
 		return evo_arc_fail(E, "reading a parent");
 	}
@@ -277,7 +277,7 @@ static int propose(struct evo *E, struct flight **out)
 	struct arc_eval pe;
 	double psc = NAN;
 	char *pmetrics = NULL;
-	if (arc_get_evaluation(E->a, pid, EV_TRAIN, &pe) == ARC_OK) {
+	if (evo_get_train_eval(E, pid, &pe) == ARC_OK) {
 		psc = pe.score;
 		pmetrics = f->pmetrics = pe.metrics_json; /* kept: freed with the flight */
 		pe.metrics_json = NULL;
@@ -860,6 +860,7 @@ static void evo_release(struct evo *E)
 	free(E->cur_wins);
 	fh_cache_free(&E->text);
 	fh_cache_free(&E->func);
+	evo_pcache_free(E);
 	progress_free(&E->prog);
 	if (E->loop && !E->own_loop) {
 		/* Leave the caller's loop as it was found. */
