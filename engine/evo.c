@@ -283,7 +283,7 @@ static int propose(struct evo *E, struct flight **out)
 		pe.metrics_json = NULL;
 		arc_eval_clear(&pe);
 	}
-	if (m->uses_inspirations) { /* mutators that read context (an LLM) get the lineage's failures */
+	if (m->uses_failures) { /* mutators that read context (an LLM) get the lineage's failures */
 		char fb[2048];
 		int nf = 0;
 		if (arc_recent_failures(E->a, pid, 5, fb, sizeof fb, &nf) == ARC_OK && nf > 0)

@@ -94,6 +94,8 @@ struct mut_mutator {
 	const char *name;        /* "literal", ...: the name campaign files use */
 	const char *summary;     /* one line for listings */
 	int uses_inspirations;   /* 0: the loop need not fetch inspiration sources */
+	int uses_failures;       /* 1: the loop passes the parent's children's recent failures
+	                            (mut_req.failures; an LLM prompt shows them) */
 
 	/* Produce a child from parent[0..len).  inspirations: ninsp sources
 	 * (NUL-terminated; NULL when ninsp == 0) from other cells.  Returns 0
