@@ -575,7 +575,10 @@ static int stopping(struct evo *E)
 	return stop_requests > 0 || E->exhausted || !budget_left(E);
 }
 
-/* Fill every free slot: ready children first, then new proposals. */
+/* Fill every free slot: ready children first, then new proposals.  With
+ * batches, once every slot is busy, the next batch's children are made
+ * ahead into the ready queue: a slot that frees up is refilled at once
+ * instead of waiting for a batch's worth of proposals. */
 static int fill(struct evo *E)
 {
 	for (int i = 0; i < E->p->workers; i++) {
@@ -595,6 +598,20 @@ static int fill(struct evo *E)
 			if (launch(E, f, i))
 				return -1;
 		}
+	}
+	const struct ev_evaluator *ev = E->p->ev;
+	int ahead = E->p->batch > 1 && sym_batch_ev(ev) ? sym_batch_capacity(ev, 2) : 0;
+	if (ahead > E->p->batch)
+		ahead = E->p->batch;
+	for (int n = 0; n < ahead && E->nready < ahead && !stopping(E) && E->npending < EVO_MAX_PENDING; n++) {
+		struct flight *f;
+		int rc = propose(E, &f);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+		if (rc == 1)
+			ready_push(E, f);
 	}
 	return 0;
 }
