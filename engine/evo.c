@@ -464,7 +464,8 @@ static int launch(struct evo *E, struct flight *f, int i)
 			return launch_batch(E, f, i);
 	}
 	char err[256];
-	int rc = pl_start(E->sb, i, E->p->ev, f->src, f->len, tasks, EV_TRAIN, &f->o, err, sizeof err);
+	int rc = (f->prog ? pl_start_rendered : pl_start)(E->sb, i, E->p->ev, f->src, f->len, tasks, EV_TRAIN,
+	                                                  &f->o, err, sizeof err);
 	if (rc < 0) {
 		snprintf(E->err, E->errlen, "sandbox: %s", err);
 		flight_free(f);
@@ -529,8 +530,8 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 	}
 	struct pl_outcome bo;
 	memset(&bo, 0, sizeof bo);
-	int rc = src ? pl_start(E->sb, i, sym_batch_ev(ev), src, strlen(src), SBX_TASK_PROBE | SBX_TASK_STAGE(0),
-	                        EV_TRAIN, &bo, err, sizeof err)
+	int rc = src ? pl_start_rendered(E->sb, i, sym_batch_ev(ev), src, strlen(src),
+	                                 SBX_TASK_PROBE | SBX_TASK_STAGE(0), EV_TRAIN, &bo, err, sizeof err)
 	             : 0;
 	free(src);
 	if (rc < 0) {
@@ -663,8 +664,9 @@ static int finish_flight(struct evo *E, struct flight *f, int i, const struct sb
 	}
 	if (next >= 0) {
 		char err[256];
-		int rc = pl_start(E->sb, i, p->ev, f->src, f->len, pl_stage_tasks(p->ev, next), EV_TRAIN,
-		                  &f->o, err, sizeof err);
+		int rc = (f->prog ? pl_start_rendered : pl_start)(E->sb, i, p->ev, f->src, f->len,
+		                                                  pl_stage_tasks(p->ev, next), EV_TRAIN, &f->o, err,
+		                                                  sizeof err);
 		if (rc < 0) {
 			snprintf(E->err, E->errlen, "sandbox: %s", err);
 			flight_free(f);
