@@ -328,6 +328,14 @@ static int propose(struct evo *E, struct flight **out)
 
 /* ---- running --------------------------------------------------------------- */
 
+/* May the archive know a hash that cache c does not? */
+static int archive_may_know(const struct evo *E, const struct fh_cache *c)
+{
+	struct fh_cache_stats st;
+	fh_cache_stats(c, &st);
+	return !E->caches_whole || st.evictions > 0;
+}
+
 /* External evaluator commands judge candidates themselves: slot i holds an
  * ext_job whose pipes are watched on the loop (the 100 ms tick covers its
  * deadline); the sandbox is not used. */
@@ -400,7 +408,7 @@ static int precheck(struct evo *E, struct flight *f)
 	struct fh_entry e;
 	E->text_lookups++;
 	int hit = fh_cache_get(E->text, f->thash, &e);
-	if (!hit) {
+	if (!hit && archive_may_know(E, E->text)) {
 		int64_t id;
 		if (arc_find_text_hash(E->a, f->thash, &id) == ARC_OK) {
 			e = (struct fh_entry){ .program_id = id, .status = SBX_OK };
@@ -427,7 +435,7 @@ static int precheck(struct evo *E, struct flight *f)
 		int64_t id;
 		double sc;
 		hit = fh_cache_get(E->func, ih, &e);
-		if (!hit && arc_find_func_hash(E->a, ih, &id, &sc) == ARC_OK) {
+		if (!hit && archive_may_know(E, E->func) && arc_find_func_hash(E->a, ih, &id, &sc) == ARC_OK) {
 			e = (struct fh_entry){ .program_id = id, .score = sc, .status = SBX_OK };
 			hit = 1;
 			fh_cache_put(E->func, ih, &e);
@@ -628,7 +636,7 @@ static int finish_flight(struct evo *E, struct flight *f, int i, const struct sb
 		struct fh_entry e;
 		E->func_lookups++;
 		int hit = fh_cache_get(E->func, f->o.fhash, &e);
-		if (!hit) {
+		if (!hit && archive_may_know(E, E->func)) {
 			int64_t id;
 			double sc;
 			if (arc_find_func_hash(E->a, f->o.fhash, &id, &sc) == ARC_OK) {
@@ -814,6 +822,7 @@ static int evo_init(struct evo *E)
 	const struct evo_params *p = E->p;
 	if (arc_next_seq(E->a, &E->next_seq))
 		return evo_arc_fail(E, "reading the archive");
+	E->caches_whole = E->next_seq == 1;
 	/* Reproducible: the stream depends only on the seed and where the
 	 * campaign stands in the archive. */
 	rng_seed(&E->rng, p->seed ^ ((uint64_t)E->next_seq * 0x9e3779b97f4a7c15ull));
