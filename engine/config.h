@@ -43,7 +43,7 @@
 #define CFG_MAX_CELLS 1000000  /* grid cells per island */
 #define CFG_FILE_MAX (1 << 20) /* largest campaign file read */
 #define CFG_ERR_MAX 4096       /* a comfortable err buffer size */
-#define CFG_MUTATION_KINDS 10  /* the symbolic mutator's mutation kinds */
+#define CFG_MUTATION_KINDS 11  /* the symbolic mutator's mutation kinds */
 
 /* "mutation_weights" keys, in engine/sym/sym.h's SYM_MUTATIONS order. */
 extern const char *const cfg_mutation_weight_names[CFG_MUTATION_KINDS + 1];

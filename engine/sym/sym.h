@@ -268,7 +268,8 @@ int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_resul
 	X(SWAP, "swap")           \
 	X(CROSSOVER, "crossover") \
 	X(EXTEND, "extend")       \
-	X(MERGE, "merge")
+	X(MERGE, "merge")         \
+	X(WRAP, "wrap")
 
 enum sym_mutation {
 #define SYM_MENUM_(id, name) SYM_M_##id,
@@ -307,9 +308,10 @@ int sym_vary(const struct sym_prog *parent, const struct sym_prog *other,
              struct sym_prog *child, struct sym_vary_stats *st);
 
 /* Fit p's constants to maximize the stage-0 train score in-process, with
- * at most max_evals scoring runs: Levenberg-Marquardt on the evaluator's
- * residuals, reweighted toward its max-norm, when it exposes them
- * (ev_ir.residuals), else a derivative-free (1+1) search in log scale.
+ * at most max_evals program runs: Gauss-Newton on the evaluator's
+ * residuals toward their max-norm minimum (each linearized step solved as
+ * a discrete minimax problem, Levenberg-Marquardt damping) when it exposes
+ * them (ev_ir.residuals), else a derivative-free (1+1) search in log scale.
  * p changes only when the fitted score is higher.  Returns the number of
  * scoring runs used (0 when p cannot be run in-process). */
 int sym_fit(struct sym_prog *p, int max_evals, struct rng *r, double *score);
