@@ -257,17 +257,7 @@ static void test_parallel(void **st)
 /* sbx_job.rendered lets the child skip tcc -E for plain text: the scan
  * still runs (on the text as written), and text that is not plain (a
  * directive, a reserved identifier) is preprocessed as usual. */
-static const struct ev_evaluator tev_scan = {
-	.version = EV_API_VERSION,
-	.name = "test-scan",
-	.prelude = "double sqrt(double); double fabs(double);\n",
-	.headers = headers,
-	.entries = entries,
-	.symbols = symbols,
-	.nstages = 1,
-	.max_outputs = 10,
-	.run = run_f,
-};
+static struct ev_evaluator tev_scan; /* tev without allow_asm, set in main() before sbx_open() */
 
 static struct sbx_result *eval_rendered(const char *src)
 {
@@ -564,6 +554,8 @@ int main(void)
 	sbx_limits_default(&lim);
 	tev_local = tev_remote;
 	tev_local.serve = NULL;
+	tev_scan = tev;
+	tev_scan.allow_asm = 0;
 	optim_local = *ev_find("optim");
 	optim_local.serve = NULL;
 	sb = sbx_open(1, &lim, err, sizeof err);
