@@ -83,13 +83,20 @@ done
 TUNE=${SYM_TUNE_EVALS:-100}
 echo "== optim baselines tuned with $TUNE in-process scorings each (sym_fit)"
 for s in momentum adam lion; do build/bench/bench_sym tune optim "$s" "$TUNE" 2>/dev/null; done | tee "$out/tuned.txt"
-echo "== campaign throughput, expapprox, fitting off, $EXP attempts: batch 16 vs 1"
-for b in 16 1; do
-	printf '{"evaluator": "expapprox", "seeds": ["taylor2"], "budget": {"evaluations": %d}, "workers": 2, "seed": 1, "db": "%s", "sandbox": {"batch": %d}, "symbolic": {"fit_every": 0}}\n' \
-		"$EXP" "$out/t$b.db" "$b" > "$out/t$b.json"
-	./disco run "$out/t$b.json" --quiet --no-source --log-json "$out/t$b.log" > "$out/t$b.out"
-	jq -r 'select(.event=="summary") | "batch '"$b"': \(.per_s|round)/s, text dups \(.text_hits), interpreted dups \(.interp_hits), functional hit rate \(.func_hit_rate*1000|round/10)%"' "$out/t$b.log" | tee -a "$out/thr.txt"
+THR=${SYM_THR_EVALS:-20000}
+echo "== campaign throughput, expapprox, fitting off, $THR attempts: batch 64 vs 1, $RUNS runs each"
+for r in $(seq "$RUNS"); do
+	for b in 64 1; do
+		n=$THR
+		[ "$b" = 1 ] && n=$((THR / 4)) # one child per candidate is slower: a shorter run
+		printf '{"evaluator": "expapprox", "seeds": ["taylor2"], "budget": {"evaluations": %d}, "workers": 2, "seed": %d, "db": "%s", "sandbox": {"batch": %d}, "symbolic": {"fit_every": 0}}\n' \
+			"$n" "$r" "$out/t$b.$r.db" "$b" > "$out/t$b.$r.json"
+		./disco run "$out/t$b.$r.json" --quiet --no-source --log-json "$out/t$b.$r.log" > "$out/t$b.$r.out"
+		jq -r 'select(.event=="summary") | "\(.per_s) \(.engine_cpu_s/.attempts*1e6) \(.sandbox_cpu_s/.attempts*1e6) \(.text_hits) \(.interp_hits) \(.func_hit_rate) \(.attempts) \(.batched) \(.batches)"' "$out/t$b.$r.log" >> "$out/thr$b.txt"
+	done
 done
+for b in 64 1; do sed "s/^/batch $b: /" "$out/thr$b.txt"; done
+med() { cut -d' ' -f"$2" "$1" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
 {
 	echo "# Benchmarks: symbolic search"
@@ -108,9 +115,16 @@ get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
 	echo "| novel candidates per second through the sandbox, one child each (probe + stage 0, 2 slots, no engine loop) | $(get "$out/sym.txt" expapprox_one_child_per_s) | $(get "$out/sym.txt" optim_one_child_per_s) |"
 	echo "| the same in batches (one translation unit and one child per batch) | $(get "$out/sym.txt" expapprox_batch_per_s) (batches of $(get "$out/sym.txt" expapprox_batch_size)) | $(get "$out/sym.txt" optim_batch_per_s) (batches of $(get "$out/sym.txt" optim_batch_size)) |"
 	echo
-	echo "## Campaign throughput (disco run, expapprox from taylor2, $EXP attempts, 2 workers, constant fitting off)"
+	echo "## Campaign throughput (disco run, expapprox from taylor2, 2 workers, constant fitting off; medians of $RUNS runs)"
 	echo
-	sed 's/^/- /' "$out/thr.txt"
+	echo "| | batches of up to 64 ($THR attempts) | one child per candidate ($((THR / 4)) attempts) | ratio |"
+	echo "|---|---|---|---|"
+	echo "| candidates per second | $(med "$out/thr64.txt" 1 | xargs printf '%.0f') | $(med "$out/thr1.txt" 1 | xargs printf '%.0f') | $(awk -v a="$(med "$out/thr64.txt" 1)" -v b="$(med "$out/thr1.txt" 1)" 'BEGIN {printf "%.1fx", a / b}') |"
+	echo "| engine CPU per attempt (us) | $(med "$out/thr64.txt" 2 | xargs printf '%.0f') | $(med "$out/thr1.txt" 2 | xargs printf '%.0f') | |"
+	echo "| sandbox CPU per attempt (us; fork server and children) | $(med "$out/thr64.txt" 3 | xargs printf '%.0f') | $(med "$out/thr1.txt" 3 | xargs printf '%.0f') | |"
+	echo
+	awk '{t += $4; i += $5; n += $7; b += $8; k += $9} END {printf "Batched runs: %.1f%% of attempts never reached the compiler (%.1f%% text duplicates, %.1f%% found duplicate by the interpreter), %.0f programs per batch on average.\n", 100 * (t + i) / n, 100 * t / n, 100 * i / n, b / k}' "$out/thr64.txt"
+	echo "Functional hash hit rate (median): $(med "$out/thr64.txt" 6 | awk '{printf "%.1f%%", 100 * $1}')."
 	echo
 	exp_section
 	echo "## optim from sgd alone ($OPT attempts, 2 workers)"

@@ -86,6 +86,9 @@ struct evo {
 	int64_t tick;                  /* the 100 ms timer */
 	struct rng rng;
 	struct fh_cache *text, *func;
+	int caches_whole;              /* the archive held no attempt when the run began: while a
+	                                  cache has evicted nothing it knows every recorded hash,
+	                                  and a miss needs no archive lookup */
 	struct evo_pcache *pc;         /* programs read back (pcache.c), made on first use */
 	struct flight **slot;          /* p->workers sandbox slots: the flight on it, or NULL */
 	struct flight *ready, *ready_tail; /* children waiting for a slot */

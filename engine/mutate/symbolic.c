@@ -62,7 +62,10 @@ void mut_symbolic_configure(const struct sym_params *p)
 
 /* Module state: parsed IR texts, direct-mapped by the text's XXH3 hash
  * and length.  Parents are picked again and again from the same elites:
- * most proposals hash the text (~0.1 us) instead of parsing it. */
+ * most proposals hash the text (~0.1 us) instead of parsing it.  Only
+ * programs of built-in evaluators are kept: their specs live as long as
+ * the process, while a plug-in's is forgotten when the next campaign
+ * loads its evaluator (sym_use_evaluator). */
 #define SYMB_CACHE 256
 static struct {
 	uint64_t hash;
@@ -82,6 +85,8 @@ static int parse_cached(const char *ir, const struct ev_evaluator *ev, struct sy
 	}
 	if (sym_parse(ir, len, ev, out, err, errlen))
 		return -1;
+	if (ev_builtin_index(out->spec->ev) < 0)
+		return 0;
 	parsed[at].hash = h;
 	parsed[at].len = len;
 	parsed[at].p = *out;
