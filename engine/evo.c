@@ -603,7 +603,7 @@ static int fill(struct evo *E)
 	if (ahead > E->p->batch)
 		ahead = E->p->batch;
 	int hold = ahead > 1 && E->npending > 0 && E->nready < ahead && !stopping(E) &&
-	           (!E->ready || mono_s() - E->ready->t_ready < BATCH_WAIT_S);
+	           (!E->ready || (E->ready->prog && mono_s() - E->ready->t_ready < BATCH_WAIT_S));
 	for (int i = 0; i < E->p->workers && !hold; i++) {
 		while (!E->slot[i]) {
 			struct flight *f = ready_pop(E);
