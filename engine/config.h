@@ -107,6 +107,7 @@ struct campaign {
 		int fit_every;  /* fit the constants of one structural child in N; 0 = never */
 		int fit_evals;  /* scoring runs per fitted child */
 		int tries;      /* mutations tried per child */
+		int fit_threads; /* fitting threads; -1 = as many as cores (at most workers), 0 = none */
 		double weights[CFG_MUTATION_KINDS]; /* by cfg_mutation_weight_names */
 	} symbolic; /* seed names to start from, comma separated; "" = the evaluator's default */
 	struct {

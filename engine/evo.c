@@ -130,6 +130,7 @@ static void take_child(struct flight *f, struct mut_child *c)
 static void ready_push(struct evo *E, struct flight *f)
 {
 	f->state = FL_READY;
+	f->t_ready = mono_s();
 	f->next = NULL;
 	if (E->ready_tail)
 		E->ready_tail->next = f;
@@ -142,6 +143,8 @@ static void ready_push(struct evo *E, struct flight *f)
 static void ready_push_front(struct evo *E, struct flight *f)
 {
 	f->state = FL_READY;
+	if (!f->t_ready)
+		f->t_ready = mono_s();
 	f->next = E->ready;
 	E->ready = f;
 	if (!E->ready_tail)
@@ -587,10 +590,21 @@ static int stopping(struct evo *E)
 /* Fill every free slot: ready children first, then new proposals.  With
  * batches, once every slot is busy, the next batch's children are made
  * ahead into the ready queue: a slot that frees up is refilled at once
- * instead of waiting for a batch's worth of proposals. */
+ * instead of waiting for a batch's worth of proposals.  While children
+ * are still pending with an asynchronous mutator (e.g. being fitted on
+ * another thread) and fewer than a batch are ready, free slots wait up
+ * to BATCH_WAIT_S for more, instead of running batches of one or two. */
+#define BATCH_WAIT_S 0.1
+
 static int fill(struct evo *E)
 {
-	for (int i = 0; i < E->p->workers; i++) {
+	const struct ev_evaluator *ev = E->p->ev;
+	int ahead = E->p->batch > 1 && sym_batch_ev(ev) ? sym_batch_capacity(ev, 2) : 0;
+	if (ahead > E->p->batch)
+		ahead = E->p->batch;
+	int hold = ahead > 1 && E->npending > 0 && E->nready < ahead && !stopping(E) &&
+	           (!E->ready || (E->ready->prog && mono_s() - E->ready->t_ready < BATCH_WAIT_S));
+	for (int i = 0; i < E->p->workers && !hold; i++) {
 		while (!E->slot[i]) {
 			struct flight *f = ready_pop(E);
 			if (!f) {
@@ -608,10 +622,6 @@ static int fill(struct evo *E)
 				return -1;
 		}
 	}
-	const struct ev_evaluator *ev = E->p->ev;
-	int ahead = E->p->batch > 1 && sym_batch_ev(ev) ? sym_batch_capacity(ev, 2) : 0;
-	if (ahead > E->p->batch)
-		ahead = E->p->batch;
 	for (int n = 0; n < ahead && E->nready < ahead && !stopping(E) && E->npending < EVO_MAX_PENDING; n++) {
 		struct flight *f;
 		int rc = propose(E, &f);

@@ -65,6 +65,7 @@ struct flight {
 	int nbatch;           /* on the head: flights in the job (0: not batched) */
 	int stage_next;       /* > 0: run only this stage (after a batch) */
 	int solo;             /* run alone (its batch failed as a whole) */
+	double t_ready;       /* mono_s() when it joined the ready queue */
 	struct pl_outcome o;
 	struct ext_job *xjob; /* an external command's evaluation in flight, or NULL */
 	/* An asynchronous proposal's request and what it borrows. */

@@ -491,6 +491,24 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	p.db_path = db_arg;
 	if (!c->sandbox.timeout_set)
 		derive_deadline(cmd, sb, ev, p.quiet);
+	/* Constant fitting, nearly all of a symbolic campaign's engine time,
+	 * on threads of its own when several sandbox workers run anyway (one
+	 * worker keeps a campaign reproducible: its children then come in a
+	 * fixed order). */
+	int use_sym = 0;
+	for (int i = 0; i < p.nmut; i++)
+		use_sym |= p.mut[i] == &mut_symbolic;
+	if (use_sym && p.workers >= 2 && ev_builtin_index(ev) >= 0 && ev->ir && ev->ir->residuals &&
+	    c->symbolic.fit_every > 0 && c->symbolic.fit_threads != 0) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		int nt = ncpu > 0 && ncpu < p.workers ? (int)ncpu : p.workers;
+		if (c->symbolic.fit_threads > 0)
+			nt = c->symbolic.fit_threads;
+		if (mut_symbolic_pool(loop, nt, err, sizeof err)) {
+			fprintf(stderr, "disco %s: %s\n", cmd, err);
+			goto out;
+		}
+	}
 	struct evo_summary sum;
 	evo_install_signals();
 	if (!p.quiet)
@@ -515,6 +533,7 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 			fprintf(stderr, "report: %s\n", live.out);
 	}
 out:
+	mut_symbolic_pool_stop();
 	sym_use_evaluator(NULL);
 	sym_seed_table_free(&seedtab, &seedir);
 	if (log)

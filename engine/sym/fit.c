@@ -242,7 +242,7 @@ static int lin_ls(const struct lin *L, const struct sub *S, double *d)
  * the subset (an exchange round may bring them back). */
 static double lin_minimax(const struct lin *L, double *dbest)
 {
-	static struct sub S; /* module scratch: one fit at a time (one thread) */
+	static _Thread_local struct sub S; /* scratch: one fit at a time per thread */
 	double d[FIT_MAXK], dr[FIT_MAXK], best = INFINITY;
 	unsigned char *in = calloc((size_t)L->m, 1);
 	double *ef = malloc((size_t)L->m * sizeof *ef);

@@ -24,8 +24,9 @@ struct dec {
 	int16_t dst, a, b, c;
 };
 
-/* Module state: the decoded program of the run in progress. */
-static struct {
+/* Module state, per thread (the symbolic mutator fits constants on
+ * worker threads): the decoded program of the run in progress. */
+static _Thread_local struct {
 	const struct sym_spec *s;
 	int n;
 	struct dec ins[SYM_MAX_INSTR];
@@ -128,8 +129,15 @@ long sym_run(const struct sym_prog *p, int task, int split, double *out, size_t 
 }
 
 /* Module-owned output buffer, grown to the largest evaluator's need. */
-static double *obuf;
-static size_t obuf_cap;
+static _Thread_local double *obuf;
+static _Thread_local size_t obuf_cap;
+
+void sym_thread_release(void)
+{
+	free(obuf);
+	obuf = NULL;
+	obuf_cap = 0;
+}
 
 static double *out_buf(size_t n)
 {

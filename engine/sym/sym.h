@@ -227,6 +227,14 @@ int sym_fast_hash(const struct ev_evaluator *ev, const char *ir, double tol, uin
 /* The same for a program already parsed. */
 int sym_fast_hash_prog(const struct sym_prog *p, double tol, uint64_t *hash);
 
+/* The interpreter's and the fitter's state is per thread: sym_run,
+ * sym_score, sym_fit and sym_simplify may run on several threads at once
+ * for programs of built-in evaluators whose run() and score() keep no
+ * state but caches filled once (warm them on one thread first).  A thread
+ * that ran them frees its buffers with sym_thread_release() before it
+ * ends. */
+void sym_thread_release(void);
+
 /* ---- batches (batch.c) ------------------------------------------------------
  *
  * Up to SYM_BATCH_MAX IR programs of one built-in evaluator rendered into
