@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -137,6 +139,7 @@ static int finish_child(const struct sym_prog *c, const struct sym_vary_stats *v
  * The symbolic mutator reports MUT_AVAIL_LATER while POOL_QUEUE jobs per
  * thread are outstanding, so children are fitted from current parents. */
 #define POOL_MAX 8
+#define POOL_NICE 5 /* the threads' nice value above the process's */
 #define POOL_QUEUE 32
 
 struct fit_job {
@@ -166,6 +169,13 @@ static struct {
 static void *pool_main(void *unused)
 {
 	(void)unused;
+	/* Fitting is background work: the loop's thread and the sandbox
+	 * children (an LLM's replies, the next batch) come first, the pool
+	 * takes the CPU they leave (Linux: nice is per thread). */
+	errno = 0;
+	int nice_now = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0)
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice_now + POOL_NICE > 19 ? 19 : nice_now + POOL_NICE);
 	pthread_mutex_lock(&pool.mu);
 	for (;;) {
 		while (!pool.todo && !pool.stop)

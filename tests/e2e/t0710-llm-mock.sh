@@ -27,14 +27,17 @@ fi
 ok "mock server installed (@dwmkerr/mock-llm@$MOCK_VERSION)"
 
 # Answers: a sequence of rewrites (Taylor polynomials of exp of rising
-# degree), then one fixed SEARCH/REPLACE edit for every later request
+# degree; the first with its coefficients 15% low, so that fitting its
+# constants surely pays and a fitted variant follows it), then one fixed
+# SEARCH/REPLACE edit for every later request
 # (and for any request that names its token limit with the wrong field).
 python3 - "$T/mock.yaml" <<'EOF'
 import json, sys
-def taylor(d):
+def taylor(d, scale=1.0):
     c = [1.0]
     for k in range(1, d + 1):
         c.append(c[-1] / k)
+    c = [c[0]] + [v * scale for v in c[1:]]
     e = repr(c[-1])
     for x in reversed(c[:-1]):
         e = "%r + x * (%s)" % (x, e)
@@ -50,7 +53,8 @@ for i, d in enumerate(range(4, 16)):
     rules.append({"path": "/v1/chat/completions", "method": "POST", "sequence": i,
                   "match": "body.max_completion_tokens && !(body.max_tokens)",
                   "response": {"status": 200, "content": answer(
-                      "A higher degree:\n```c\ndouble f(double x)\n{\n\treturn %s;\n}\n```\n" % taylor(d))}})
+                      "A higher degree:\n```c\ndouble f(double x)\n{\n\treturn %s;\n}\n```\n"
+                      % taylor(d, 0.85 if i == 0 else 1.0))}})
 rules.insert(0, {"path": "/v1/chat/completions", "method": "POST", "match": "@",
                  "response": {"status": 200, "content": answer(
                      "<<<<<<< SEARCH\ndouble f(double x)\n=======\ndouble f(double x) /* same */\n>>>>>>> REPLACE\n")}})
