@@ -21,7 +21,7 @@ export no_proxy='*' NO_PROXY='*'
 python3 tests/llm/fault_server.py --port-file "$out/port" --stats-file "$out/stats.json" \
 	--lifetime $((RUNS * (3 * SECS + 60) + 60)) --slow-s 3 &
 SRV=$!
-trap 'kill $SRV 2>/dev/null; wait $SRV 2>/dev/null; rm -rf "$out"' EXIT
+trap 'kill $SRV 2>/dev/null; wait $SRV 2>/dev/null || true; rm -rf "$out"' EXIT
 for _ in $(seq 50); do [ -s "$out/port" ] && break; sleep 0.1; done
 PORT=$(cat "$out/port")
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
