@@ -337,7 +337,7 @@ void cfg_default(struct campaign *c)
 	c->sandbox.timeout_ms = 2000;
 	c->sandbox.memory_mb = 256;
 	c->sandbox.max_source_bytes = 65536;
-	c->sandbox.batch = 16; /* IR candidates per sandbox child (engine/sym/batch.c) */
+	c->sandbox.batch = 64; /* IR candidates per sandbox child (engine/sym/batch.c) */
 	/* the symbolic mutator's defaults (engine/mutate/symbolic.c, engine/sym/vary.c) */
 	c->symbolic.fit_every = 2;
 	c->symbolic.fit_evals = 40;

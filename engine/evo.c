@@ -32,6 +32,7 @@
 
 _Static_assert(SBX_FD_READ == LOOP_READABLE && SBX_FD_WRITE == LOOP_WRITABLE,
                "sandbox/spawn.h fd masks are engine/loop.h masks");
+_Static_assert(SYM_BATCH_OUT == SBX_OUT_CAP, "a batch fills one sandbox job's outputs");
 
 #define CACHE_CAP (1u << 16) /* entries per hash cache: bounded memory */
 #define TICK_MS 100
@@ -99,6 +100,7 @@ static void flight_free(struct flight *f)
 	flight_borrowed_release(f);
 	free(f->src);
 	free(f->ir);
+	free(f->prog);
 	free(f->info);
 	free(f);
 }
@@ -117,6 +119,7 @@ static void take_child(struct flight *f, struct mut_child *c)
 	f->src = c->src;
 	f->len = c->src ? strlen(c->src) : 0;
 	f->ir = c->ir;
+	f->prog = c->prog;
 	f->info = c->info;
 	f->tag = c->tag;
 	if (c->parent > 0) /* the mutator's own follow-up of an earlier child */
@@ -262,7 +265,7 @@ static int propose(struct evo *E, struct flight **out)
 	struct flight *f = flight_new(E);
 	if (!f)
 		return -1;
-	if (arc_get_program(E->a, pid, &f->par) != ARC_OK) {
+	if (evo_get_program(E, pid, &f->par) != ARC_OK) {
 		flight_free(f);
 		return evo_arc_fail(E, "reading a parent");
 	}
@@ -274,13 +277,13 @@ static int propose(struct evo *E, struct flight **out)
 	struct arc_eval pe;
 	double psc = NAN;
 	char *pmetrics = NULL;
-	if (arc_get_evaluation(E->a, pid, EV_TRAIN, &pe) == ARC_OK) {
+	if (evo_get_train_eval(E, pid, &pe) == ARC_OK) {
 		psc = pe.score;
 		pmetrics = f->pmetrics = pe.metrics_json; /* kept: freed with the flight */
 		pe.metrics_json = NULL;
 		arc_eval_clear(&pe);
 	}
-	if (m->uses_inspirations) { /* mutators that read context (an LLM) get the lineage's failures */
+	if (m->uses_failures) { /* mutators that read context (an LLM) get the lineage's failures */
 		char fb[2048];
 		int nf = 0;
 		if (arc_recent_failures(E->a, pid, 5, fb, sizeof fb, &nf) == ARC_OK && nf > 0)
@@ -417,7 +420,8 @@ static int precheck(struct evo *E, struct flight *f)
 	/* Fast path: an IR child's probe outputs, interpreted in-process
 	 * (engine/sym), find a functional duplicate before any compiling. */
 	uint64_t ih;
-	if (f->ir && sym_fast_hash(E->p->ev, f->ir, E->p->hash_tol, &ih) == 0) {
+	if (f->ir && (f->prog ? sym_fast_hash_prog(f->prog, E->p->hash_tol, &ih)
+	                      : sym_fast_hash(E->p->ev, f->ir, E->p->hash_tol, &ih)) == 0) {
 		E->func_lookups++;
 		E->interp_lookups++;
 		int64_t id;
@@ -466,7 +470,7 @@ static int launch(struct evo *E, struct flight *f, int i)
 			return r < 0 ? -1 : 0;
 		if (ext_of(E->p->ev))
 			return launch_ext(E, f, i);
-		if (E->p->batch > 1 && f->ir && f->mut && !f->solo && sym_batch_ev(E->p->ev))
+		if (E->p->batch > 1 && f->prog && f->mut && !f->solo && sym_batch_ev(E->p->ev))
 			return launch_batch(E, f, i);
 	}
 	char err[256];
@@ -487,22 +491,23 @@ static int launch(struct evo *E, struct flight *f, int i)
 
 /* Gather up to p->batch IR children (head first, then ready or newly
  * proposed ones that pass the duplicate checks) into one sandbox job on
- * slot i.  A lone child, or a batch the sandbox refuses, runs as usual. */
+ * slot i.  Only children the symbolic mutator rendered from a parsed
+ * program (f->prog) join a batch: renderings of the IR cannot touch
+ * memory, so they may share a child.  A lone child, or a batch the
+ * sandbox refuses, runs as usual. */
 static int stopping(struct evo *E);
 
 static int launch_batch(struct evo *E, struct flight *head, int i)
 {
-	static struct sym_prog progs[SYM_BATCH_MAX];
-	const struct sym_prog *pp[SYM_BATCH_MAX];
+	const char *srcs[SYM_BATCH_MAX];
 	struct flight *b[SYM_BATCH_MAX];
 	const struct ev_evaluator *ev = E->p->ev;
 	int cap = sym_batch_capacity(ev, 2), m = 0;
 	char err[256];
 	if (cap > E->p->batch)
 		cap = E->p->batch;
-	if (sym_parse(head->ir, strlen(head->ir), ev, &progs[m], err, sizeof err) == 0)
-		b[m++] = head;
-	while (m && m < cap && !stopping(E)) {
+	b[m++] = head;
+	while (m < cap && !stopping(E)) {
 		struct flight *g = ready_pop(E);
 		if (!g) {
 			E->inflight += m; /* the gathered ones count as in flight for propose() */
@@ -515,7 +520,7 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 			if (rc == 2)
 				continue;
 		}
-		if (!g->ir || !g->mut || g->solo || g->stage_next) {
+		if (!g->prog || g->prog->spec != head->prog->spec || !g->mut || g->solo || g->stage_next) {
 			ready_push_front(E, g);
 			break;
 		}
@@ -524,18 +529,13 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 			return -1;
 		if (r)
 			continue;
-		if (sym_parse(g->ir, strlen(g->ir), ev, &progs[m], err, sizeof err)) {
-			g->solo = 1;
-			ready_push_front(E, g);
-			break;
-		}
 		b[m++] = g;
 	}
 	char *src = NULL;
 	if (m > 1) {
 		for (int k = 0; k < m; k++)
-			pp[k] = &progs[k];
-		src = sym_batch_source(pp, m);
+			srcs[k] = b[k]->src;
+		src = sym_batch_join(head->prog->spec, srcs, m);
 	}
 	struct pl_outcome bo;
 	memset(&bo, 0, sizeof bo);
@@ -554,10 +554,6 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 		for (int k = m - 1; k >= 0; k--) {
 			b[k]->solo = 1;
 			ready_push_front(E, b[k]);
-		}
-		if (!m) {
-			head->solo = 1;
-			ready_push_front(E, head);
 		}
 		return 0;
 	}
@@ -942,6 +938,7 @@ static void evo_release(struct evo *E)
 	free(E->cur_wins);
 	fh_cache_free(&E->text);
 	fh_cache_free(&E->func);
+	evo_pcache_free(E);
 	progress_free(&E->prog);
 	if (E->loop && !E->own_loop) {
 		/* Leave the caller's loop as it was found. */

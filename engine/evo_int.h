@@ -49,6 +49,7 @@ struct flight {
 	char *src;
 	size_t len;
 	char *ir;             /* IR text of the child, or NULL */
+	struct sym_prog *prog; /* that IR parsed, from the symbolic mutator (mutate.h), or NULL */
 	char *info;           /* the mutator's JSON note, or NULL */
 	int64_t tag;          /* the mutator's handle for the child (mut_child.tag), 0 none */
 	int island;
@@ -85,6 +86,7 @@ struct evo {
 	int64_t tick;                  /* the 100 ms timer */
 	struct rng rng;
 	struct fh_cache *text, *func;
+	struct evo_pcache *pc;         /* programs read back (pcache.c), made on first use */
 	struct flight **slot;          /* p->workers sandbox slots: the flight on it, or NULL */
 	struct flight *ready, *ready_tail; /* children waiting for a slot */
 	struct flight *pending;        /* proposals an asynchronous mutator holds */
@@ -116,6 +118,13 @@ int evo_record(struct evo *E, struct flight *f, const char *status, int64_t dup_
                const char *msg);
 int evo_arc_fail(struct evo *E, const char *what);
 void evo_log_event(struct evo *E, cJSON *j);
+
+/* pcache.c: a recorded program, and its train evaluation, through the
+ * cache (same results and ownership as arc_get_program and
+ * arc_get_evaluation(..., EV_TRAIN, ...)). */
+int evo_get_program(struct evo *E, int64_t id, struct arc_program *out);
+int evo_get_train_eval(struct evo *E, int64_t id, struct arc_eval *out);
+void evo_pcache_free(struct evo *E);
 
 /* select.c */
 /* A parent on island (-1: any).  0 with *pid, ARC_NOTFOUND, or -1 (E->err). */

@@ -28,7 +28,7 @@ int evo_select_parent(struct evo *E, int island, int64_t *pid)
 			return 0;
 		}
 		struct arc_eval e;
-		if (arc_get_evaluation(E->a, id, EV_TRAIN, &e) != ARC_OK)
+		if (evo_get_train_eval(E, id, &e) != ARC_OK)
 			continue;
 		double w = e.score;
 		if (p->selection == EVO_SEL_CURIOSITY) {
@@ -92,11 +92,11 @@ void evo_pick_inspirations(struct evo *E, struct flight *f, int64_t pid, int wan
 			continue;
 		if (want_src) {
 			struct arc_program *ip = &f->insp_prog[f->ninsp_prog];
-			if (arc_get_program(E->a, id, ip) != ARC_OK)
+			if (evo_get_program(E, id, ip) != ARC_OK)
 				continue;
 			struct arc_eval e;
 			double sc = NAN;
-			if (arc_get_evaluation(E->a, id, EV_TRAIN, &e) == ARC_OK) {
+			if (evo_get_train_eval(E, id, &e) == ARC_OK) {
 				sc = e.score;
 				arc_eval_clear(&e);
 			}
@@ -116,7 +116,7 @@ void evo_curiosity_note(struct evo *E, const struct flight *f, int outcome)
 	if (!E->cur_tries || f->parent <= 0)
 		return;
 	struct arc_eval pe;
-	if (arc_get_evaluation(E->a, f->parent, EV_TRAIN, &pe) != ARC_OK)
+	if (evo_get_train_eval(E, f->parent, &pe) != ARC_OK)
 		return;
 	int64_t pc = arc_cell_of(p->dims, p->ndims, pe.desc);
 	size_t k = (size_t)f->island * (size_t)E->ncells + (size_t)pc;
@@ -139,7 +139,7 @@ void evo_migrate(struct evo *E, int from)
 			break;
 		struct arc_eval e;
 		struct arc_program prog;
-		if (arc_get_evaluation(E->a, id, EV_TRAIN, &e) != ARC_OK)
+		if (evo_get_train_eval(E, id, &e) != ARC_OK)
 			continue;
 		if (arc_get_program(E->a, id, &prog) == ARC_OK) {
 			int oc;

@@ -275,11 +275,9 @@ int ev_count_ops(const char *src, size_t len)
 				operand = 0;
 				continue;
 			}
-			if (is_math_name(src + s, n)) {
-				size_t j = skip_blank(src, len, i);
-				if (j < len && src[j] == '(')
-					count++;
-			}
+			size_t j = skip_blank(src, len, i);
+			if (j < len && src[j] == '(' && is_math_name(src + s, n)) /* a call */
+				count++;
 			operand = 1;
 			continue;
 		}

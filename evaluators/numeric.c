@@ -49,9 +49,13 @@
  * filled once; like the rest of the engine this assumes score() is not
  * called from two threads at once. */
 struct nm_cache {
-	int ready[3];
+	int ready[3];               /* ref, ulp, rinv, uinv filled */
+	int xready[3];
+	double x[3][NM_MAX_OUT];    /* the points */
 	double ref[3][NM_MAX_OUT];
-	double ulp[3][NM_MAX_OUT]; /* 0 where ref is 0 */
+	double ulp[3][NM_MAX_OUT];  /* 0 where ref is 0 */
+	double rinv[3][NM_MAX_OUT]; /* 1 / |ref|, 0 where ref is 0 */
+	double uinv[3][NM_MAX_OUT]; /* 1 / ulp (a power of two: exact), 0 where ref is 0 */
 };
 
 struct nm_params {
@@ -110,18 +114,40 @@ static void nm_points(const struct nm_params *p, int task, int split, double *xs
 		xs[k++] = nm_lerp(p, (double)(nm_splitmix(&s) >> 11) * 0x1p-53);
 }
 
-/* Fill the reference cache of a task's points (xs, n of them) on first
- * use; returns its slot. */
-static int nm_refs(const struct nm_params *p, int task, int split, const double *xs, size_t n)
+static int nm_slot(int task, int split)
 {
-	int slot = task == EV_TASK_PROBE ? 0 : split == EV_HELDOUT ? 2 : 1;
-	if (!p->cache->ready[slot]) {
+	return task == EV_TASK_PROBE ? 0 : split == EV_HELDOUT ? 2 : 1;
+}
+
+/* A task's points, computed on first use (run() in a sandbox child fills
+ * its own copy: once per child, not once per program of a batch). */
+static const double *nm_xs(const struct nm_params *p, int task, int split)
+{
+	int slot = nm_slot(task, split);
+	if (!p->cache->xready[slot]) {
+		nm_points(p, task, split, p->cache->x[slot]);
+		p->cache->xready[slot] = 1;
+	}
+	return p->cache->x[slot];
+}
+
+/* Fill the cache of a task's references on first use (n =
+ * nm_count(p, task)); returns its slot. */
+static int nm_refs(const struct nm_params *p, int task, int split, size_t n)
+{
+	int slot = nm_slot(task, split);
+	struct nm_cache *c = p->cache;
+	if (!c->ready[slot]) {
+		nm_xs(p, task, split);
 		for (size_t k = 0; k < n; k++) {
-			double r = (double)p->ref((long double)xs[k]), a = fabs(r);
-			p->cache->ref[slot][k] = r;
-			p->cache->ulp[slot][k] = r == 0 ? 0 : nextafter(a, INFINITY) - a;
+			double r = (double)p->ref((long double)c->x[slot][k]), a = fabs(r);
+			double u = r == 0 ? 0 : nextafter(a, INFINITY) - a;
+			c->ref[slot][k] = r;
+			c->ulp[slot][k] = u;
+			c->rinv[slot][k] = r == 0 ? 0 : 1.0 / a;
+			c->uinv[slot][k] = r == 0 ? 0 : 1.0 / u;
 		}
-		p->cache->ready[slot] = 1;
+		c->ready[slot] = 1;
 	}
 	return slot;
 }
@@ -145,10 +171,22 @@ static long nm_run(const struct ev_evaluator *ev, void *const *entry, int task,
 		return -1;
 	}
 	double (*f)(double) = (double (*)(double))entry[0];
-	nm_points(p, task, split, out); /* x in place, then f(x) over it */
+	const double *xs = nm_xs(p, task, split);
 	for (size_t k = 0; k < n; k++)
-		out[k] = f(out[k]);
+		out[k] = f(xs[k]);
 	return (long)n;
+}
+
+/* |y - r| / |r| in long double (1 when r is 0 and y is not); *abs, when
+ * given, gets |y - r| (divided by the smallest subnormal when r is 0). */
+static long double nm_rel(double y, double r, long double *abs)
+{
+	long double e = fabsl((long double)y - (long double)r);
+	if (abs)
+		*abs = r == 0 ? e / DBL_TRUE_MIN : e;
+	if (r == 0)
+		return y == 0 ? 0 : 1;
+	return e / fabsl((long double)r);
 }
 
 static int nm_score(const struct ev_evaluator *ev, int task, int split,
@@ -171,41 +209,47 @@ static int nm_score(const struct ev_evaluator *ev, int task, int split,
 		         "%s: expected %zu outputs of f, got %zu", ev->name, want, out ? n : 0);
 		return -1;
 	}
-	double xs[NM_MAX_OUT];
-	nm_points(p, task, split, xs);
-	int slot = nm_refs(p, task, split, xs, n);
-	const double *refs = p->cache->ref[slot], *ulps = p->cache->ulp[slot];
-	long double maxrel = 0, maxulp = 0, sumrel = 0;
-	double worst_x = xs[0];
+	int slot = nm_refs(p, task, split, n);
+	const struct nm_cache *c = p->cache;
+	const double *xs = c->x[slot], *refs = c->ref[slot], *rinv = c->rinv[slot], *uinv = c->uinv[slot];
+	/* A screening pass in double (e * 1/|r| is within 2 ulp of e / |r|,
+	 * and |y - r| is exact whenever y is within a factor 2 of r), then
+	 * the worst point again in long double, as documented above. */
+	double mrel = -1, mulp = 0, srel = 0;
+	size_t worst = 0, wulp = 0;
 	for (size_t k = 0; k < n; k++) {
-		double y = out[k], x = xs[k];
-		if (isnan(y)) {
-			snprintf(res->message, sizeof res->message, "f returned NaN at x=%.17g", x);
+		double y = out[k];
+		if (!isfinite(y)) {
+			if (isnan(y))
+				snprintf(res->message, sizeof res->message, "f returned NaN at x=%.17g", xs[k]);
+			else
+				snprintf(res->message, sizeof res->message, "f returned %s at x=%.17g",
+				         y > 0 ? "Inf" : "-Inf", xs[k]);
 			return -1;
 		}
-		if (isinf(y)) {
-			snprintf(res->message, sizeof res->message,
-			         "f returned %s at x=%.17g", y > 0 ? "Inf" : "-Inf", x);
-			return -1;
-		}
-		double r = refs[k];
-		long double e = fabsl((long double)y - (long double)r);
-		long double rel, ulp;
-		if (r == 0) {
+		double e = fabs(y - refs[k]), rel, ulp;
+		if (rinv[k] == 0) { /* ref 0 */
 			rel = y == 0 ? 0 : 1;
 			ulp = e / DBL_TRUE_MIN;
 		} else {
-			rel = e / fabsl((long double)r);
-			ulp = e / ulps[k];
+			rel = e * rinv[k];
+			ulp = e * uinv[k];
 		}
-		if (rel > maxrel) {
-			maxrel = rel;
-			worst_x = x;
+		if (rel > mrel) {
+			mrel = rel;
+			worst = k;
 		}
-		if (ulp > maxulp)
-			maxulp = ulp;
-		sumrel += rel;
+		if (ulp > mulp) {
+			mulp = ulp;
+			wulp = k;
+		}
+		srel += rel;
 	}
+	long double maxrel = nm_rel(out[worst], refs[worst], NULL), maxulp;
+	nm_rel(out[wulp], refs[wulp], &maxulp);
+	maxulp = refs[wulp] == 0 ? maxulp : maxulp / c->ulp[slot][wulp];
+	long double sumrel = srel;
+	double worst_x = xs[worst];
 	double mr = maxrel > NM_CAP ? NM_CAP : (double)maxrel;
 	double score = maxrel == 0 ? 17.0 : -log10(mr);
 	res->score = score < 0 ? 0 : score > 17 ? 17 : score;
@@ -604,13 +648,12 @@ static long nm_residuals(const struct ev_evaluator *ev, int task, int split, con
 	if (task != 0 || (split != EV_TRAIN && split != EV_HELDOUT) || !out ||
 	    n != nm_count(p, task) || cap < n)
 		return -1;
-	double xs[NM_MAX_OUT];
-	nm_points(p, task, split, xs);
-	const double *refs = p->cache->ref[nm_refs(p, task, split, xs, n)];
+	int slot = nm_refs(p, task, split, n);
+	const double *refs = p->cache->ref[slot], *rinv = p->cache->rinv[slot];
 	for (size_t k = 0; k < n; k++) {
 		if (!isfinite(out[k]))
 			return -1;
-		res[k] = refs[k] == 0 ? out[k] : (out[k] - refs[k]) / fabs(refs[k]);
+		res[k] = refs[k] == 0 ? out[k] : (out[k] - refs[k]) * rinv[k];
 	}
 	return (long)n;
 }

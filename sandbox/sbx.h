@@ -95,7 +95,7 @@ int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *ms
 const struct ev_evaluator *sbx_plugin_host(void);
 
 #define SBX_MSG_MAX 4096
-#define SBX_OUT_CAP (1u << 17)          /* doubles of output per job, all tasks */
+#define SBX_OUT_CAP (1u << 19)          /* doubles of output per job, all tasks */
 #define SBX_NTASK (EV_MAX_STAGES + 1)   /* probe + stages */
 #define SBX_TASK_PROBE 1u               /* bit for the probe task */
 #define SBX_TASK_STAGE(k) (2u << (k))   /* bit for stage k */
@@ -177,6 +177,9 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err,
 
 /* Peak resident memory of the fork server in KiB (-1 if unknown). */
 long sbx_server_peak_kb(const struct sbx *s);
+/* CPU seconds (user + system) spent so far by the fork server and the
+ * children it has reaped, from /proc; -1 when unreadable. */
+double sbx_server_cpu_s(const struct sbx *s);
 
 /* A descriptor that becomes readable when a result can be collected. */
 int sbx_fd(const struct sbx *s);

@@ -1003,6 +1003,26 @@ long sbx_server_peak_kb(const struct sbx *s)
 	return kb;
 }
 
+double sbx_server_cpu_s(const struct sbx *s)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)s->server);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	/* fields after the command name, which ends at the last ')': state is
+	 * field 3, utime..cstime are fields 14..17 */
+	char *p = strrchr(buf, ')');
+	unsigned long long v[4];
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &v[0], &v[1],
+	                 &v[2], &v[3]) != 4)
+		return -1;
+	long hz = sysconf(_SC_CLK_TCK);
+	return hz > 0 ? (double)(v[0] + v[1] + v[2] + v[3]) / (double)hz : -1;
+}
+
 int sbx_fd(const struct sbx *s)
 {
 	return s->resp_fd;

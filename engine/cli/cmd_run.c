@@ -423,6 +423,7 @@ static void summary(struct arc *a, const struct ev_evaluator *ev, const struct e
 		                                               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
 		cJSON_AddNumberToObject(j, "llm_calls", (double)st.llm_calls);
 		cJSON_AddNumberToObject(j, "forksrv_peak_kb", (double)sbx_server_peak_kb(sb));
+		cJSON_AddNumberToObject(j, "sandbox_cpu_s", sbx_server_cpu_s(sb));
 		char *txt = cJSON_PrintUnformatted(j);
 		fprintf(log, "%s\n", txt);
 		free(txt);

@@ -1239,7 +1239,7 @@ struct mut_mutator *llm_mutator_new(const struct llm_cfg *cfg, struct llm_keys *
 	S->mut = (struct mut_mutator){
 		.version = MUT_API_VERSION, .name = "llm",
 		.summary = "edits proposed by a language model (OpenAI-compatible endpoints)",
-		.uses_inspirations = 1, .mutate = llm_mutate_sync, .start = llm_start,
+		.uses_inspirations = 1, .uses_failures = 1, .mutate = llm_mutate_sync, .start = llm_start,
 		.cancel = llm_cancel, .state = S, .avail = llm_avail, .result = llm_result,
 	};
 	return &S->mut;

@@ -72,6 +72,7 @@ void mut_child_release(struct mut_child *c)
 		return;
 	free(c->src);
 	free(c->ir);
+	free(c->prog);
 	free(c->info);
 	*c = (struct mut_child){ 0 };
 }

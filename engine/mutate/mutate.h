@@ -43,6 +43,8 @@
 
 #include "evaluators/rng.h"
 
+struct sym_prog; /* engine/sym/sym.h */
+
 #define MUT_API_VERSION 2
 #define MUT_PENDING 1            /* start(): the child comes later, through done() */
 #define MUT_DROPPED 2            /* done(): no child, nothing to record */
@@ -65,6 +67,9 @@ struct mut_prog {
 struct mut_child {
 	char *src;               /* required: the child's C source */
 	char *ir;                /* the IR it was rendered from, or NULL */
+	struct sym_prog *prog;   /* that IR parsed (malloc'd), or NULL; when set, src is
+	                            exactly sym_render(prog) and ir sym_print(prog): only
+	                            such children are batched into one sandbox child */
 	char *info;              /* JSON object text the loop stores with the attempt, or NULL */
 	int64_t tag;             /* the mutator's handle for it (e.g. an LLM call id), 0 none;
 	                            handed back by result() */
@@ -89,6 +94,8 @@ struct mut_mutator {
 	const char *name;        /* "literal", ...: the name campaign files use */
 	const char *summary;     /* one line for listings */
 	int uses_inspirations;   /* 0: the loop need not fetch inspiration sources */
+	int uses_failures;       /* 1: the loop passes the parent's children's recent failures
+	                            (mut_req.failures; an LLM prompt shows them) */
 
 	/* Produce a child from parent[0..len).  inspirations: ninsp sources
 	 * (NUL-terminated; NULL when ninsp == 0) from other cells.  Returns 0

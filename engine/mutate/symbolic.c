@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "engine/mutate/mutate.h"
 #include "engine/mutate/symbolic.h"
@@ -59,6 +60,34 @@ void mut_symbolic_configure(const struct sym_params *p)
 	}
 }
 
+/* Module state: parsed IR texts, direct-mapped by the text's XXH3 hash
+ * and length.  Parents are picked again and again from the same elites:
+ * most proposals hash the text (~0.1 us) instead of parsing it. */
+#define SYMB_CACHE 256
+static struct {
+	uint64_t hash;
+	size_t len; /* 0: empty */
+	struct sym_prog p;
+} parsed[SYMB_CACHE];
+
+static int parse_cached(const char *ir, const struct ev_evaluator *ev, struct sym_prog *out, char *err,
+                        size_t errlen)
+{
+	size_t len = strlen(ir);
+	uint64_t h = XXH3_64bits(ir, len);
+	unsigned at = (unsigned)(h % SYMB_CACHE);
+	if (len && parsed[at].len == len && parsed[at].hash == h && (!ev || parsed[at].p.spec->ev == ev)) {
+		*out = parsed[at].p;
+		return 0;
+	}
+	if (sym_parse(ir, len, ev, out, err, errlen))
+		return -1;
+	parsed[at].hash = h;
+	parsed[at].len = len;
+	parsed[at].p = *out;
+	return 0;
+}
+
 static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct mut_child *child,
                       char *err, size_t errlen)
 {
@@ -73,15 +102,14 @@ static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct m
 	}
 	struct sym_prog parent, other, c;
 	char perr[256];
-	if (sym_parse(req->parent.ir, strlen(req->parent.ir), NULL, &parent, perr, sizeof perr)) {
+	if (parse_cached(req->parent.ir, NULL, &parent, perr, sizeof perr)) {
 		snprintf(err, errlen, "parent's IR: %s", perr);
 		return -1;
 	}
 	int have_other = 0;
 	for (int i = 0; i < req->ninsp && !have_other; i++)
 		if (req->insp[i].ir &&
-		    sym_parse(req->insp[i].ir, strlen(req->insp[i].ir), parent.spec->ev, &other, perr,
-		              sizeof perr) == 0)
+		    parse_cached(req->insp[i].ir, parent.spec->ev, &other, perr, sizeof perr) == 0)
 			have_other = 1;
 	struct sym_vary_stats vs;
 	const struct sym_weights *w = sp->weights ? sp->weights : &sym_default_weights;
@@ -112,6 +140,9 @@ static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct m
 	}
 	child->src = sym_render(&c);
 	child->ir = sym_print(&c);
+	child->prog = malloc(sizeof c);
+	if (child->prog)
+		*child->prog = c;
 	char kinds[160] = "";
 	size_t kl = 0;
 	for (int k = 0; k < SYM_NMUT; k++)
@@ -120,7 +151,7 @@ static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct m
 	char info[320];
 	snprintf(info, sizeof info, "{\"mutations\":\"%s\",\"tries\":%d,\"fit_evals\":%d}", kinds, vs.tries, fit);
 	child->info = strdup(info);
-	if (!child->src || !child->ir) {
+	if (!child->src || !child->ir || !child->prog) {
 		mut_child_release(child);
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -112,30 +112,24 @@ int sym_batch_capacity(const struct ev_evaluator *ev, int ntasks)
 	return k > SYM_BATCH_MAX ? SYM_BATCH_MAX : (int)k;
 }
 
-char *sym_batch_source(const struct sym_prog *const *progs, int k)
+char *sym_batch_join(const struct sym_spec *spec, const char *const *srcs, int k)
 {
-	if (k < 1 || k > SYM_BATCH_MAX)
+	if (!spec || k < 1 || k > SYM_BATCH_MAX)
 		return NULL;
-	const char *entry = progs[0]->spec->ev->entries[0];
+	const char *entry = spec->ev->entries[0];
 	size_t el = strlen(entry), cap = 4096, n = 0;
 	char *out = malloc(cap);
 	if (!out)
 		return NULL;
 	for (int i = 0; i < k; i++) {
-		char *c = sym_render(progs[i]);
-		if (!c || progs[i]->spec != progs[0]->spec) {
-			free(c);
-			free(out);
-			return NULL;
-		}
+		const char *c = srcs[i];
 		/* "double f(" -> "static double f_7(" */
-		char *at = c;
-		while ((at = strstr(at, entry)) && (at[el] != '(' || (at > c && (at[-1] == '_' ||
+		const char *at = c;
+		while (at && (at = strstr(at, entry)) && (at[el] != '(' || (at > c && (at[-1] == '_' ||
 		        (at[-1] >= 'a' && at[-1] <= 'z') || (at[-1] >= 'A' && at[-1] <= 'Z') ||
 		        (at[-1] >= '0' && at[-1] <= '9')))))
 			at += el;
 		if (!at) {
-			free(c);
 			free(out);
 			return NULL;
 		}
@@ -144,7 +138,6 @@ char *sym_batch_source(const struct sym_prog *const *progs, int k)
 			cap = (n + need + 64 * (size_t)k + 256) * 2;
 			char *no = realloc(out, cap);
 			if (!no) {
-				free(c);
 				free(out);
 				return NULL;
 			}
@@ -152,11 +145,10 @@ char *sym_batch_source(const struct sym_prog *const *progs, int k)
 		}
 		n += (size_t)snprintf(out + n, cap - n, "static %.*s%s_%d%s\n", (int)(at - c), c, entry, i,
 		                      at + el);
-		free(c);
 	}
 	/* A dispatcher calls the programs (function pointers would bypass the
 	 * prescan's whitelist rule); the wrapper's trampolines call it. */
-	int func = progs[0]->spec->shape == EV_IR_FUNC;
+	int func = spec->shape == EV_IR_FUNC;
 	n += (size_t)snprintf(out + n, cap - n, "%s\n{\n\tswitch (i) {\n",
 	                      func ? "double disco_batch(int i, double x)"
 	                           : "void disco_batch(int i, int n, double *w, const double *g, double *s, int t)");
@@ -166,6 +158,21 @@ char *sym_batch_source(const struct sym_prog *const *progs, int k)
 		                      i, entry, i);
 	snprintf(out + n, cap - n, "\t}\n%s}\nint disco_batch_n(void) { return %d; }\n",
 	         func ? "\treturn 0.0;\n" : "", k);
+	return out;
+}
+
+char *sym_batch_source(const struct sym_prog *const *progs, int k)
+{
+	if (k < 1 || k > SYM_BATCH_MAX)
+		return NULL;
+	char *srcs[SYM_BATCH_MAX] = { 0 }, *out = NULL;
+	int ok = 1;
+	for (int i = 0; i < k && ok; i++)
+		ok = (srcs[i] = sym_render(progs[i])) && progs[i]->spec == progs[0]->spec;
+	if (ok)
+		out = sym_batch_join(progs[0]->spec, (const char *const *)srcs, k);
+	for (int i = 0; i < k; i++)
+		free(srcs[i]);
 	return out;
 }
 

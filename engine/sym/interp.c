@@ -198,3 +198,10 @@ int sym_fast_hash(const struct ev_evaluator *ev, const char *ir, double tol, uin
 		return -1;
 	return sym_probe_hash(&p, tol, hash);
 }
+
+int sym_fast_hash_prog(const struct sym_prog *p, double tol, uint64_t *hash)
+{
+	if (!p->spec || !p->spec->inproc)
+		return -1;
+	return sym_probe_hash(p, tol, hash);
+}

@@ -336,12 +336,30 @@ static void bput(struct buf *b, const char *fmt, ...)
 /* The first of %.15g, %.16g, %.17g that reads back to v exactly (%g drops
  * trailing zeros, so a short decimal like 0.5 or 1e-08 prints short). */
 void sym_fmt_double(double v, char *out, size_t len);
+/* The shortest of %.15g..%.17g that reads back as v.  Memoized (module
+ * state, direct-mapped by the bits of v): a child's constants are mostly
+ * its parent's, and each is printed twice (the IR and the C). */
 void sym_fmt_double(double v, char *out, size_t len)
 {
+	static struct {
+		uint64_t bits;
+		char text[26]; /* "" empty */
+	} memo[1024];
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof bits);
+	unsigned at = (unsigned)((bits * 0x9E3779B97F4A7C15ull) >> 54);
+	if (memo[at].text[0] && memo[at].bits == bits) {
+		snprintf(out, len, "%s", memo[at].text);
+		return;
+	}
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, len, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
-			return;
+			break;
+	}
+	if (strlen(out) < sizeof memo[at].text) {
+		memo[at].bits = bits;
+		snprintf(memo[at].text, sizeof memo[at].text, "%s", out);
 	}
 }
 

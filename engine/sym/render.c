@@ -3,7 +3,8 @@
  *
  * Each instruction becomes one statement: "double rN = SPELLING;" for a
  * temporary, "NAME = SPELLING;" for a fixed register (its C spelling from
- * the spec, e.g. w[i]).  In EV_IR_UPDATE programs scalar temporaries go to
+ * the spec, e.g. w[i]), except temporaries with one use, which are
+ * written in parentheses at that use (plan_inline() says when).  In EV_IR_UPDATE programs scalar temporaries go to
  * {scalar}, before the per-parameter loop (they read only scalars, each is
  * written once, so hoisting keeps the meaning); everything else goes to
  * {body}, in order.  Constants are written with the shortest %.17g that
@@ -51,7 +52,80 @@ static void puts_(struct out *o, const char *t)
 	put(o, t, strlen(t));
 }
 
-static void operand(struct out *o, const struct sym_prog *p, int a)
+/* Which temporaries are written inline, as a parenthesized expression at
+ * their only use, instead of as "double rN = ...;" (tcc keeps every named
+ * double in memory, and a chain of one-use temporaries runs about twice
+ * as fast as one expression).  Temporary t is inlined when it has exactly
+ * one use, in an instruction whose C spelling names that operand once
+ * (so nothing is computed twice and the text still counts sym_cost()
+ * operations), in the same section ({scalar} or {body}), and no
+ * instruction in between writes a fixed register the expression reads
+ * (through the temporaries inlined into it too).  Arithmetic on doubles
+ * rounds the same either way: the value is unchanged. */
+struct inl {
+	int def[SYM_MAX_REG];         /* defining instruction of a temporary */
+	unsigned char inl[SYM_MAX_REG]; /* 1: written at its use */
+};
+
+static int spelled_once(int op, int slot)
+{
+	int n = 0;
+	for (const char *c = sym_ops[op].c; *c; c++)
+		if (c[0] == '%' && c[1] == 'a' + slot)
+			n++;
+	return n == 1;
+}
+
+static void plan_inline(const struct sym_prog *p, const int *hoisted, struct inl *L)
+{
+	const struct sym_spec *s = p->spec;
+	int uses[SYM_MAX_REG] = { 0 }, use_at[SYM_MAX_REG], use_slot[SYM_MAX_REG];
+	uint32_t reads[SYM_MAX_REG] = { 0 }; /* fixed registers an inlined expression reads */
+	memset(L, 0, sizeof *L);
+	for (int i = 0; i < p->n; i++) {
+		const struct sym_instr *in = &p->ins[i];
+		if (in->dst >= s->nfix)
+			L->def[in->dst] = i;
+		for (int j = 0; j < sym_ops[in->op].arity; j++) {
+			int a = in->a[j];
+			if (!SYM_IS_K(a) && a >= s->nfix) {
+				uses[a]++;
+				use_at[a] = i;
+				use_slot[a] = j;
+			}
+		}
+	}
+	for (int i = 0; i < p->n; i++) {
+		const struct sym_instr *in = &p->ins[i];
+		int t = in->dst;
+		if (t < s->nfix)
+			continue;
+		for (int j = 0; j < sym_ops[in->op].arity; j++) {
+			int a = in->a[j];
+			if (SYM_IS_K(a))
+				continue;
+			if (a < s->nfix)
+				reads[t] |= 1u << a;
+			else if (L->inl[a])
+				reads[t] |= reads[a];
+		}
+		if (uses[t] != 1 || hoisted[use_at[t]] != hoisted[i] ||
+		    !spelled_once(p->ins[use_at[t]].op, use_slot[t]))
+			continue;
+		int ok = 1;
+		for (int k = i + 1; k < use_at[t] && ok; k++) {
+			int d = p->ins[k].dst;
+			if (hoisted[k] == hoisted[i] && d < s->nfix && (reads[t] >> d & 1))
+				ok = 0;
+		}
+		L->inl[t] = (unsigned char)ok;
+	}
+}
+
+static void expression(struct out *o, const struct sym_prog *p, const struct sym_instr *in,
+                       const struct inl *L);
+
+static void operand(struct out *o, const struct sym_prog *p, int a, const struct inl *L)
 {
 	char nb[48];
 	if (SYM_IS_K(a)) {
@@ -67,14 +141,31 @@ static void operand(struct out *o, const struct sym_prog *p, int a)
 		puts_(o, nb);
 	} else if (a < p->spec->nfix) {
 		puts_(o, p->spec->cexpr[a]);
+	} else if (L && L->inl[a]) {
+		puts_(o, "(");
+		expression(o, p, &p->ins[L->def[a]], L);
+		puts_(o, ")");
 	} else {
 		snprintf(nb, sizeof nb, "r%d", a - p->spec->nfix);
 		puts_(o, nb);
 	}
 }
 
+static void expression(struct out *o, const struct sym_prog *p, const struct sym_instr *in,
+                       const struct inl *L)
+{
+	for (const char *c = sym_ops[in->op].c; *c; c++) {
+		if (c[0] == '%' && (c[1] == 'a' || c[1] == 'b' || c[1] == 'c')) {
+			operand(o, p, in->a[c[1] - 'a'], L);
+			c++;
+		} else {
+			put(o, c, 1);
+		}
+	}
+}
+
 static void statement(struct out *o, const struct sym_prog *p, const struct sym_instr *in,
-                      const char *indent)
+                      const char *indent, const struct inl *L)
 {
 	const struct sym_spec *s = p->spec;
 	char nb[48];
@@ -86,14 +177,7 @@ static void statement(struct out *o, const struct sym_prog *p, const struct sym_
 		puts_(o, s->cexpr[in->dst]);
 		puts_(o, " = ");
 	}
-	for (const char *c = sym_ops[in->op].c; *c; c++) {
-		if (c[0] == '%' && (c[1] == 'a' || c[1] == 'b' || c[1] == 'c')) {
-			operand(o, p, in->a[c[1] - 'a']);
-			c++;
-		} else {
-			put(o, c, 1);
-		}
-	}
+	expression(o, p, in, L);
 	puts_(o, ";\n");
 }
 
@@ -104,6 +188,11 @@ char *sym_render(const struct sym_prog *p)
 	char err[160];
 	if (sym_check(p, type, err, sizeof err))
 		return NULL;
+	int hoisted[SYM_MAX_INSTR];
+	for (int i = 0; i < p->n; i++)
+		hoisted[i] = s->shape == EV_IR_UPDATE && p->ins[i].dst >= s->nfix && !type[p->ins[i].dst];
+	struct inl L;
+	plan_inline(p, hoisted, &L);
 	struct out o = { 0 };
 	for (const char *t = s->tmpl; *t;) {
 		/* One line of the template at a time. */
@@ -128,9 +217,8 @@ char *sym_render(const struct sym_prog *p)
 			indent[il] = 0;
 			for (int i = 0; i < p->n; i++) {
 				const struct sym_instr *in = &p->ins[i];
-				int hoist = s->shape == EV_IR_UPDATE && in->dst >= s->nfix && !type[in->dst];
-				if ((which == 1) == hoist)
-					statement(&o, p, in, indent);
+				if ((which == 1) == hoisted[i] && !(in->dst >= s->nfix && L.inl[in->dst]))
+					statement(&o, p, in, indent, &L);
 			}
 		}
 		t += n;

@@ -224,6 +224,8 @@ int sym_score_split(const struct sym_prog *p, int stage, int split, double *scor
  * hash its interpreted probe outputs.  Returns 0, or -1 when the text does
  * not parse or ev cannot run IR in-process (then compile as usual). */
 int sym_fast_hash(const struct ev_evaluator *ev, const char *ir, double tol, uint64_t *hash);
+/* The same for a program already parsed. */
+int sym_fast_hash_prog(const struct sym_prog *p, double tol, uint64_t *hash);
 
 /* ---- batches (batch.c) ------------------------------------------------------
  *
@@ -235,7 +237,7 @@ int sym_fast_hash(const struct ev_evaluator *ev, const char *ir, double tol, uin
  * (status not ok, or a malformed header), run the programs one by one so
  * each gets its own status. */
 #define SYM_BATCH_MAX 64
-#define SYM_BATCH_OUT (1u << 17) /* doubles a sandbox job may write, all tasks */
+#define SYM_BATCH_OUT (1u << 19) /* doubles a sandbox job may write, all tasks */
 
 /* The wrapper evaluator of ev (static, exists before sbx_open()), or NULL
  * when ev cannot be batched. */
@@ -245,6 +247,10 @@ int sym_batch_capacity(const struct ev_evaluator *ev, int ntasks);
 /* The translation unit (malloc'd), NULL when a program does not render or
  * k is out of 1..SYM_BATCH_MAX. */
 char *sym_batch_source(const struct sym_prog *const *progs, int k);
+/* The same from the programs' renderings: srcs[i] must be sym_render() of
+ * a program of spec (the loop passes the C the symbolic mutator rendered,
+ * so nothing is rendered twice). */
+char *sym_batch_join(const struct sym_spec *spec, const char *const *srcs, int k);
 /* Program i's view of a batch result of k programs (pointers into res).
  * Returns 0, or -1 when the batch's outputs are malformed. */
 int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_result *one);
