@@ -452,7 +452,7 @@ static int launch_later(struct evo *E, struct flight *head, int i);
  * without a process of its own (engine/sym/batch.c). */
 static int batchable(const struct evo *E, const struct flight *f)
 {
-	return E->p->batch > 1 && f->ir && f->mut && !f->solo && sym_batch_ev(E->p->ev);
+	return E->p->batch > 1 && f->prog && f->mut && !f->solo && sym_batch_ev(E->p->ev);
 }
 
 static int launch(struct evo *E, struct flight *f, int i)
@@ -470,7 +470,7 @@ static int launch(struct evo *E, struct flight *f, int i)
 			return r < 0 ? -1 : 0;
 		if (ext_of(E->p->ev))
 			return launch_ext(E, f, i);
-		if (E->p->batch > 1 && f->prog && f->mut && !f->solo && sym_batch_ev(E->p->ev))
+		if (batchable(E, f))
 			return launch_batch(E, f, i);
 	}
 	char err[256];
@@ -578,8 +578,7 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
  * refuses runs each alone. */
 static int launch_later(struct evo *E, struct flight *head, int i)
 {
-	static struct sym_prog progs[SYM_BATCH_MAX];
-	const struct sym_prog *pp[SYM_BATCH_MAX];
+	const char *srcs[SYM_BATCH_MAX];
 	struct flight *b[SYM_BATCH_MAX];
 	const struct ev_evaluator *ev = E->p->ev;
 	int stage = head->stage_next, m = 0;
@@ -588,22 +587,20 @@ static int launch_later(struct evo *E, struct flight *head, int i)
 	char err[256];
 	if (cap > E->p->batch)
 		cap = E->p->batch;
-	if (sym_parse(head->ir, strlen(head->ir), ev, &progs[m], err, sizeof err) == 0)
-		b[m++] = head;
-	while (m && m < cap) {
+	b[m++] = head;
+	while (m < cap) {
 		struct flight *g = ready_pop(E);
 		if (!g)
 			break;
-		if (g->stage_next != stage || !batchable(E, g) ||
-		    sym_parse(g->ir, strlen(g->ir), ev, &progs[m], err, sizeof err)) {
+		if (g->stage_next != stage || !batchable(E, g) || g->prog->spec != head->prog->spec) {
 			ready_push_front(E, g);
 			break;
 		}
 		b[m++] = g;
 	}
 	for (int k = 0; k < m; k++)
-		pp[k] = &progs[k];
-	char *src = m ? sym_batch_source(pp, m) : NULL;
+		srcs[k] = b[k]->src;
+	char *src = sym_batch_join(head->prog->spec, srcs, m);
 	struct pl_outcome bo;
 	memset(&bo, 0, sizeof bo);
 	int rc = src ? pl_start(E->sb, i, sym_batch_ev(ev), src, strlen(src), tasks, EV_TRAIN, &bo, err,
@@ -618,10 +615,6 @@ static int launch_later(struct evo *E, struct flight *head, int i)
 		for (int k = m - 1; k >= 0; k--) {
 			b[k]->solo = 1;
 			ready_push_front(E, b[k]);
-		}
-		if (!m) {
-			head->solo = 1;
-			ready_push_front(E, head);
 		}
 		return 0;
 	}
