@@ -208,6 +208,7 @@ static double step_const(double k, double sig, struct rng *r)
 
 #define LS_MAX_DECADES 6 /* the farthest the line search goes from 1 */
 #define LS_PATIENCE 2    /* worse decades in a row before it turns */
+#define FOLD_TOL 1e-9    /* relative score a folded factor may lose to rounding */
 
 /* The instruction writing the update register last and the operand slot
  * of its X, or -1. */
@@ -320,9 +321,10 @@ static int fit_step_size(struct sym_prog *p, int stage, int max_evals, double *b
 {
 	int slot, site = scale_site(p, &slot), kidx, evals = 0;
 	struct sym_prog q;
-	if (site < 0 || max_evals < 2 || add_scale(p, site, slot, &q, &kidx))
+	if (site < 0 || max_evals < 3 || add_scale(p, site, slot, &q, &kidx))
 		return 0;
 	double bd = 0, bs = *best;
+	max_evals--; /* the last one scores the folded program */
 	/* outward, a decade at a time, up then down, past one worse decade
 	 * (a larger step can lose Rosenbrock to divergence before it wins
 	 * the quadratics) */
@@ -361,9 +363,12 @@ static int fit_step_size(struct sym_prog *p, int stage, int max_evals, double *b
 	q.k[kidx] = pow(10.0, bd);
 	struct sym_prog f = q;
 	double fs;
-	if (evals < max_evals && fold_scale(&f, site, slot)) {
+	if (fold_scale(&f, site, slot)) {
 		evals++;
-		if (sym_score(&f, stage, &fs, NULL) == 0 && fs >= bs) {
+		/* the same function up to rounding: an operation less is worth
+		 * a difference in the last digits */
+		if (sym_score(&f, stage, &fs, NULL) == 0 && fs >= bs - FOLD_TOL * (fabs(bs) + 1) &&
+		    fs > *best) {
 			q = f;
 			bs = fs;
 		}
