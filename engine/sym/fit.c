@@ -13,10 +13,12 @@
  * after every accepted step by Lawson's rule (w_i <- w_i |r_i|, then
  * normalized), which moves the least-squares solution toward the minimax
  * (max-norm) one that -log10(max rel err) rewards.  The Jacobian is taken
- * by forward differences (one run per constant).  Without residuals: a
- * (1+1) evolution strategy on one or two constants at a time, in log
- * scale (and in log(1 - k) for k in (0, 1)), with the 1/5 success rule.
- * A step is kept only when the trusted score improves.
+ * by forward differences (one run per constant).  Without residuals
+ * (optim): the step size first, by a line search over log10 of one factor
+ * on the update (w = w - X: X's scale; up to 10 scorings, folded into X's
+ * constant), then a (1+1) evolution strategy on one or two constants at a
+ * time, in log scale (and in log(1 - k) for k in (0, 1)), with the 1/5
+ * success rule.  A step is kept only when the trusted score improves.
  */
 #include <math.h>
 #include <stdlib.h>

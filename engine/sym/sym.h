@@ -309,7 +309,9 @@ int sym_vary(const struct sym_prog *parent, const struct sym_prog *other,
 /* Fit p's constants to maximize the stage-0 train score in-process, with
  * at most max_evals scoring runs: Levenberg-Marquardt on the evaluator's
  * residuals, reweighted toward its max-norm, when it exposes them
- * (ev_ir.residuals), else a derivative-free (1+1) search in log scale.
+ * (ev_ir.residuals), else a derivative-free search: for an update rule
+ * w = w -/+ X, a log10 line search over X's scale (the step size) first,
+ * then a (1+1)-ES in log scale.
  * p changes only when the fitted score is higher.  Returns the number of
  * scoring runs used (0 when p cannot be run in-process). */
 int sym_fit(struct sym_prog *p, int max_evals, struct rng *r, double *score);
