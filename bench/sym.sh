@@ -6,7 +6,7 @@
 # in-process symbolic path (bench_sym) and campaign rates.  Budgets are
 # SYM_EXP_EVALS / SYM_OPT_EVALS attempts per run, seeds 1..SYM_RUNS; the
 # optim baselines are tuned with each budget of SYM_TUNE_EVALS (a list).
-# Writes docs/BENCHMARKS-sym.md; SYM_ONLY=optim runs the optim section
+# Writes docs/BENCHMARKS-sym.md; SYM_PARTS=optim runs the optim section
 # alone and replaces only that section of the existing file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,9 +15,9 @@ trap 'rm -rf "$out"' EXIT
 RUNS=${SYM_RUNS:-3}
 EXP=${SYM_EXP_EVALS:-20000}
 OPT=${SYM_OPT_EVALS:-2000}
-ONLY=${SYM_ONLY:-}
+PARTS=${SYM_PARTS:-all}
 TUNE=${SYM_TUNE_EVALS:-100 1000}
-if [ -z "$ONLY" ]; then
+if [ "$PARTS" = all ]; then
 echo "== symbolic path in-process (bench_sym)"
 build/bench/bench_sym | tee "$out/sym.txt"
 echo "== expapprox from taylor2, $EXP attempts, seeds 1..$RUNS"
@@ -45,6 +45,11 @@ for n in $TUNE; do for s in momentum adam lion; do build/bench/bench_sym tune op
 optim_section() {
 	echo "## optim from sgd alone ($OPT attempts, 2 workers)"
 	echo
+	echo "Measured $(date -u +%Y-%m-%d), $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores,"
+	echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end.  Campaign: \`{\"evaluator\": \"optim\", \"seeds\": [\"sgd\"],"
+	echo "\"budget\": {\"evaluations\": $OPT}, \"workers\": 2, \"seed\": N}\` (every other setting the default).  A fitting"
+	echo "evaluation is one interpreted scoring of the train stage (11 workloads), reported apart from candidates."
+	echo
 	echo "| seed | wall s | candidates | fitting evaluations | best train | best held-out |"
 	echo "|---|---|---|---|---|---|"
 	for i in $(seq "$RUNS"); do
@@ -61,6 +66,13 @@ optim_section() {
 	echo
 	awk '{printf "- %s, N = %s: train %s / held-out %s (default %s / %s)\n", $3, $5, $11, $13, $7, $9}' "$out/tuned.txt"
 	echo
+	echo "The best program's held-out score against the tuned baselines' (issue 10: beat tuned momentum):"
+	echo
+	for i in $(seq "$RUNS"); do
+		bh=$(jq -r 'select(.event=="summary") | .best_heldout' "$out/o$i.log")
+		awk -v bh="$bh" -v i="$i" '{printf "- seed %s: %.3f %s %s, N = %s (%.3f)\n", i, bh, (bh > $13 ? "beats" : "does not beat"), $3, $5, $13}' "$out/tuned.txt"
+	done
+	echo
 	echo "Baselines with their default constants (train / held-out):"
 	echo
 	jq -r '.[] | "- \(.seed): \(.train*1000|round/1000) / \(.heldout*1000|round/1000)"' "$out/base.json" 2>/dev/null || true
@@ -76,7 +88,7 @@ optim_section() {
 	echo '```'
 	echo
 }
-if [ "$ONLY" = optim ]; then
+if [ "$PARTS" = optim ]; then
 	optim_section > "$out/optim.md"
 	# replace the optim section of the existing file (up to the next "## ")
 	awk -v f="$out/optim.md" '
