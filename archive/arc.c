@@ -96,6 +96,8 @@ static const char *const stmt_sql[S_NSTMT] = {
 	" AND status NOT IN ('ok','duplicate') ORDER BY seq DESC LIMIT ?2",
 };
 
+#define ARC_ECOUNT_CACHE 65 /* all, then islands 0..63 */
+
 struct arc {
 	sqlite3 *db;
 	char *path;
@@ -108,6 +110,13 @@ struct arc {
 	struct arc_dim dims[ARC_MAX_DIMS];
 	sqlite3_stmt *stmt[S_NSTMT];
 	char err[512];
+	/* Elite counts (index island + 1, 0: all islands) of a writer's handle,
+	 * valid while ecount_gen[i] == elites_gen + 1: every elite write and every
+	 * rollback goes through this file and bumps elites_gen.  A handle that
+	 * does not hold ARC_WRITER counts afresh each time (another process
+	 * may be writing). */
+	uint64_t elites_gen, ecount_gen[ARC_ECOUNT_CACHE];
+	int64_t ecount[ARC_ECOUNT_CACHE];
 };
 
 /* --- the schema ------------------------------------------------------------- */
@@ -599,6 +608,7 @@ int arc_commit(struct arc *a)
 		return ARC_OK;
 	if (exec(a, "COMMIT", "committing")) {
 		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+		a->elites_gen++;
 		return ARC_ERR;
 	}
 	a->pending = 0;
@@ -611,6 +621,7 @@ int arc_rollback(struct arc *a)
 		return ARC_OK;
 	a->depth = 0;
 	a->pending = 0;
+	a->elites_gen++;
 	return exec(a, "ROLLBACK", "rolling back");
 }
 
@@ -1113,6 +1124,7 @@ int arc_insert_elite_cell(struct arc *a, int island, const double *desc,
 		return ARC_OK;
 	if (!(s = stmt(a, S_ELITE_PUT)))
 		return ARC_ERR;
+	a->elites_gen++;
 	sqlite3_bind_int(s, 1, island);
 	sqlite3_bind_int64(s, 2, cell);
 	sqlite3_bind_int64(s, 3, program_id);
@@ -1150,6 +1162,12 @@ static int step_row(struct arc *a, sqlite3_stmt *s, const char *what)
 
 int arc_elite_count(struct arc *a, int island, int64_t *n)
 {
+	int c = island < 0 ? 0 : island + 1;
+	int cached = a->lock_fd >= 0 && c < ARC_ECOUNT_CACHE;
+	if (cached && a->ecount_gen[c] == a->elites_gen + 1) {
+		*n = a->ecount[c];
+		return ARC_OK;
+	}
 	sqlite3_stmt *s = stmt(a, island < 0 ? S_ELITE_COUNT_ALL : S_ELITE_COUNT);
 	if (!s)
 		return ARC_ERR;
@@ -1158,7 +1176,13 @@ int arc_elite_count(struct arc *a, int island, int64_t *n)
 	int rc = step_row(a, s, "counting elites");
 	*n = rc == ARC_OK ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_reset(s);
-	return rc == ARC_ERR ? ARC_ERR : ARC_OK;
+	if (rc == ARC_ERR)
+		return ARC_ERR;
+	if (cached) {
+		a->ecount[c] = *n;
+		a->ecount_gen[c] = a->elites_gen + 1;
+	}
+	return ARC_OK;
 }
 
 int arc_random_elite(struct arc *a, int island, uint64_t r, int64_t *program_id)

@@ -75,7 +75,7 @@ static double sandbox_rate(const struct ev_evaluator *ev, struct sym_prog *progs
 			char *src = k > 1 ? sym_batch_source(pp, m) : sym_render(pp[0]);
 			struct pl_outcome o;
 			memset(&o, 0, sizeof o);
-			if (pl_start(sb, s, k > 1 ? w : ev, src, strlen(src), SBX_TASK_PROBE | SBX_TASK_STAGE(0),
+			if (pl_start_rendered(sb, s, k > 1 ? w : ev, src, strlen(src), SBX_TASK_PROBE | SBX_TASK_STAGE(0),
 			             EV_TRAIN, &o, err, sizeof err) != 1) {
 				fprintf(stderr, "submit: %s\n", err);
 				free(src);

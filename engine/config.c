@@ -221,6 +221,8 @@ static const struct nfield nfields[] = {
 	  "an integer from 0 (never fit constants) to 1000000" },
 	{ "symbolic", "fit_evals", F_INT, OFF(symbolic.fit_evals), 1, 100000, "an integer from 1 to 100000" },
 	{ "symbolic", "tries", F_INT, OFF(symbolic.tries), 1, 1000, "an integer from 1 to 1000" },
+	{ "symbolic", "fit_threads", F_INT, OFF(symbolic.fit_threads), -1, 8,
+	  "an integer from -1 (as many as cores) or 0 (fit on the engine's thread) to 8" },
 	{ "mutation_weights", "insert", F_DBL, OFF(symbolic.weights[0]), 0, 1000, "a number from 0 to 1000" },
 	{ "mutation_weights", "delete", F_DBL, OFF(symbolic.weights[1]), 0, 1000, "a number from 0 to 1000" },
 	{ "mutation_weights", "change_op", F_DBL, OFF(symbolic.weights[2]), 0, 1000, "a number from 0 to 1000" },
@@ -231,11 +233,12 @@ static const struct nfield nfields[] = {
 	{ "mutation_weights", "crossover", F_DBL, OFF(symbolic.weights[7]), 0, 1000, "a number from 0 to 1000" },
 	{ "mutation_weights", "extend", F_DBL, OFF(symbolic.weights[8]), 0, 1000, "a number from 0 to 1000" },
 	{ "mutation_weights", "merge", F_DBL, OFF(symbolic.weights[9]), 0, 1000, "a number from 0 to 1000" },
+	{ "mutation_weights", "wrap", F_DBL, OFF(symbolic.weights[10]), 0, 1000, "a number from 0 to 1000" },
 };
 
 /* The order of engine/sym/sym.h's SYM_MUTATIONS (checked by test_sym). */
 const char *const cfg_mutation_weight_names[CFG_MUTATION_KINDS + 1] = {
-	"insert", "delete", "change_op", "change_arg", "perturb", "randomize", "swap", "crossover", "extend", "merge", NULL,
+	"insert", "delete", "change_op", "change_arg", "perturb", "randomize", "swap", "crossover", "extend", "merge", "wrap", NULL,
 };
 #define NNFIELDS (sizeof nfields / sizeof nfields[0])
 
@@ -341,8 +344,9 @@ void cfg_default(struct campaign *c)
 	/* the symbolic mutator's defaults (engine/mutate/symbolic.c, engine/sym/vary.c) */
 	c->symbolic.fit_every = 2;
 	c->symbolic.fit_evals = 40;
+	c->symbolic.fit_threads = -1; /* as many as cores, at most workers (cmd_run.c) */
 	c->symbolic.tries = 24;
-	static const double w[CFG_MUTATION_KINDS] = { 3, 2, 2, 2, 4, 1, 0.5, 0.5, 3, 1 };
+	static const double w[CFG_MUTATION_KINDS] = { 3, 2, 2, 2, 4, 1, 0.5, 0.5, 3, 1, 1 };
 	memcpy(c->symbolic.weights, w, sizeof w);
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	c->workers = n < 1 ? 1 : n > CFG_MAX_WORKERS ? CFG_MAX_WORKERS : (int)n;

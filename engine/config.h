@@ -43,7 +43,7 @@
 #define CFG_MAX_CELLS 1000000  /* grid cells per island */
 #define CFG_FILE_MAX (1 << 20) /* largest campaign file read */
 #define CFG_ERR_MAX 4096       /* a comfortable err buffer size */
-#define CFG_MUTATION_KINDS 10  /* the symbolic mutator's mutation kinds */
+#define CFG_MUTATION_KINDS 11  /* the symbolic mutator's mutation kinds */
 
 /* "mutation_weights" keys, in engine/sym/sym.h's SYM_MUTATIONS order. */
 extern const char *const cfg_mutation_weight_names[CFG_MUTATION_KINDS + 1];
@@ -107,6 +107,7 @@ struct campaign {
 		int fit_every;  /* fit the constants of one structural child in N; 0 = never */
 		int fit_evals;  /* scoring runs per fitted child */
 		int tries;      /* mutations tried per child */
+		int fit_threads; /* fitting threads; -1 = as many as cores (at most workers), 0 = none */
 		double weights[CFG_MUTATION_KINDS]; /* by cfg_mutation_weight_names */
 	} symbolic; /* seed names to start from, comma separated; "" = the evaluator's default */
 	struct {

@@ -130,6 +130,7 @@ static void take_child(struct flight *f, struct mut_child *c)
 static void ready_push(struct evo *E, struct flight *f)
 {
 	f->state = FL_READY;
+	f->t_ready = mono_s();
 	f->next = NULL;
 	if (E->ready_tail)
 		E->ready_tail->next = f;
@@ -142,6 +143,8 @@ static void ready_push(struct evo *E, struct flight *f)
 static void ready_push_front(struct evo *E, struct flight *f)
 {
 	f->state = FL_READY;
+	if (!f->t_ready)
+		f->t_ready = mono_s();
 	f->next = E->ready;
 	E->ready = f;
 	if (!E->ready_tail)
@@ -328,6 +331,14 @@ static int propose(struct evo *E, struct flight **out)
 
 /* ---- running --------------------------------------------------------------- */
 
+/* May the archive know a hash that cache c does not? */
+static int archive_may_know(const struct evo *E, const struct fh_cache *c)
+{
+	struct fh_cache_stats st;
+	fh_cache_stats(c, &st);
+	return !E->caches_whole || st.evictions > 0;
+}
+
 /* External evaluator commands judge candidates themselves: slot i holds an
  * ext_job whose pipes are watched on the loop (the 100 ms tick covers its
  * deadline); the sandbox is not used. */
@@ -400,7 +411,7 @@ static int precheck(struct evo *E, struct flight *f)
 	struct fh_entry e;
 	E->text_lookups++;
 	int hit = fh_cache_get(E->text, f->thash, &e);
-	if (!hit) {
+	if (!hit && archive_may_know(E, E->text)) {
 		int64_t id;
 		if (arc_find_text_hash(E->a, f->thash, &id) == ARC_OK) {
 			e = (struct fh_entry){ .program_id = id, .status = SBX_OK };
@@ -427,7 +438,7 @@ static int precheck(struct evo *E, struct flight *f)
 		int64_t id;
 		double sc;
 		hit = fh_cache_get(E->func, ih, &e);
-		if (!hit && arc_find_func_hash(E->a, ih, &id, &sc) == ARC_OK) {
+		if (!hit && archive_may_know(E, E->func) && arc_find_func_hash(E->a, ih, &id, &sc) == ARC_OK) {
 			e = (struct fh_entry){ .program_id = id, .score = sc, .status = SBX_OK };
 			hit = 1;
 			fh_cache_put(E->func, ih, &e);
@@ -474,7 +485,8 @@ static int launch(struct evo *E, struct flight *f, int i)
 			return launch_batch(E, f, i);
 	}
 	char err[256];
-	int rc = pl_start(E->sb, i, E->p->ev, f->src, f->len, tasks, EV_TRAIN, &f->o, err, sizeof err);
+	int rc = (f->prog ? pl_start_rendered : pl_start)(E->sb, i, E->p->ev, f->src, f->len, tasks, EV_TRAIN,
+	                                                  &f->o, err, sizeof err);
 	if (rc < 0) {
 		snprintf(E->err, E->errlen, "sandbox: %s", err);
 		flight_free(f);
@@ -539,8 +551,8 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 	}
 	struct pl_outcome bo;
 	memset(&bo, 0, sizeof bo);
-	int rc = src ? pl_start(E->sb, i, sym_batch_ev(ev), src, strlen(src), SBX_TASK_PROBE | SBX_TASK_STAGE(0),
-	                        EV_TRAIN, &bo, err, sizeof err)
+	int rc = src ? pl_start_rendered(E->sb, i, sym_batch_ev(ev), src, strlen(src),
+	                                 SBX_TASK_PROBE | SBX_TASK_STAGE(0), EV_TRAIN, &bo, err, sizeof err)
 	             : 0;
 	free(src);
 	if (rc < 0) {
@@ -646,10 +658,24 @@ static int stopping(struct evo *E)
 	return stop_requests > 0 || E->exhausted || !budget_left(E);
 }
 
-/* Fill every free slot: ready children first, then new proposals. */
+/* Fill every free slot: ready children first, then new proposals.  With
+ * batches, once every slot is busy, the next batch's children are made
+ * ahead into the ready queue: a slot that frees up is refilled at once
+ * instead of waiting for a batch's worth of proposals.  While children
+ * are still pending with an asynchronous mutator (e.g. being fitted on
+ * another thread) and fewer than a batch are ready, free slots wait up
+ * to BATCH_WAIT_S for more, instead of running batches of one or two. */
+#define BATCH_WAIT_S 0.1
+
 static int fill(struct evo *E)
 {
-	for (int i = 0; i < E->p->workers; i++) {
+	const struct ev_evaluator *ev = E->p->ev;
+	int ahead = E->p->batch > 1 && sym_batch_ev(ev) ? sym_batch_capacity(ev, 2) : 0;
+	if (ahead > E->p->batch)
+		ahead = E->p->batch;
+	int hold = ahead > 1 && E->npending > 0 && E->nready < ahead && !stopping(E) &&
+	           (!E->ready || (E->ready->prog && mono_s() - E->ready->t_ready < BATCH_WAIT_S));
+	for (int i = 0; i < E->p->workers && !hold; i++) {
 		while (!E->slot[i]) {
 			struct flight *f = ready_pop(E);
 			if (!f) {
@@ -667,6 +693,16 @@ static int fill(struct evo *E)
 				return -1;
 		}
 	}
+	for (int n = 0; n < ahead && E->nready < ahead && !stopping(E) && E->npending < EVO_MAX_PENDING; n++) {
+		struct flight *f;
+		int rc = propose(E, &f);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+		if (rc == 1)
+			ready_push(E, f);
+	}
 	return 0;
 }
 
@@ -681,7 +717,7 @@ static int finish_flight(struct evo *E, struct flight *f, int i, const struct sb
 		struct fh_entry e;
 		E->func_lookups++;
 		int hit = fh_cache_get(E->func, f->o.fhash, &e);
-		if (!hit) {
+		if (!hit && archive_may_know(E, E->func)) {
 			int64_t id;
 			double sc;
 			if (arc_find_func_hash(E->a, f->o.fhash, &id, &sc) == ARC_OK) {
@@ -717,8 +753,9 @@ static int finish_flight(struct evo *E, struct flight *f, int i, const struct sb
 	}
 	if (next >= 0) {
 		char err[256];
-		int rc = pl_start(E->sb, i, p->ev, f->src, f->len, pl_stage_tasks(p->ev, next), EV_TRAIN,
-		                  &f->o, err, sizeof err);
+		int rc = (f->prog ? pl_start_rendered : pl_start)(E->sb, i, p->ev, f->src, f->len,
+		                                                  pl_stage_tasks(p->ev, next), EV_TRAIN, &f->o, err,
+		                                                  sizeof err);
 		if (rc < 0) {
 			snprintf(E->err, E->errlen, "sandbox: %s", err);
 			flight_free(f);
@@ -866,6 +903,7 @@ static int evo_init(struct evo *E)
 	const struct evo_params *p = E->p;
 	if (arc_next_seq(E->a, &E->next_seq))
 		return evo_arc_fail(E, "reading the archive");
+	E->caches_whole = E->next_seq == 1;
 	/* Reproducible: the stream depends only on the seed and where the
 	 * campaign stands in the archive. */
 	rng_seed(&E->rng, p->seed ^ ((uint64_t)E->next_seq * 0x9e3779b97f4a7c15ull));

@@ -65,6 +65,7 @@ struct flight {
 	int nbatch;           /* on the head: flights in the job (0: not batched) */
 	int stage_next;       /* > 0: run only this stage (after a batch) */
 	int solo;             /* run alone (its batch failed as a whole) */
+	double t_ready;       /* mono_s() when it joined the ready queue */
 	struct pl_outcome o;
 	struct ext_job *xjob; /* an external command's evaluation in flight, or NULL */
 	/* An asynchronous proposal's request and what it borrows. */
@@ -86,6 +87,9 @@ struct evo {
 	int64_t tick;                  /* the 100 ms timer */
 	struct rng rng;
 	struct fh_cache *text, *func;
+	int caches_whole;              /* the archive held no attempt when the run began: while a
+	                                  cache has evicted nothing it knows every recorded hash,
+	                                  and a miss needs no archive lookup */
 	struct evo_pcache *pc;         /* programs read back (pcache.c), made on first use */
 	struct flight **slot;          /* p->workers sandbox slots: the flight on it, or NULL */
 	struct flight *ready, *ready_tail; /* children waiting for a slot */

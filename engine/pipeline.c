@@ -27,9 +27,8 @@ static void outcome_reset(struct pl_outcome *o)
 	o->score = NAN;
 }
 
-int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src,
-             size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
-             size_t errlen)
+static int start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src, size_t len,
+                 unsigned tasks, int split, int rendered, struct pl_outcome *o, char *err, size_t errlen)
 {
 	struct ext *x = ext_of(ev);
 	if (x) {
@@ -52,10 +51,23 @@ int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char 
 		return 0;
 	}
 	struct sbx_job job = { .ev = ev, .source = clean, .tasks = tasks, .split = split,
-	                       .plugin = plugin_source(ev) };
+	                       .plugin = plugin_source(ev), .rendered = rendered };
 	int rc = sbx_submit(s, slot, &job, err, errlen);
 	free(clean);
 	return rc ? -1 : PL_RUNNING;
+}
+
+int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src,
+             size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
+             size_t errlen)
+{
+	return start(s, slot, ev, src, len, tasks, split, 0, o, err, errlen);
+}
+
+int pl_start_rendered(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src, size_t len,
+                      unsigned tasks, int split, struct pl_outcome *o, char *err, size_t errlen)
+{
+	return start(s, slot, ev, src, len, tasks, split, 1, o, err, errlen);
 }
 
 void pl_ext_outcome(const struct ext_result *r, int rc, struct pl_outcome *o)

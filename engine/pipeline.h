@@ -41,6 +41,11 @@ struct pl_outcome {
 int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src,
              size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
              size_t errlen);
+/* The same for src that is the engine's own rendering of IR programs
+ * (engine/sym: sym_render, sym_batch_join): the sandbox child may skip
+ * tcc's separate preprocessing pass (struct sbx_job.rendered). */
+int pl_start_rendered(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src, size_t len,
+                      unsigned tasks, int split, struct pl_outcome *o, char *err, size_t errlen);
 
 /* An external command's answer (ext_eval() or ext_job_finish() returned
  * rc with r) as the candidate's outcome, phase times included. */

@@ -7,6 +7,7 @@
  * memory limit first (a huge static array is a memory failure, not a
  * surprise for the allocator).
  */
+#include <ctype.h>
 #include <libtcc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,49 @@ static int check_preprocessed(const struct ev_evaluator *ev, const char *all, st
 	return 0;
 }
 
+/* Text the preprocessor would pass through unchanged (but for comments
+ * and spacing): no directive or digraph for one, no line splice, no
+ * trigraph, and no identifier starting with '_' (the predefined macros,
+ * _Pragma, every reserved name).  The engine's renderings of IR are
+ * such text (a job says so with sbx_job.rendered); anything else, or a
+ * rendering that is not, goes through tcc -E. */
+static int plain(const char *s)
+{
+	if (!s)
+		return 1;
+	for (const char *p = s; *p; p++) {
+		if (*p == '#' || *p == '\\' || (p[0] == '%' && p[1] == ':') || (p[0] == '?' && p[1] == '?'))
+			return 0;
+		if (*p == '_' && (p == s || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+			return 0;
+	}
+	return 1;
+}
+
+/* The plain-text counterpart of check_preprocessed(): the scan runs on
+ * all (fence, prelude, marker, candidate) as written, which is exactly
+ * what tcc compiles; the candidate's part (after the marker) goes to pp. */
+static int scan_plain(const struct ev_evaluator *ev, const char *all, struct msgbuf *m, char *pp, size_t cap,
+                      size_t *pp_len)
+{
+	size_t len = strlen(all), off = 0;
+	char line[SBX_MSG_MAX];
+	if (sbx_ppscan(all, len, ev->allow_asm, &off, line, sizeof line)) {
+		msg_append(m, line);
+		return SBX_EXIT_REJECTED;
+	}
+	size_t n = len - off;
+	if (n >= cap) {
+		snprintf(line, sizeof line, "the candidate is %zu bytes; the limit is %zu", n, cap - 1);
+		msg_append(m, line);
+		return SBX_EXIT_REJECTED;
+	}
+	memcpy(pp, all + off, n);
+	pp[n] = 0;
+	*pp_len = n;
+	return 0;
+}
+
 /* Code pages stay executable but stop being writable: no candidate can
  * write instructions of its own (f2xm1 bytes copied over a function).
  * tcc lays out executable sections first, then data; the fence, the
@@ -189,11 +233,11 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
                 size_t mem_limit, void **entry, void **image, size_t *image_len,
                 char *pp, size_t pp_cap, size_t *pp_len, char *msg, size_t msglen)
 {
-	return sbx_compile_img(ev, source, mem_limit, entry, image, image_len, pp, pp_cap, pp_len,
+	return sbx_compile_img(ev, source, mem_limit, 0, entry, image, image_len, pp, pp_cap, pp_len,
 	                       msg, msglen, NULL);
 }
 
-int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t mem_limit,
+int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t mem_limit, int rendered,
                     void **entry, void **image, size_t *image_len, char *pp, size_t pp_cap,
                     size_t *pp_len, char *msg, size_t msglen, struct sbx_img *img)
 {
@@ -221,7 +265,13 @@ int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t me
 	memcpy(all + fl + pl, mark, sizeof mark - 1);
 	memcpy(all + fl + pl + sizeof mark - 1, source, sl + 1);
 
-	if (pp) {
+	if (pp && rendered && plain(ev->prelude) && plain(source)) {
+		/* Nothing for the preprocessor to change: scan what compiles. */
+		rc = scan_plain(ev, all, &m, pp, pp_cap, pp_len);
+		if (rc)
+			goto out;
+		rc = SBX_EXIT_COMPILE;
+	} else if (pp) {
 		char *full = NULL;
 		rc = check_preprocessed(ev, all, &m, pp, pp_cap, pp_len, &full);
 		if (rc)

@@ -136,6 +136,12 @@ struct sbx_job {
 	size_t nin;
 	const double *consts;          /* FIT: ntrial vectors of nconst, trial-major */
 	int nconst, ntrial;
+	int rendered;                  /* RUN: source is the engine's own rendering of IR
+	                                  programs (engine/sym): no directive, macro or
+	                                  reserved identifier, so the child skips tcc's
+	                                  separate preprocessing pass and scans the text as
+	                                  written (it checks that, and preprocesses when the
+	                                  text is not so plain) */
 };
 
 struct sbx_result {

@@ -86,7 +86,7 @@ int sbx_compile(const struct ev_evaluator *ev, const char *source,
                 size_t mem_limit, void **entry, void **image, size_t *image_len,
                 char *pp, size_t pp_cap, size_t *pp_len, char *msg, size_t msglen);
 /* The same, filling *img (FIT jobs). */
-int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t mem_limit,
+int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t mem_limit, int rendered,
                     void **entry, void **image, size_t *image_len, char *pp, size_t pp_cap,
                     size_t *pp_len, char *msg, size_t msglen, struct sbx_img *img);
 

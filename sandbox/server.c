@@ -64,6 +64,7 @@ struct slot {
 	size_t mem_bytes, stack_bytes;
 	unsigned cpu_s;
 	int remote;                    /* RUN: the candidate in a process of its own */
+	int rendered;                  /* RUN: the engine's rendering of IR (struct sbx_job) */
 	uint32_t nconst, ntrial;       /* FIT: the vectors (in out) */
 	struct ev_result scored_in;    /* SCORE describe: the result describe() adds to */
 	/* the report: fork server -> engine */
@@ -140,7 +141,7 @@ struct job {
 	const struct ev_evaluator *ev;
 	uint64_t nonce;
 	size_t used; /* bytes of out the last report wrote, cleared before the next job */
-	int remote;
+	int remote, rendered;
 	uint32_t nconst, ntrial;
 };
 
@@ -398,6 +399,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	const unsigned cpu_s = sl->cpu_s;
 	const int has_plugin = sl->plugin_len > 0;
 	const int remote = kind == SBX_JOB_RUN && sl->remote;
+	const int rendered = kind == SBX_JOB_RUN && sl->rendered;
 	const int fit = kind == SBX_JOB_FIT;
 	const size_t nk = fit && sl->nconst <= SBX_FIT_MAXK ? sl->nconst : 0;
 	const size_t nt = fit && sl->ntrial <= SBX_FIT_MAXT ? sl->ntrial : 0;
@@ -523,7 +525,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 		size_t pp_len = 0;
 		if (!pp)
 			_exit(SBX_EXIT_MEMORY);
-		rc = sbx_compile_img(ev, slot_src(sl), mem_bytes, entry, &image, &image_len,
+		rc = sbx_compile_img(ev, slot_src(sl), mem_bytes, rendered, entry, &image, &image_len,
 		                     pp, pp_cap, &pp_len, child_msg, sizeof child_msg, fit ? &img : NULL);
 		t1 = sbx_now_ms();
 		if (rc)
@@ -1075,6 +1077,7 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 		.ev = job->ev, .nonce = ++s->nonce,
 		.used = job->kind == SBX_JOB_SCORE ? job->nin * sizeof *job->in : nkt * sizeof *job->consts,
 		.remote = job->kind == SBX_JOB_RUN && job->ev && job->ev->serve,
+		.rendered = job->kind == SBX_JOB_RUN && job->rendered && !job->plugin,
 		.nconst = fit ? (uint32_t)job->nconst : 0, .ntrial = fit ? (uint32_t)job->ntrial : 0,
 	};
 	sl->ev = job->ev;
@@ -1104,6 +1107,7 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	unsigned times = fit ? (unsigned)job->ntrial : 1;
 	sl->cpu_s = (s->lim.cpu_s ? s->lim.cpu_s : s->lim.wall_ms / 1000 + 1) * times;
 	sl->remote = jc->remote;
+	sl->rendered = jc->rendered;
 	sl->cand_signal = 0;
 	sl->finished = 0;
 	sl->data_len = 0;
@@ -1146,6 +1150,7 @@ static int job_intact(const struct slot *sl, const struct job *jc)
 	return sl->ev == jc->ev && sl->tasks == jc->tasks && sl->split == jc->split &&
 	       sl->kind == jc->kind && sl->task == jc->task && sl->nin == jc->nin &&
 	       sl->src_len == jc->src_len && sl->plugin_len == jc->plugin_len && sl->remote == jc->remote &&
+	       sl->rendered == jc->rendered &&
 	       sl->nconst == jc->nconst && sl->ntrial == jc->ntrial;
 }
 

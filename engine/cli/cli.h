@@ -77,6 +77,14 @@ const struct ev_evaluator *cli_campaign_builtin(struct arc *a);
 struct rpt_opts;
 void cli_report_reference(struct rpt_opts *o, const struct ev_evaluator *ev);
 
+/* The end-of-campaign summary on stdout and, when log is given, its JSON
+ * event (run_summary.c; used by cmd_run.c). */
+struct evo_summary;
+struct ev_seed;
+struct sbx;
+void run_summary(struct arc *a, const struct ev_evaluator *ev, const struct ev_seed *seeds,
+                 const struct evo_summary *s, struct sbx *sb, const char *db, int show_src, FILE *log);
+
 /* Every command (defined in its own file). */
 int cmd_eval(int argc, char **argv);
 int cmd_evaluators(int argc, char **argv);

@@ -22,10 +22,16 @@
  * process, read by `disco run` for its summary: fitting evaluations are
  * reported apart from candidates.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
+
+#include "engine/loop.h"
 
 #include "engine/mutate/mutate.h"
 #include "engine/mutate/symbolic.h"
@@ -62,7 +68,10 @@ void mut_symbolic_configure(const struct sym_params *p)
 
 /* Module state: parsed IR texts, direct-mapped by the text's XXH3 hash
  * and length.  Parents are picked again and again from the same elites:
- * most proposals hash the text (~0.1 us) instead of parsing it. */
+ * most proposals hash the text (~0.1 us) instead of parsing it.  Only
+ * programs of built-in evaluators are kept: their specs live as long as
+ * the process, while a plug-in's is forgotten when the next campaign
+ * loads its evaluator (sym_use_evaluator). */
 #define SYMB_CACHE 256
 static struct {
 	uint64_t hash;
@@ -82,10 +91,283 @@ static int parse_cached(const char *ir, const struct ev_evaluator *ev, struct sy
 	}
 	if (sym_parse(ir, len, ev, out, err, errlen))
 		return -1;
+	if (ev_builtin_index(out->spec->ev) < 0)
+		return 0;
 	parsed[at].hash = h;
 	parsed[at].len = len;
 	parsed[at].p = *out;
 	return 0;
+}
+
+/* The child of program c (simplified, maybe fitted) as the loop takes it. */
+static int finish_child(const struct sym_prog *c, const struct sym_vary_stats *vs, int fit,
+                        struct mut_child *child, char *err, size_t errlen)
+{
+	child->src = sym_render(c);
+	child->ir = sym_print(c);
+	child->prog = malloc(sizeof *c);
+	if (child->prog)
+		*child->prog = *c;
+	char kinds[160] = "";
+	size_t kl = 0;
+	for (int k = 0; k < SYM_NMUT; k++)
+		if (vs->kinds >> k & 1)
+			kl += (size_t)snprintf(kinds + kl, sizeof kinds - kl, "%s%s", kl ? "," : "", sym_mutation_names[k]);
+	char info[320];
+	snprintf(info, sizeof info, "{\"mutations\":\"%s\",\"tries\":%d,\"fit_evals\":%d}", kinds, vs->tries, fit);
+	child->info = strdup(info);
+	if (!child->src || !child->ir || !child->prog) {
+		mut_child_release(child);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the fitting pool ---------------------------------------------------------
+ *
+ * Constant fitting is nearly all of a symbolic campaign's engine time.
+ * With a pool (mut_symbolic_pool), a child to fit is handed to one of its
+ * threads and start() returns MUT_PENDING; the thread fits and simplifies
+ * a private copy (the interpreter's and fitter's state is per thread,
+ * sym.h), queues it as finished and writes a byte on the pool's pipe; the
+ * loop's callback (this thread) renders the child and calls req->done().
+ * Only evaluators with residuals (the numeric ones: run() and score() keep
+ * no state but caches, warmed here before the first job) use the pool.
+ * The symbolic mutator reports MUT_AVAIL_LATER while POOL_QUEUE jobs per
+ * thread are outstanding, so children are fitted from current parents. */
+#define POOL_MAX 8
+#define POOL_QUEUE 32
+
+struct fit_job {
+	struct fit_job *next;
+	struct mut_req *req;
+	struct sym_prog c;
+	struct sym_vary_stats vs;
+	int evals, fit;
+	uint64_t seed;
+	int cancelled;
+};
+
+/* Module state: one pool per process, used by one campaign at a time. */
+static struct {
+	int nthreads, stop, warm;
+	pthread_t th[POOL_MAX];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct fit_job *todo, *todo_tail; /* queued, FIFO */
+	struct fit_job *busy;             /* being fitted or finished, not yet delivered */
+	struct fit_job *ready;            /* finished, to deliver */
+	int outstanding;                  /* submitted, neither delivered nor cancelled */
+	int fd[2];
+	struct loop *loop;
+} pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .fd = { -1, -1 } };
+
+static void *pool_main(void *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&pool.mu);
+	for (;;) {
+		while (!pool.todo && !pool.stop)
+			pthread_cond_wait(&pool.cv, &pool.mu);
+		if (pool.stop)
+			break;
+		struct fit_job *j = pool.todo;
+		pool.todo = j->next;
+		if (!pool.todo)
+			pool.todo_tail = NULL;
+		j->next = pool.busy;
+		pool.busy = j;
+		pthread_mutex_unlock(&pool.mu);
+		struct rng r;
+		rng_seed(&r, j->seed);
+		j->fit = sym_fit(&j->c, j->evals, &r, NULL);
+		sym_simplify(&j->c);
+		pthread_mutex_lock(&pool.mu);
+		/* busy -> ready */
+		for (struct fit_job **pp = &pool.busy; *pp; pp = &(*pp)->next)
+			if (*pp == j) {
+				*pp = j->next;
+				break;
+			}
+		j->next = pool.ready;
+		pool.ready = j;
+		ssize_t w = write(pool.fd[1], "x", 1); /* a full pipe already says it */
+		(void)w;
+	}
+	pthread_mutex_unlock(&pool.mu);
+	sym_thread_release();
+	return NULL;
+}
+
+/* The loop's callback: deliver every finished job (on this thread). */
+static void pool_on_fd(struct loop *l, int fd, int mask, void *ud)
+{
+	(void)l;
+	(void)mask;
+	(void)ud;
+	char buf[256];
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	pthread_mutex_lock(&pool.mu);
+	struct fit_job *list = pool.ready;
+	pool.ready = NULL;
+	pthread_mutex_unlock(&pool.mu);
+	/* oldest first: the order the threads finished them */
+	struct fit_job *rev = NULL;
+	while (list) {
+		struct fit_job *n = list->next;
+		list->next = rev;
+		rev = list;
+		list = n;
+	}
+	for (struct fit_job *j = rev, *n; j; j = n) {
+		n = j->next;
+		if (!j->cancelled) {
+			pool.outstanding--;
+			counters.fit_evals += j->fit;
+			counters.fitted += j->fit > 0;
+			struct mut_child child = { 0 };
+			char err[256] = "";
+			int rc = finish_child(&j->c, &j->vs, j->fit, &child, err, sizeof err);
+			j->req->done(j->req, rc, &child, err);
+		}
+		free(j);
+	}
+}
+
+static int pool_submit(struct mut_req *req, const struct sym_prog *c, const struct sym_vary_stats *vs,
+                       int evals, uint64_t seed, char *err, size_t errlen)
+{
+	if (!pool.warm) {
+		/* fill the evaluator's caches on this thread, before any job */
+		double sc;
+		sym_score(c, c->spec->ev->nstages - 1, &sc, NULL);
+		pool.warm = 1;
+	}
+	struct fit_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	j->req = req;
+	j->c = *c;
+	j->vs = *vs;
+	j->evals = evals;
+	j->seed = seed;
+	pthread_mutex_lock(&pool.mu);
+	if (pool.todo_tail)
+		pool.todo_tail->next = j;
+	else
+		pool.todo = j;
+	pool.todo_tail = j;
+	pool.outstanding++;
+	pthread_cond_signal(&pool.cv);
+	pthread_mutex_unlock(&pool.mu);
+	return MUT_PENDING;
+}
+
+static void symb_cancel(const struct mut_mutator *m, struct mut_req *req)
+{
+	(void)m;
+	pthread_mutex_lock(&pool.mu);
+	struct fit_job *prev = NULL;
+	for (struct fit_job *j = pool.todo; j; prev = j, j = j->next)
+		if (j->req == req) {
+			if (prev)
+				prev->next = j->next;
+			else
+				pool.todo = j->next;
+			if (pool.todo_tail == j)
+				pool.todo_tail = prev;
+			free(j);
+			pool.outstanding--;
+			pthread_mutex_unlock(&pool.mu);
+			return;
+		}
+	/* being fitted, or finished but not delivered: dropped on delivery */
+	for (struct fit_job *j = pool.busy; j; j = j->next)
+		if (j->req == req && !j->cancelled) {
+			j->cancelled = 1;
+			pool.outstanding--;
+		}
+	for (struct fit_job *j = pool.ready; j; j = j->next)
+		if (j->req == req && !j->cancelled) {
+			j->cancelled = 1;
+			pool.outstanding--;
+		}
+	pthread_mutex_unlock(&pool.mu);
+}
+
+static enum mut_avail symb_avail(const struct mut_mutator *m)
+{
+	(void)m;
+	return pool.nthreads && pool.outstanding >= POOL_QUEUE * pool.nthreads ? MUT_AVAIL_LATER : MUT_AVAIL_NOW;
+}
+
+int mut_symbolic_pool(struct loop *loop, int nthreads, char *err, size_t errlen)
+{
+	if (pool.nthreads) {
+		snprintf(err, errlen, "the fitting pool is already running");
+		return -1;
+	}
+	if (nthreads < 1)
+		return 0;
+	if (nthreads > POOL_MAX)
+		nthreads = POOL_MAX;
+	if (pipe2(pool.fd, O_CLOEXEC | O_NONBLOCK)) {
+		snprintf(err, errlen, "fitting pool: pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (loop_watch(loop, pool.fd[0], LOOP_READABLE, pool_on_fd, NULL)) {
+		snprintf(err, errlen, "fitting pool: cannot watch its pipe");
+		close(pool.fd[0]);
+		close(pool.fd[1]);
+		pool.fd[0] = pool.fd[1] = -1;
+		return -1;
+	}
+	pool.loop = loop;
+	pool.stop = 0;
+	pool.warm = 0;
+	for (int i = 0; i < nthreads; i++) {
+		int rc = pthread_create(&pool.th[i], NULL, pool_main, NULL);
+		if (rc) {
+			snprintf(err, errlen, "fitting pool: cannot start a thread: %s", strerror(rc));
+			pool.nthreads = i;
+			mut_symbolic_pool_stop();
+			return -1;
+		}
+		pool.nthreads = i + 1;
+	}
+	return 0;
+}
+
+void mut_symbolic_pool_stop(void)
+{
+	if (pool.fd[0] < 0)
+		return;
+	pthread_mutex_lock(&pool.mu);
+	pool.stop = 1;
+	pthread_cond_broadcast(&pool.cv);
+	pthread_mutex_unlock(&pool.mu);
+	for (int i = 0; i < pool.nthreads; i++)
+		pthread_join(pool.th[i], NULL);
+	pool.nthreads = 0;
+	/* whatever was not delivered was cancelled by the loop, or never will be */
+	struct fit_job *lists[3] = { pool.todo, pool.busy, pool.ready };
+	for (int k = 0; k < 3; k++)
+		for (struct fit_job *j = lists[k], *n; j; j = n) {
+			n = j->next;
+			free(j);
+		}
+	pool.todo = pool.todo_tail = pool.busy = pool.ready = NULL;
+	pool.outstanding = 0;
+	if (pool.loop)
+		loop_watch(pool.loop, pool.fd[0], 0, NULL, NULL);
+	pool.loop = NULL;
+	close(pool.fd[0]);
+	close(pool.fd[1]);
+	pool.fd[0] = pool.fd[1] = -1;
 }
 
 static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct mut_child *child,
@@ -127,36 +409,22 @@ static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct m
 	}
 	int fit = 0;
 	/* Without residuals the fitter is a local search over full scorings
-	 * (optim: ~15 ms each, interpreted): fit rarely and briefly. */
+	 * (optim: ~15 ms each, interpreted): fit rarely and briefly.  With
+	 * residuals and a fitting pool, the fit runs on a pool thread and the
+	 * child comes later (MUT_PENDING). */
 	int slow = !c.spec->ev->ir->residuals;
 	int every = slow ? sp->fit_every * 4 : sp->fit_every;
 	int evals = slow ? (sp->fit_evals + 4) / 5 : sp->fit_evals;
 	if (every > 0 && evals > 0 && (vs.kinds & ~(1 << SYM_M_PERTURB)) &&
 	    rng_below(req->rng, (uint64_t)every) == 0) {
+		if (pool.nthreads && !slow)
+			return pool_submit(req, &c, &vs, evals, rng_u64(req->rng), err, errlen);
 		fit = sym_fit(&c, evals, req->rng, NULL);
 		counters.fit_evals += fit;
 		counters.fitted += fit > 0;
 		sym_simplify(&c);
 	}
-	child->src = sym_render(&c);
-	child->ir = sym_print(&c);
-	child->prog = malloc(sizeof c);
-	if (child->prog)
-		*child->prog = c;
-	char kinds[160] = "";
-	size_t kl = 0;
-	for (int k = 0; k < SYM_NMUT; k++)
-		if (vs.kinds >> k & 1)
-			kl += (size_t)snprintf(kinds + kl, sizeof kinds - kl, "%s%s", kl ? "," : "", sym_mutation_names[k]);
-	char info[320];
-	snprintf(info, sizeof info, "{\"mutations\":\"%s\",\"tries\":%d,\"fit_evals\":%d}", kinds, vs.tries, fit);
-	child->info = strdup(info);
-	if (!child->src || !child->ir || !child->prog) {
-		mut_child_release(child);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
+	return finish_child(&c, &vs, fit, child, err, errlen);
 }
 
 const struct mut_mutator mut_symbolic = {
@@ -168,5 +436,6 @@ const struct mut_mutator mut_symbolic = {
 	.mutate = NULL,
 	.data = NULL,
 	.start = symb_start,
-	.cancel = NULL,
+	.cancel = symb_cancel,
+	.avail = symb_avail,
 };

@@ -41,6 +41,16 @@ void sym_counters_get(struct sym_counters *c);
  * during start-up, before the campaign runs. */
 void mut_symbolic_configure(const struct sym_params *p);
 
+/* Fit constants on nthreads worker threads (a child to fit then comes
+ * later, MUT_PENDING, delivered on loop), for evaluators with residuals;
+ * 0 threads: fit in start().  Start after the sandbox's fork server
+ * (sbx_open) and stop with mut_symbolic_pool_stop() once the campaign has
+ * ended (pending children are cancelled by then).  Returns 0, or -1 with
+ * a message. */
+struct loop;
+int mut_symbolic_pool(struct loop *loop, int nthreads, char *err, size_t errlen);
+void mut_symbolic_pool_stop(void);
+
 extern const struct mut_mutator mut_symbolic;
 
 #endif

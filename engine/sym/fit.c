@@ -9,16 +9,21 @@
  * evaluator's trusted score of its last stage on the train split.
  *
  * With residuals (ev_ir.residuals, e.g. relative errors at every point):
- * Levenberg-Marquardt on weighted least squares, the weights updated
- * after every accepted step by Lawson's rule (w_i <- w_i |r_i|, then
- * normalized), which moves the least-squares solution toward the minimax
- * (max-norm) one that -log10(max rel err) rewards.  The Jacobian is taken
- * by forward differences (one run per constant).  Without residuals
- * (optim): the step size first, by a line search over log10 of one factor
- * on the update (w = w - X: X's scale; up to 10 scorings, folded into X's
- * constant), then a (1+1) evolution strategy on one or two constants at a
- * time, in log scale (and in log(1 - k) for k in (0, 1)), with the 1/5
- * success rule.  A step is kept only when the trusted score improves.
+ * Gauss-Newton toward the max-norm (minimax) solution that -log10(max rel
+ * err) rewards.  A forward-difference Jacobian (one run per constant), then
+ * the linearized discrete minimax problem solved by Lawson's reweighted
+ * least squares on a subset of the points with exchange rounds -- linear
+ * algebra only, no program runs -- then one run of the step, damped
+ * Levenberg-Marquardt style when it fails.  Every program run (residuals,
+ * Jacobian column, trial step) counts as one fitting evaluation; the
+ * linear algebra in between is not counted (its time is in the wall time).
+ * Without residuals (optim): the step size first, by a line search over
+ * log10 of one factor on the update (w = w - X: X's scale; up to 10
+ * scorings, folded into X's constant), then a (1+1) evolution strategy on
+ * one or two constants at a time, in log scale (and in log(1 - k) for k
+ * in (0, 1)), with the 1/5 success rule.  A step is kept only when the
+ * trusted score improves (the residual path: or, on a tie at a clipped
+ * score, when the residuals' max-norm shrinks).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,7 +31,9 @@
 
 #include "engine/sym/sym.h"
 
-long sym_residuals(const struct sym_prog *p, double *res, size_t cap); /* interp.c */
+/* interp.c, for the fitter */
+long sym_residuals(const struct sym_prog *p, double *res, size_t cap);
+int sym_score_residuals(const struct sym_prog *p, double *score, double *res, size_t cap, long *m);
 
 #define FIT_MAXK 24
 
@@ -46,44 +53,277 @@ static int used_consts(const struct sym_prog *p, int *idx)
 	return n;
 }
 
-/* Solve A x = b (n x n, row-major) by Gaussian elimination with partial
- * pivoting; A and b are destroyed.  -1 when singular. */
-static int solve(int n, double *A, double *b, double *x)
+/* ---- the residual path: Gauss-Newton toward the minimax solution -------------
+ *
+ * Each outer iteration runs the program nk times for a forward-difference
+ * Jacobian J of the residuals r at the current constants, then solves the
+ * linearized problem  min_d max_i |r_i + (J d)_i|  (a discrete Chebyshev
+ * approximation) without running the program at all: Lawson's iteratively
+ * reweighted least squares (w_i <- w_i |e_i|) on a subset of the points (a
+ * strided FIT_SUB of them plus the worst), with exchange rounds that add the
+ * points where the linear model's error exceeds the subset's maximum.  The
+ * step is then run once (trusted score and next residuals from one run);
+ * when it does not raise the score, a Levenberg-Marquardt ridge grows and
+ * the linear problem is solved again.  A program linear in its constants
+ * (a polynomial in Horner form) reaches its minimax constants in about one
+ * outer iteration, nk + 2 runs. */
+
+#define FIT_SUB 128     /* strided points of the subset */
+#define FIT_WORST 32    /* current worst points added to it */
+#define FIT_ADD 24      /* points added per exchange round */
+#define FIT_ROUNDS 4    /* exchange rounds */
+#define FIT_LAWSON 16   /* Lawson iterations per round */
+#define FIT_MAXS (FIT_SUB + FIT_WORST + FIT_ADD * FIT_ROUNDS + 8)
+
+/* min |A z - b| by Householder QR; A is rows x n, column-major (destroyed),
+ * rows >= n; b (rows, destroyed).  -1 when rank-deficient. */
+static int qr_solve(int rows, int n, double *A, double *b, double *z)
 {
 	for (int c = 0; c < n; c++) {
-		int piv = c;
-		for (int r = c + 1; r < n; r++)
-			if (fabs(A[r * n + c]) > fabs(A[piv * n + c]))
-				piv = r;
-		if (!(fabs(A[piv * n + c]) > 1e-300))
+		double *a = A + (size_t)c * (size_t)rows, nrm = 0;
+		for (int i = c; i < rows; i++)
+			nrm += a[i] * a[i];
+		nrm = sqrt(nrm);
+		if (!(nrm > 1e-300))
 			return -1;
-		if (piv != c) {
-			for (int k = 0; k < n; k++) {
-				double t = A[c * n + k];
-				A[c * n + k] = A[piv * n + k];
-				A[piv * n + k] = t;
-			}
-			double t = b[c];
-			b[c] = b[piv];
-			b[piv] = t;
+		double alpha = a[c] > 0 ? -nrm : nrm;
+		a[c] -= alpha; /* v = a - alpha e_c, stored in a[c..] */
+		double vv = 0;
+		for (int i = c; i < rows; i++)
+			vv += a[i] * a[i];
+		for (int k = c + 1; k < n; k++) {
+			double *ak = A + (size_t)k * (size_t)rows, s = 0;
+			for (int i = c; i < rows; i++)
+				s += a[i] * ak[i];
+			s = 2 * s / vv;
+			for (int i = c; i < rows; i++)
+				ak[i] -= s * a[i];
 		}
-		for (int r = c + 1; r < n; r++) {
-			double f = A[r * n + c] / A[c * n + c];
-			for (int k = c; k < n; k++)
-				A[r * n + k] -= f * A[c * n + k];
-			b[r] -= f * b[c];
-		}
+		double s = 0;
+		for (int i = c; i < rows; i++)
+			s += a[i] * b[i];
+		s = 2 * s / vv;
+		for (int i = c; i < rows; i++)
+			b[i] -= s * a[i];
+		a[c] = alpha; /* R's diagonal */
 	}
 	for (int r = n - 1; r >= 0; r--) {
 		double s = b[r];
 		for (int k = r + 1; k < n; k++)
-			s -= A[r * n + k] * x[k];
-		x[r] = s / A[r * n + r];
-	}
-	for (int r = 0; r < n; r++)
-		if (!isfinite(x[r]))
+			s -= A[(size_t)k * (size_t)rows + r] * z[k];
+		z[r] = s / A[(size_t)r * (size_t)rows + r];
+		if (!isfinite(z[r]))
 			return -1;
+	}
 	return 0;
+}
+
+struct lin {
+	int nk;
+	long m;
+	const double *r, *J; /* r[m], J[nk * m] (column j at J + j m) */
+	double lambda;       /* ridge, relative to each column's weighted norm */
+	double *A, *b;       /* workspace: (FIT_MAXS + nk) * nk, FIT_MAXS + nk */
+};
+
+/* The subset: point indexes, their rows of J (row-major, nk each), their
+ * residuals and Lawson weights. */
+struct sub {
+	int n;
+	long idx[FIT_MAXS];
+	double J[FIT_MAXS * FIT_MAXK], r[FIT_MAXS], w[FIT_MAXS];
+};
+
+static void sub_add(const struct lin *L, struct sub *S, long i, double w)
+{
+	int t = S->n++;
+	S->idx[t] = i;
+	S->r[t] = L->r[i];
+	S->w[t] = w;
+	for (int j = 0; j < L->nk; j++)
+		S->J[t * FIT_MAXK + j] = L->J[(size_t)j * (size_t)L->m + (size_t)i];
+}
+
+static double sub_err(const struct sub *S, int nk, int t, const double *d)
+{
+	double e = S->r[t];
+	const double *row = S->J + t * FIT_MAXK;
+	for (int j = 0; j < nk; j++)
+		e += row[j] * d[j];
+	return e;
+}
+
+/* One weighted least-squares step on the subset, with the ridge. */
+static int lin_ls(const struct lin *L, const struct sub *S, double *d)
+{
+	int nk = L->nk, ns = S->n, live[FIT_MAXK], nl = 0;
+	double sc[FIT_MAXK], sw[FIT_MAXS];
+	for (int t = 0; t < ns; t++)
+		sw[t] = sqrt(S->w[t]);
+	for (int j = 0; j < nk; j++) {
+		double c = 0;
+		for (int t = 0; t < ns; t++)
+			c += S->w[t] * S->J[t * FIT_MAXK + j] * S->J[t * FIT_MAXK + j];
+		d[j] = 0;
+		if (c > 1e-300 && isfinite(c)) {
+			sc[nl] = sqrt(c);
+			live[nl++] = j;
+		}
+	}
+	if (!nl)
+		return -1;
+	int rows = ns + nl;
+	for (int q = 0; q < nl; q++) {
+		double *a = L->A + (size_t)q * (size_t)rows, f = 1.0 / sc[q];
+		int j = live[q];
+		for (int t = 0; t < ns; t++)
+			a[t] = sw[t] * S->J[t * FIT_MAXK + j] * f;
+		for (int t = 0; t < nl; t++)
+			a[ns + t] = t == q ? sqrt(L->lambda) : 0;
+	}
+	for (int t = 0; t < ns; t++)
+		L->b[t] = -sw[t] * S->r[t];
+	for (int t = 0; t < nl; t++)
+		L->b[ns + t] = 0;
+	double z[FIT_MAXK];
+	if (qr_solve(rows, nl, L->A, L->b, z))
+		return -1;
+	for (int q = 0; q < nl; q++)
+		d[live[q]] = z[q] / sc[q];
+	return 0;
+}
+
+/* The linearized minimax step: d with small max_i |r_i + (J d)_i| over all
+ * m points.  Returns that maximum (INFINITY when nothing was solved).
+ * Points whose Lawson weight has fallen below 1e-6 of the largest leave
+ * the subset (an exchange round may bring them back). */
+static double lin_minimax(const struct lin *L, double *dbest)
+{
+	static _Thread_local struct sub S; /* scratch: one fit at a time per thread */
+	double d[FIT_MAXK], dr[FIT_MAXK], best = INFINITY;
+	unsigned char *in = calloc((size_t)L->m, 1);
+	double *ef = malloc((size_t)L->m * sizeof *ef);
+	int nk = L->nk;
+	S.n = 0;
+	memset(dbest, 0, sizeof(double) * (size_t)nk);
+	if (!in || !ef)
+		goto out;
+	long stride = L->m > FIT_SUB ? (L->m + FIT_SUB - 1) / FIT_SUB : 1;
+	for (long i = 0; i < L->m && S.n < FIT_SUB; i += stride) {
+		sub_add(L, &S, i, 1);
+		in[i] = 1;
+	}
+	/* the current worst points */
+	for (long i = 0; i < L->m; i++)
+		ef[i] = fabs(L->r[i]);
+	for (int q = 0; q < FIT_WORST; q++) {
+		long wi = -1;
+		for (long i = 0; i < L->m; i++)
+			if (!in[i] && (wi < 0 || ef[i] > ef[wi]))
+				wi = i;
+		if (wi < 0)
+			break;
+		sub_add(L, &S, wi, 1);
+		in[wi] = 1;
+	}
+	for (int t = 0; t < S.n; t++)
+		S.w[t] = 1.0 / S.n;
+	for (int round = 0; round < FIT_ROUNDS; round++) {
+		double sbest = INFINITY;
+		for (int it = 0; it < FIT_LAWSON; it++) {
+			if (lin_ls(L, &S, d))
+				break;
+			double emax = 0, tot = 0, wmax = 0;
+			for (int t = 0; t < S.n; t++) {
+				double e = fabs(sub_err(&S, nk, t, d));
+				emax = e > emax ? e : emax;
+				S.w[t] *= e + 1e-300;
+				tot += S.w[t];
+				wmax = S.w[t] > wmax ? S.w[t] : wmax;
+			}
+			if (emax < sbest) {
+				sbest = emax;
+				memcpy(dr, d, sizeof(double) * (size_t)nk);
+			}
+			if (!(tot > 0) || !isfinite(tot))
+				break;
+			int k = 0;
+			for (int t = 0; t < S.n; t++) {
+				if (S.w[t] < 1e-6 * wmax && S.n > nk + 1) {
+					in[S.idx[t]] = 0;
+					continue;
+				}
+				if (k != t) {
+					S.idx[k] = S.idx[t];
+					S.r[k] = S.r[t];
+					memcpy(S.J + k * FIT_MAXK, S.J + t * FIT_MAXK, sizeof(double) * (size_t)nk);
+				}
+				S.w[k++] = S.w[t] / tot;
+			}
+			S.n = k;
+		}
+		if (!isfinite(sbest))
+			break;
+		/* judge the round's best on every point */
+		double full = 0;
+		for (long i = 0; i < L->m; i++) {
+			double e = L->r[i];
+			for (int j = 0; j < nk; j++)
+				e += L->J[(size_t)j * (size_t)L->m + (size_t)i] * dr[j];
+			ef[i] = fabs(e);
+			full = ef[i] > full ? ef[i] : full;
+		}
+		if (full < best) {
+			best = full;
+			memcpy(dbest, dr, sizeof(double) * (size_t)nk);
+		}
+		if (full <= sbest * (1 + 1e-6) || round == FIT_ROUNDS - 1)
+			break;
+		/* exchange: add the points where it is worse than on the subset */
+		double wmax = 0;
+		for (int t = 0; t < S.n; t++)
+			wmax = S.w[t] > wmax ? S.w[t] : wmax;
+		for (int q = 0; q < FIT_ADD && S.n < FIT_MAXS; q++) {
+			long wi = -1;
+			double we = sbest;
+			for (long i = 0; i < L->m; i++)
+				if (!in[i] && ef[i] > we) {
+					we = ef[i];
+					wi = i;
+				}
+			if (wi < 0)
+				break;
+			sub_add(L, &S, wi, wmax);
+			in[wi] = 1;
+		}
+	}
+out:
+	free(in);
+	free(ef);
+	return best;
+}
+
+static double maxabs(const double *v, long n)
+{
+	double x = 0;
+	for (long i = 0; i < n; i++)
+		x = fabs(v[i]) > x ? fabs(v[i]) : x;
+	return x;
+}
+
+/* Score and stage-0 residuals of p: one run when the objective is stage 0. */
+static int score_res(const struct sym_prog *p, int stage, double *score, double *res, size_t cap,
+                     long *m, int *evals)
+{
+	if (stage == 0) {
+		++*evals;
+		return sym_score_residuals(p, score, res, cap, m);
+	}
+	*evals += 2;
+	if (sym_score(p, stage, score, NULL))
+		return -1;
+	*m = sym_residuals(p, res, cap);
+	return *m > 0 ? 0 : -1;
 }
 
 static int fit_lm(struct sym_prog *p, int stage, int max_evals, double *best)
@@ -91,24 +331,24 @@ static int fit_lm(struct sym_prog *p, int stage, int max_evals, double *best)
 	int idx[FIT_MAXK], nk = used_consts(p, idx), evals = 0;
 	const struct ev_evaluator *ev = p->spec->ev;
 	size_t cap = ev->max_outputs ? ev->max_outputs : 4096;
-	double *r0 = malloc(cap * sizeof *r0), *wt = malloc(cap * sizeof *wt);
+	double *r0 = malloc(cap * sizeof *r0), *rc = malloc(cap * sizeof *rc);
 	double *J = malloc(cap * (size_t)(nk ? nk : 1) * sizeof *J);
-	if (!r0 || !wt || !J || !nk)
+	double *A = malloc((size_t)(FIT_MAXS + FIT_MAXK) * FIT_MAXK * sizeof *A);
+	double *b = malloc((size_t)(FIT_MAXS + FIT_MAXK) * sizeof *b);
+	if (!r0 || !rc || !J || !A || !b || !nk)
 		goto out;
 	long m = sym_residuals(p, r0, cap);
 	evals++;
 	if (m <= 0)
 		goto out;
-	for (long i = 0; i < m; i++)
-		wt[i] = 1.0 / (double)m;
-	double lambda = 1e-3;
+	struct lin L = { .nk = nk, .m = m, .r = r0, .J = J, .lambda = 1e-12, .A = A, .b = b };
 	while (evals + nk + 1 <= max_evals) {
-		/* Jacobian at the current constants */
 		struct sym_prog q = *p;
 		int bad = 0;
 		for (int j = 0; j < nk && !bad; j++) {
 			double k = p->k[idx[j]], h = 1e-7 * (fabs(k) > 1e-3 ? fabs(k) : 1e-3);
 			q.k[idx[j]] = k + h;
+			h = q.k[idx[j]] - k; /* the step actually taken */
 			long mj = sym_residuals(&q, J + (size_t)j * (size_t)m, (size_t)m);
 			evals++;
 			q.k[idx[j]] = k;
@@ -116,72 +356,46 @@ static int fit_lm(struct sym_prog *p, int stage, int max_evals, double *best)
 				bad = 1;
 				break;
 			}
+			double *Jj = J + (size_t)j * (size_t)m;
 			for (long i = 0; i < m; i++)
-				J[(size_t)j * (size_t)m + i] = (J[(size_t)j * (size_t)m + i] - r0[i]) / h;
+				Jj[i] = (Jj[i] - r0[i]) / h;
 		}
 		if (bad)
 			break;
-		double A[FIT_MAXK * FIT_MAXK], g[FIT_MAXK], d[FIT_MAXK];
-		for (int a = 0; a < nk; a++) {
-			const double *Ja = J + (size_t)a * (size_t)m;
-			double s = 0;
-			for (long i = 0; i < m; i++)
-				s += wt[i] * Ja[i] * r0[i];
-			g[a] = -s;
-			for (int b = a; b < nk; b++) {
-				const double *Jb = J + (size_t)b * (size_t)m;
-				double t = 0;
-				for (long i = 0; i < m; i++)
-					t += wt[i] * Ja[i] * Jb[i];
-				A[a * nk + b] = A[b * nk + a] = t;
-			}
-		}
 		int accepted = 0;
 		for (int tries = 0; tries < 3 && evals < max_evals; tries++) {
-			double M[FIT_MAXK * FIT_MAXK], rhs[FIT_MAXK];
-			memcpy(M, A, sizeof(double) * (size_t)(nk * nk));
-			memcpy(rhs, g, sizeof(double) * (size_t)nk);
-			for (int a = 0; a < nk; a++)
-				M[a * nk + a] += lambda * (A[a * nk + a] > 0 ? A[a * nk + a] : 1e-30);
-			if (solve(nk, M, rhs, d)) {
-				lambda *= 10;
+			double d[FIT_MAXK];
+			if (!isfinite(lin_minimax(&L, d))) {
+				L.lambda = L.lambda * 1e3 > 1e-6 ? L.lambda * 1e3 : 1e-6;
 				continue;
 			}
 			struct sym_prog c = *p;
 			for (int j = 0; j < nk; j++)
 				c.k[idx[j]] += d[j];
 			double sc;
-			evals++;
-			if (sym_score(&c, stage, &sc, NULL) == 0 && sc > *best) {
+			long mc;
+			/* higher trusted score; on a tie (a score clipped at its floor),
+			 * a smaller max-norm of the residuals */
+			if (score_res(&c, stage, &sc, rc, cap, &mc, &evals) == 0 && mc == m &&
+			    (sc > *best || (sc == *best && maxabs(rc, m) < maxabs(r0, m)))) {
 				*best = sc;
 				*p = c;
-				lambda = lambda / 3 > 1e-9 ? lambda / 3 : 1e-9;
+				memcpy(r0, rc, sizeof(double) * (size_t)m);
+				L.lambda = L.lambda / 1e3 > 1e-12 ? L.lambda / 1e3 : 1e-12;
 				accepted = 1;
 				break;
 			}
-			lambda *= 8;
+			L.lambda = L.lambda * 1e3 > 1e-6 ? L.lambda * 1e3 : 1e-6;
 		}
-		if (!accepted && lambda > 1e6)
+		if (!accepted)
 			break;
-		long mm = sym_residuals(p, r0, cap);
-		evals++;
-		if (mm != m)
-			break;
-		/* Lawson: weight the points where the error is largest */
-		double tot = 0;
-		for (long i = 0; i < m; i++) {
-			wt[i] *= fabs(r0[i]) + 1e-300;
-			tot += wt[i];
-		}
-		if (!(tot > 0) || !isfinite(tot))
-			break;
-		for (long i = 0; i < m; i++)
-			wt[i] /= tot;
 	}
 out:
 	free(r0);
-	free(wt);
+	free(rc);
 	free(J);
+	free(A);
+	free(b);
 	return evals;
 }
 

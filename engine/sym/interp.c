@@ -24,8 +24,9 @@ struct dec {
 	int16_t dst, a, b, c;
 };
 
-/* Module state: the decoded program of the run in progress. */
-static struct {
+/* Module state, per thread (the symbolic mutator fits constants on
+ * worker threads): the decoded program of the run in progress. */
+static _Thread_local struct {
 	const struct sym_spec *s;
 	int n;
 	struct dec ins[SYM_MAX_INSTR];
@@ -69,7 +70,21 @@ static inline void exec(int hoisted)
 		const struct dec *d = &cur.ins[i];
 		if (d->hoist != hoisted)
 			continue;
-		R[d->dst] = sym_apply(d->op, R[d->a], R[d->b], R[d->c]);
+		double a = R[d->a], b = R[d->b], v;
+		/* the arithmetic rows inline (ops.c's sym_apply() spells them the
+		 * same way), everything else through the table's semantics */
+		switch (d->op) {
+		case SYM_MOV: v = a; break;
+		case SYM_ADD: v = a + b; break;
+		case SYM_SUB: v = a - b; break;
+		case SYM_MUL: v = a * b; break;
+		case SYM_DIV: v = a / b; break;
+		case SYM_NEG: v = -a; break;
+		case SYM_SQUARE: v = a * a; break;
+		case SYM_RECIP: v = 1.0 / a; break;
+		default: v = sym_apply(d->op, a, b, R[d->c]); break;
+		}
+		R[d->dst] = v;
 	}
 }
 
@@ -114,8 +129,15 @@ long sym_run(const struct sym_prog *p, int task, int split, double *out, size_t 
 }
 
 /* Module-owned output buffer, grown to the largest evaluator's need. */
-static double *obuf;
-static size_t obuf_cap;
+static _Thread_local double *obuf;
+static _Thread_local size_t obuf_cap;
+
+void sym_thread_release(void)
+{
+	free(obuf);
+	obuf = NULL;
+	obuf_cap = 0;
+}
 
 static double *out_buf(size_t n)
 {
@@ -187,6 +209,31 @@ long sym_residuals(const struct sym_prog *p, double *res, size_t cap)
 	if (n < 0)
 		return -1;
 	return ev->ir->residuals(ev, 0, EV_TRAIN, out, (size_t)n, res, cap);
+}
+
+/* For the fitter: one interpreted run of stage 0 on the train split, its
+ * trusted score and its residuals (*m of them).  Returns 0 or -1. */
+int sym_score_residuals(const struct sym_prog *p, double *score, double *res, size_t cap, long *m);
+int sym_score_residuals(const struct sym_prog *p, double *score, double *res, size_t cap, long *m)
+{
+	char err[160];
+	const struct ev_evaluator *ev = p->spec->ev;
+	if (!ev->ir->residuals)
+		return -1;
+	size_t ocap = ev->max_outputs ? ev->max_outputs : 4096;
+	double *out = out_buf(ocap);
+	struct ev_result r;
+	if (!out)
+		return -1;
+	long n = sym_run(p, 0, EV_TRAIN, out, ocap, err, sizeof err);
+	if (n < 0)
+		return -1;
+	memset(&r, 0, sizeof r);
+	if (ev->score(ev, 0, EV_TRAIN, out, (size_t)n, &r) || !isfinite(r.score))
+		return -1;
+	*score = r.score;
+	*m = ev->ir->residuals(ev, 0, EV_TRAIN, out, (size_t)n, res, cap);
+	return *m > 0 ? 0 : -1;
 }
 
 int sym_fast_hash(const struct ev_evaluator *ev, const char *ir, double tol, uint64_t *hash)

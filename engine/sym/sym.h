@@ -227,6 +227,14 @@ int sym_fast_hash(const struct ev_evaluator *ev, const char *ir, double tol, uin
 /* The same for a program already parsed. */
 int sym_fast_hash_prog(const struct sym_prog *p, double tol, uint64_t *hash);
 
+/* The interpreter's and the fitter's state is per thread: sym_run,
+ * sym_score, sym_fit and sym_simplify may run on several threads at once
+ * for programs of built-in evaluators whose run() and score() keep no
+ * state but caches filled once (warm them on one thread first).  A thread
+ * that ran them frees its buffers with sym_thread_release() before it
+ * ends. */
+void sym_thread_release(void);
+
 /* ---- batches (batch.c) ------------------------------------------------------
  *
  * Up to SYM_BATCH_MAX IR programs of one built-in evaluator rendered into
@@ -268,7 +276,8 @@ int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_resul
 	X(SWAP, "swap")           \
 	X(CROSSOVER, "crossover") \
 	X(EXTEND, "extend")       \
-	X(MERGE, "merge")
+	X(MERGE, "merge")         \
+	X(WRAP, "wrap")
 
 enum sym_mutation {
 #define SYM_MENUM_(id, name) SYM_M_##id,
@@ -307,11 +316,12 @@ int sym_vary(const struct sym_prog *parent, const struct sym_prog *other,
              struct sym_prog *child, struct sym_vary_stats *st);
 
 /* Fit p's constants to maximize the stage-0 train score in-process, with
- * at most max_evals scoring runs: Levenberg-Marquardt on the evaluator's
- * residuals, reweighted toward its max-norm, when it exposes them
- * (ev_ir.residuals), else a derivative-free search: for an update rule
- * w = w -/+ X, a log10 line search over X's scale (the step size) first,
- * then a (1+1)-ES in log scale.
+ * at most max_evals program runs: Gauss-Newton on the evaluator's
+ * residuals toward their max-norm minimum (each linearized step solved as
+ * a discrete minimax problem, Levenberg-Marquardt damping) when it exposes
+ * them (ev_ir.residuals), else a derivative-free search: for an update
+ * rule w = w -/+ X, a log10 line search over X's scale (the step size)
+ * first, then a (1+1)-ES in log scale.
  * p changes only when the fitted score is higher.  Returns the number of
  * scoring runs used (0 when p cannot be run in-process). */
 int sym_fit(struct sym_prog *p, int max_evals, struct rng *r, double *score);

@@ -37,6 +37,15 @@
  *               the inner result has no other reader: one operation less
  *               for (almost) the same function (rounding may differ, so
  *               this is a mutation, not a simplification)
+ *   wrap        the value written to a fixed register (y, w, a state) passes
+ *               through one more op: y = V becomes r = V; y = u(r) with u
+ *               unary (square, recip, ...; 70%) or binary with r and a
+ *               register, r itself or a new constant.  Far from neutral, but
+ *               with the fitter it composes: exp(x) = exp(x/2)^2 is range
+ *               reduction by squaring once the constants halve
+ * extend draws its operand X among the constants half the time, and R
+ * among the read-only inputs half the time (a polynomial in x grows a
+ * Horner step when X is its innermost coefficient).
  * Constant prior: half from a small table of usual values (0.5, 2, 0.9,
  * 0.999, 1e-8, ...), half +-10^U(-3, 1).
  */
@@ -54,7 +63,7 @@ const char *const sym_mutation_names[SYM_NMUT] = {
 const struct sym_weights sym_default_weights = { {
 	[SYM_M_INSERT] = 3, [SYM_M_DELETE] = 2, [SYM_M_CHANGE_OP] = 2, [SYM_M_CHANGE_ARG] = 2,
 	[SYM_M_PERTURB] = 4, [SYM_M_RANDOMIZE] = 1, [SYM_M_SWAP] = 0.5, [SYM_M_CROSSOVER] = 0.5,
-	[SYM_M_EXTEND] = 3, [SYM_M_MERGE] = 1,
+	[SYM_M_EXTEND] = 3, [SYM_M_MERGE] = 1, [SYM_M_WRAP] = 1,
 } };
 
 static double new_const(struct rng *r)
@@ -89,6 +98,16 @@ static int avail_reg(const struct sym_prog *p, int pos, struct rng *r)
 		if (def[q])
 			cand[nc++] = q;
 	return nc ? cand[rng_below(r, (uint64_t)nc)] : 0;
+}
+
+/* A read-only input register (x, g, t), or -1 when the spec has none. */
+static int input_reg(const struct sym_prog *p, struct rng *r)
+{
+	int cand[SYM_MAX_FIXED], nc = 0;
+	for (int q = 0; q < p->spec->nfix; q++)
+		if (p->spec->access[q] == EV_IR_IN)
+			cand[nc++] = q;
+	return nc ? cand[rng_below(r, (uint64_t)nc)] : -1;
 }
 
 static int operand(struct sym_prog *p, int pos, struct rng *r, double pk)
@@ -373,8 +392,26 @@ static int m_extend(struct sym_prog *p, struct rng *r)
 		return -1;
 	int j = (int)rng_below(r, (uint64_t)p->n);
 	int s = (int)rng_below(r, (uint64_t)sym_ops[p->ins[j].op].arity);
+	if (rng_double(r) < 0.5) {
+		/* half the time a constant operand: c -> c + R k grows a polynomial
+		 * in R by one Horner step when c is its innermost coefficient */
+		int cj[SYM_MAX_INSTR * 3], cs[SYM_MAX_INSTR * 3], nc = 0;
+		for (int i = 0; i < p->n; i++)
+			for (int q = 0; q < sym_ops[p->ins[i].op].arity; q++)
+				if (SYM_IS_K(p->ins[i].a[q])) {
+					cj[nc] = i;
+					cs[nc++] = q;
+				}
+		if (nc) {
+			int c = (int)rng_below(r, (uint64_t)nc);
+			j = cj[c];
+			s = cs[c];
+		}
+	}
 	int X = p->ins[j].a[s];
-	int R = avail_reg(p, j, r);
+	int R = rng_double(r) < 0.5 ? input_reg(p, r) : -1;
+	if (R < 0)
+		R = avail_reg(p, j, r);
 	p->k[p->nk] = 0.01 * rng_normal(r); /* nearly neutral: fitting or perturbation grows it */
 	int k = SYM_K(p->nk++);
 	struct sym_instr in[3];
@@ -465,6 +502,35 @@ static int m_merge(struct sym_prog *p, struct rng *r)
 	return 0;
 }
 
+static int m_wrap(struct sym_prog *p, struct rng *r)
+{
+	const struct sym_spec *s = p->spec;
+	int cand[SYM_MAX_INSTR], nc = 0;
+	for (int i = 0; i < p->n; i++)
+		if (p->ins[i].dst < s->nfix)
+			cand[nc++] = i;
+	if (!nc || p->n >= SYM_MAX_INSTR)
+		return -1;
+	int j = cand[rng_below(r, (uint64_t)nc)], t = new_temp(p);
+	if (t < 0)
+		return -1;
+	/* an op with an operand: unary 70% (square, recip, ...), else binary
+	 * with a register or a new constant as its other operand */
+	int op = random_op(p, r, rng_double(r) < 0.7 ? 1 : 2);
+	if (op == SYM_NEG || op == SYM_MOV)
+		return -1; /* free and invertible: nothing new */
+	struct sym_instr in;
+	memset(&in, 0, sizeof in);
+	in.op = (uint8_t)op;
+	in.dst = p->ins[j].dst;
+	p->ins[j].dst = (int16_t)t;
+	fill_args(p, &in, j + 1, r, 0);
+	in.a[0] = (int16_t)t;
+	if (sym_ops[op].arity > 1 && rng_double(r) < 0.5)
+		in.a[1] = (int16_t)(rng_double(r) < 0.5 ? t : new_k(p, r));
+	return insert_at(p, j + 1, &in);
+}
+
 int sym_mutate_once(struct sym_prog *p, int m, const struct sym_prog *other, struct rng *r)
 {
 	switch (m) {
@@ -478,6 +544,7 @@ int sym_mutate_once(struct sym_prog *p, int m, const struct sym_prog *other, str
 	case SYM_M_CROSSOVER: return m_crossover(p, other, r);
 	case SYM_M_EXTEND: return m_extend(p, r);
 	case SYM_M_MERGE: return m_merge(p, r);
+	case SYM_M_WRAP: return m_wrap(p, r);
 	}
 	return -1;
 }

@@ -459,6 +459,44 @@ static void test_transactions(void **state)
 	arc_close(NULL);
 }
 
+/* A writer caches elite counts: they follow every insertion and every
+ * rollback, and random picks stay within the elites there are. */
+static void test_elite_count_cache(void **state)
+{
+	char err[512] = "";
+	struct arc *a = arc_open(path, ARC_CREATE | ARC_WRITER, err, sizeof err);
+	assert_non_null(a);
+	struct arc_dim d = { "x", 0, 10, 10 };
+	assert_int_equal(arc_set_dims(a, &d, 1), ARC_OK);
+	int64_t n, id;
+	int out;
+	assert_int_equal(arc_elite_count(a, 0, &n), ARC_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(arc_random_elite(a, 0, 7, &id), ARC_NOTFOUND);
+	assert_int_equal(arc_begin(a), ARC_OK);
+	int64_t p1 = add_prog(a, "a", 0), p2 = add_prog(a, "b", 0);
+	double x = 1.5;
+	assert_int_equal(arc_insert_elite(a, 0, &x, p1, 1.0, 1, &out), ARC_OK);
+	assert_int_equal(arc_elite_count(a, 0, &n), ARC_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(arc_elite_count(a, -1, &n), ARC_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(arc_commit(a), ARC_OK);
+	assert_int_equal(arc_begin(a), ARC_OK);
+	x = 7.5;
+	assert_int_equal(arc_insert_elite(a, 0, &x, p2, 1.0, 1, &out), ARC_OK);
+	assert_int_equal(arc_elite_count(a, 0, &n), ARC_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(arc_rollback(a), ARC_OK);
+	assert_int_equal(arc_elite_count(a, 0, &n), ARC_OK);
+	assert_int_equal(n, 1);
+	for (uint64_t r = 0; r < 8; r++) {
+		assert_int_equal(arc_random_elite(a, 0, r, &id), ARC_OK);
+		assert_int_equal(id, p1);
+	}
+	arc_close(&a);
+}
+
 /* --- files ------------------------------------------------------------------------------------- */
 
 static void write_file(const char *p, const void *data, size_t n)
@@ -1044,6 +1082,7 @@ int main(void)
 		cmocka_unit_test_setup(test_campaign_and_program_roundtrip, setup),
 		cmocka_unit_test_setup(test_bad_input, setup),
 		cmocka_unit_test_setup(test_transactions, setup),
+		cmocka_unit_test_setup(test_elite_count_cache, setup),
 		cmocka_unit_test_setup(test_missing_file, setup),
 		cmocka_unit_test_setup(test_garbage_file, setup),
 		cmocka_unit_test_setup(test_corrupt_archive, setup),

@@ -20,6 +20,8 @@
 #include "engine/evo.h"
 #include "engine/loop.h"
 #include "engine/mutate/mutate.h"
+#include "engine/mutate/symbolic.h"
+#include "engine/sym/sym.h"
 #include "sandbox/sbx.h"
 
 /* ---- the event loop ----------------------------------------------------- */
@@ -420,6 +422,45 @@ static void test_probe_liar_gains_nothing(void **state)
 	drop_arc(&a, path);
 }
 
+/* Constant fitting on pool threads: children to fit come back through the
+ * loop (MUT_PENDING); the budget is met exactly, every fitted child is
+ * recorded, and the pool leaves the loop as it found it. */
+static void test_fit_pool(void **state)
+{
+	const struct mut_mutator *ms[] = { &mut_symbolic };
+	double w[] = { 1 };
+	struct evo_params p;
+	params(&p, ms, w, 1, 150);
+	struct ev_seed *seeds = NULL;
+	char **seedir = NULL, err[256], path[512];
+	assert_true(sym_seed_table(p.ev, "taylor2", 1, &seeds, &seedir, err, sizeof err) > 0);
+	p.seeds = seeds;
+	p.seed_ir = (const char *const *)seedir;
+	struct sym_params sp = { .fit_every = 1, .fit_evals = 12, .tries = 24 };
+	mut_symbolic_configure(&sp);
+	assert_int_equal(mut_symbolic_pool(g_loop, 2, err, sizeof err), 0);
+	assert_int_equal(mut_symbolic_pool(g_loop, 2, err, sizeof err), -1); /* one at a time */
+	struct sym_counters c0, c1;
+	sym_counters_get(&c0);
+	struct arc *a = new_arc(path, sizeof path, &p);
+	struct evo_summary sum;
+	assert_int_equal(evo_run(&p, a, g_sb, &sum, err, sizeof err), 0);
+	assert_int_equal(sum.end, EVO_BUDGET);
+	assert_int_equal(sum.attempts, 150);
+	assert_int_equal(count(a, NULL), 150);
+	sym_counters_get(&c1);
+	assert_true(c1.fitted > c0.fitted);
+	assert_true(c1.fit_evals > c0.fit_evals);
+	mut_symbolic_pool_stop();
+	mut_symbolic_pool_stop(); /* idempotent */
+	assert_int_equal(loop_nwatch(g_loop), 0);
+	assert_int_equal(loop_ntimer(g_loop), 0);
+	struct sym_params def = { .fit_every = 2, .fit_evals = 40, .tries = 24 };
+	mut_symbolic_configure(&def);
+	sym_seed_table_free(&seeds, &seedir);
+	drop_arc(&a, path);
+}
+
 static void test_status_names_match(void **state)
 {
 	for (int i = 0; i < SBX_NSTATUS; i++)
@@ -447,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_async_children_and_failures),
 		cmocka_unit_test(test_async_only_mutator_exhausted),
 		cmocka_unit_test(test_probe_liar_gains_nothing),
+		cmocka_unit_test(test_fit_pool),
 		cmocka_unit_test(test_status_names_match),
 	};
 	int rc = cmocka_run_group_tests_name("evo", tests, NULL, NULL);

@@ -252,6 +252,51 @@ static void test_parallel(void **st)
 	assert_null(p);
 }
 
+/* --- jobs the engine marks as its own renderings of IR ------------------- */
+
+/* sbx_job.rendered lets the child skip tcc -E for plain text: the scan
+ * still runs (on the text as written), and text that is not plain (a
+ * directive, a reserved identifier) is preprocessed as usual. */
+static struct ev_evaluator tev_scan; /* tev without allow_asm, set in main() before sbx_open() */
+
+static struct sbx_result *eval_rendered(const char *src)
+{
+	static struct sbx_result res;
+	struct sbx_limits lim;
+	sbx_limits_default(&lim);
+	sbx_set_limits(sb, &lim);
+	memset(&res, 0, sizeof res);
+	struct sbx_job job = { .ev = &tev_scan, .source = src, .tasks = SBX_TASK_PROBE | SBX_TASK_STAGE(0),
+	                       .split = EV_TRAIN, .rendered = 1 };
+	char err[256];
+	assert_int_equal(sbx_run(sb, &job, &res, err, sizeof err), 0);
+	return &res;
+}
+
+static void test_rendered(void **st)
+{
+	(void)st;
+	struct sbx_result *r = eval_rendered("double f(double x)\n{\n\treturn (x * 2.0) + 1.0;\n}\n");
+	assert_int_equal(r->status, SBX_OK);
+	assert_true(fabs(r->out[1][3] - 7.0) < 1e-12);
+	assert_non_null(r->pp);
+	assert_non_null(strstr(r->pp, "return (x * 2.0) + 1.0;"));
+	/* plain text is still scanned */
+	r = eval_rendered("double f(double x) { asm(\"nop\"); return x; }\n");
+	assert_int_equal(r->status, SBX_REJECTED);
+	assert_non_null(strstr(r->message, "assembly"));
+	/* not plain: preprocessed first, so a macro cannot hide a token */
+	r = eval_rendered("#define A asm\ndouble f(double x) { A(\"nop\"); return x; }\n");
+	assert_int_equal(r->status, SBX_REJECTED);
+	assert_non_null(strstr(r->message, "assembly"));
+	r = eval_rendered("double f(double x) { __asm__(\"nop\"); return x; }\n");
+	assert_int_equal(r->status, SBX_REJECTED);
+	/* a predefined macro expands as the compiler sees it */
+	r = eval_rendered("double f(double x) { return x + __LINE__; }\n");
+	assert_int_equal(r->status, SBX_OK);
+	assert_null(strstr(r->pp, "__LINE__"));
+}
+
 /* --- the engine never trusts what the child could have written ---------- */
 
 /* An evaluator whose run() hands the candidate its output array: the
@@ -509,6 +554,8 @@ int main(void)
 	sbx_limits_default(&lim);
 	tev_local = tev_remote;
 	tev_local.serve = NULL;
+	tev_scan = tev;
+	tev_scan.allow_asm = 0;
 	optim_local = *ev_find("optim");
 	optim_local.serve = NULL;
 	sb = sbx_open(1, &lim, err, sizeof err);
@@ -529,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_claim_previous_outputs), cmocka_unit_test(test_forged_report),
 		cmocka_unit_test(test_slot_not_mapped), cmocka_unit_test(test_remote_secret),
 		cmocka_unit_test(test_remote_endings), cmocka_unit_test(test_optim_split_same),
+		cmocka_unit_test(test_rendered),
 	};
 	int rc = cmocka_run_group_tests_name("sandbox", tests, NULL, NULL);
 	sbx_close(&sb);

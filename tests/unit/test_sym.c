@@ -417,6 +417,40 @@ static void test_merge(void **st)
 	assert_int_equal(sym_mutate_once(&q, SYM_M_MERGE, NULL, &r), -1);
 }
 
+/* wrap: the value written to y passes through one more op; children are
+ * checked, cost the op more, and keep the old computation as its operand */
+static void test_wrap(void **st)
+{
+	const struct ev_evaluator *ev = ev_find("expapprox");
+	static const char t2[] = "sym expapprox\nr0 = mul x 0.5\nr1 = add 1 r0\nr2 = mul x r1\ny = add 1 r2\n";
+	struct rng r;
+	rng_seed(&r, 9);
+	int squares = 0, ok = 0;
+	for (int i = 0; i < 200; i++) {
+		struct sym_prog p, q;
+		parse_ok(ev, t2, &p);
+		q = p;
+		if (sym_mutate_once(&q, SYM_M_WRAP, NULL, &r))
+			continue;
+		char err[128];
+		assert_int_equal(sym_check(&q, NULL, err, sizeof err), 0);
+		assert_int_equal(q.n, p.n + 1);
+		const struct sym_instr *last = &q.ins[q.n - 1], *prev = &q.ins[q.n - 2];
+		assert_int_equal(last->dst, p.ins[p.n - 1].dst); /* y */
+		assert_int_equal(last->a[0], prev->dst);         /* the old value */
+		assert_int_equal(sym_cost(&q), sym_cost(&p) + sym_ops[last->op].cost);
+		assert_true(sym_ops[last->op].cost > 0);
+		squares += last->op == SYM_SQUARE;
+		ok++;
+	}
+	assert_true(ok > 100 && squares > 10);
+	/* a program without a write to a fixed register has nothing to wrap */
+	struct sym_prog e;
+	parse_ok(ev, "sym expapprox\ny = mul x 2\n", &e);
+	e.n = 0;
+	assert_int_equal(sym_mutate_once(&e, SYM_M_WRAP, NULL, &r), -1);
+}
+
 static void test_fit(void **st)
 {
 	/* taylor3's constants, spoiled, fitted back by least squares */
@@ -437,6 +471,27 @@ static void test_fit(void **st)
 	assert_true(check == after);
 	/* near the minimax cubic (2.30 digits): least squares reweighted */
 	assert_true(after > 2.2);
+	/* linear in its constants: taylor7's Horner form reaches the minimax
+	 * polynomial of degree 7 (6.72 digits) in one Jacobian (8 constants)
+	 * and a few steps */
+	const char *names[1];
+	char serr[160];
+	assert_int_equal(sym_seeds(ev, "taylor7", names, &p, 1, serr, sizeof serr), 1);
+	assert_int_equal(sym_score(&p, 0, &before, NULL), 0);
+	evals = sym_fit(&p, 40, &r, &after);
+	assert_true(evals <= 40);
+	assert_true(before < 4.3 && after > 6.62);
+	/* nonlinear, far off and clipped at score 0: the (2,2) rational in
+	 * even/odd form squared, started at exp(x)'s constants, not exp(x/2)'s,
+	 * reaches the squared minimax rational's 5.2 digits */
+	parse_ok(ev, "sym expapprox\nr0 = square x\nr1 = mul r0 0.16666666666666666\nr2 = add r1 2\n"
+	             "r3 = add r2 x\nr4 = sub r2 x\nr5 = div r3 r4\ny = square r5\n", &p);
+	assert_int_equal(sym_score(&p, 0, &before, NULL), 0);
+	evals = sym_fit(&p, 60, &r, &after);
+	assert_true(evals <= 60);
+	assert_true(before < 0.5 && after > 5.2);
+	assert_int_equal(sym_score(&p, 0, &check, NULL), 0);
+	assert_true(check == after);
 	/* derivative-free on optim: never worse, bounded */
 	const struct ev_evaluator *op = ev_find("optim");
 	struct sym_prog q;
@@ -538,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_interpreter_vs_compiled),
 		cmocka_unit_test(test_vary_deterministic),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_batch),
 	};
