@@ -75,17 +75,56 @@ static int used_consts(const struct sym_prog *p, int *idx)
 #define FIT_LAWSON 16   /* Lawson iterations per round */
 #define FIT_MAXS (FIT_SUB + FIT_WORST + FIT_ADD * FIT_ROUNDS + 8)
 
-/* min |A z - b| by Householder QR; A is rows x n, column-major (destroyed),
- * rows >= n; b (rows, destroyed).  -1 when rank-deficient. */
+/* min |A z - b| by Householder QR with column pivoting; A is rows x n,
+ * column-major (destroyed), rows >= n; b (rows, destroyed).  A column whose
+ * part outside the span of the columns chosen before it is below FIT_RANK
+ * of its own norm is left out (z = 0 there): a constant that is redundant
+ * with others (N/D scaled by one factor, say) would otherwise take a huge
+ * step along the null direction on finite-difference noise.  Returns the
+ * rank used, or -1 when it is 0. */
+#define FIT_RANK 1e-6
 static int qr_solve(int rows, int n, double *A, double *b, double *z)
 {
+	int perm[FIT_MAXK], rank = 0;
+	double norm0[FIT_MAXK];
 	for (int c = 0; c < n; c++) {
-		double *a = A + (size_t)c * (size_t)rows, nrm = 0;
-		for (int i = c; i < rows; i++)
-			nrm += a[i] * a[i];
-		nrm = sqrt(nrm);
-		if (!(nrm > 1e-300))
-			return -1;
+		const double *a = A + (size_t)c * (size_t)rows;
+		double s = 0;
+		for (int i = 0; i < rows; i++)
+			s += a[i] * a[i];
+		norm0[c] = sqrt(s);
+		perm[c] = c;
+		z[c] = 0;
+	}
+	for (int c = 0; c < n; c++) {
+		/* the remaining column with the largest part outside the span so far */
+		int best = -1;
+		double bn = 0;
+		for (int k = c; k < n; k++) {
+			const double *a = A + (size_t)k * (size_t)rows;
+			double s = 0;
+			for (int i = c; i < rows; i++)
+				s += a[i] * a[i];
+			s = sqrt(s);
+			if (s > FIT_RANK * norm0[perm[k]] && s > bn) {
+				bn = s;
+				best = k;
+			}
+		}
+		if (best < 0)
+			break;
+		if (best != c) {
+			double *x = A + (size_t)c * (size_t)rows, *y = A + (size_t)best * (size_t)rows;
+			for (int i = 0; i < rows; i++) {
+				double t = x[i];
+				x[i] = y[i];
+				y[i] = t;
+			}
+			int t = perm[c];
+			perm[c] = perm[best];
+			perm[best] = t;
+		}
+		double *a = A + (size_t)c * (size_t)rows, nrm = bn;
 		double alpha = a[c] > 0 ? -nrm : nrm;
 		a[c] -= alpha; /* v = a - alpha e_c, stored in a[c..] */
 		double vv = 0;
@@ -106,23 +145,29 @@ static int qr_solve(int rows, int n, double *A, double *b, double *z)
 		for (int i = c; i < rows; i++)
 			b[i] -= s * a[i];
 		a[c] = alpha; /* R's diagonal */
+		rank++;
 	}
-	for (int r = n - 1; r >= 0; r--) {
+	if (!rank)
+		return -1;
+	double y[FIT_MAXK];
+	for (int r = rank - 1; r >= 0; r--) {
 		double s = b[r];
-		for (int k = r + 1; k < n; k++)
-			s -= A[(size_t)k * (size_t)rows + r] * z[k];
-		z[r] = s / A[(size_t)r * (size_t)rows + r];
-		if (!isfinite(z[r]))
+		for (int k = r + 1; k < rank; k++)
+			s -= A[(size_t)k * (size_t)rows + r] * y[k];
+		y[r] = s / A[(size_t)r * (size_t)rows + r];
+		if (!isfinite(y[r]))
 			return -1;
 	}
-	return 0;
+	for (int r = 0; r < rank; r++)
+		z[perm[r]] = y[r];
+	return rank;
 }
 
 struct lin {
 	int nk;
 	long m;
 	const double *r, *J; /* r[m], J[nk * m] (column j at J + j m) */
-	double lambda;       /* ridge, relative to each column's weighted norm */
+	double lambda;       /* LM ridge, relative to each column's weighted norm (0 at first) */
 	double *A, *b;       /* workspace: (FIT_MAXS + nk) * nk, FIT_MAXS + nk */
 };
 
@@ -186,7 +231,7 @@ static int lin_ls(const struct lin *L, const struct sub *S, double *d)
 	for (int t = 0; t < nl; t++)
 		L->b[ns + t] = 0;
 	double z[FIT_MAXK];
-	if (qr_solve(rows, nl, L->A, L->b, z))
+	if (qr_solve(rows, nl, L->A, L->b, z) < 0)
 		return -1;
 	for (int q = 0; q < nl; q++)
 		d[live[q]] = z[q] / sc[q];
@@ -341,7 +386,7 @@ static int fit_lm(struct sym_prog *p, int stage, int max_evals, double *best)
 	evals++;
 	if (m <= 0)
 		goto out;
-	struct lin L = { .nk = nk, .m = m, .r = r0, .J = J, .lambda = 1e-12, .A = A, .b = b };
+	struct lin L = { .nk = nk, .m = m, .r = r0, .J = J, .lambda = 0, .A = A, .b = b };
 	while (evals + nk + 1 <= max_evals) {
 		struct sym_prog q = *p;
 		int bad = 0;
@@ -365,7 +410,8 @@ static int fit_lm(struct sym_prog *p, int stage, int max_evals, double *best)
 		int accepted = 0;
 		for (int tries = 0; tries < 3 && evals < max_evals; tries++) {
 			double d[FIT_MAXK];
-			if (!isfinite(lin_minimax(&L, d))) {
+			double pred = lin_minimax(&L, d);
+			if (!isfinite(pred)) {
 				L.lambda = L.lambda * 1e3 > 1e-6 ? L.lambda * 1e3 : 1e-6;
 				continue;
 			}
@@ -381,7 +427,7 @@ static int fit_lm(struct sym_prog *p, int stage, int max_evals, double *best)
 				*best = sc;
 				*p = c;
 				memcpy(r0, rc, sizeof(double) * (size_t)m);
-				L.lambda = L.lambda / 1e3 > 1e-12 ? L.lambda / 1e3 : 1e-12;
+				L.lambda = L.lambda / 1e3 >= 1e-6 ? L.lambda / 1e3 : 0;
 				accepted = 1;
 				break;
 			}

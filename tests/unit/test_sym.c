@@ -492,6 +492,14 @@ static void test_fit(void **st)
 	assert_true(before < 0.5 && after > 5.2);
 	assert_int_equal(sym_score(&p, 0, &check, NULL), 0);
 	assert_true(check == after);
+	/* redundant constants (N/D with N and D scaled by one factor): no step
+	 * along the null direction, the minimax (2,2) rational's 4.06 digits */
+	parse_ok(ev, "sym expapprox\nr0 = square x\nr1 = mul r0 0.2\nr2 = add r1 2.5\nr3 = mul x 1.1\n"
+	             "r4 = add r2 r3\nr5 = sub r2 r3\ny = div r4 r5\n", &p);
+	evals = sym_fit(&p, 40, &r, &after);
+	assert_true(evals <= 40 && after > 4.0);
+	for (int i = 0; i < p.nk; i++)
+		assert_true(fabs(p.k[i]) < 100);
 	/* derivative-free on optim: never worse, bounded */
 	const struct ev_evaluator *op = ev_find("optim");
 	struct sym_prog q;
