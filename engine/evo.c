@@ -457,10 +457,20 @@ static int precheck(struct evo *E, struct flight *f)
 }
 
 static int launch_batch(struct evo *E, struct flight *head, int i);
+static int launch_later(struct evo *E, struct flight *head, int i);
+
+/* An IR child the engine rendered itself, which may run batched and
+ * without a process of its own (engine/sym/batch.c). */
+static int batchable(const struct evo *E, const struct flight *f)
+{
+	return E->p->batch > 1 && f->prog && f->mut && !f->solo && sym_batch_ev(E->p->ev);
+}
 
 static int launch(struct evo *E, struct flight *f, int i)
 {
 	unsigned tasks = SBX_TASK_PROBE | SBX_TASK_STAGE(0);
+	if (f->stage_next > 0 && batchable(E, f))
+		return launch_later(E, f, i);
 	if (f->stage_next > 0) {
 		/* the later stages of a batched child: it runs alone now */
 		tasks = pl_stage_tasks(E->p->ev, f->stage_next);
@@ -471,7 +481,7 @@ static int launch(struct evo *E, struct flight *f, int i)
 			return r < 0 ? -1 : 0;
 		if (ext_of(E->p->ev))
 			return launch_ext(E, f, i);
-		if (E->p->batch > 1 && f->prog && f->mut && !f->solo && sym_batch_ev(E->p->ev))
+		if (batchable(E, f))
 			return launch_batch(E, f, i);
 	}
 	char err[256];
@@ -567,6 +577,67 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 	head->nbatch = m;
 	E->batches++;
 	E->batched += m;
+	E->slot[i] = head;
+	E->inflight++;
+	return 0;
+}
+
+/* The later stages of IR children that passed stage 0, gathered from
+ * the ready queue (head first, then the ones behind it waiting for the
+ * same stage) into one sandbox job on slot i, like their first stage: an
+ * IR program is arithmetic the engine rendered, so it runs in run()'s own
+ * process (no serve() round trips, evaluator.h).  A batch the sandbox
+ * refuses runs each alone. */
+static int launch_later(struct evo *E, struct flight *head, int i)
+{
+	const char *srcs[SYM_BATCH_MAX];
+	struct flight *b[SYM_BATCH_MAX];
+	const struct ev_evaluator *ev = E->p->ev;
+	int stage = head->stage_next, m = 0;
+	unsigned tasks = pl_stage_tasks(ev, stage);
+	int cap = sym_batch_capacity(ev, __builtin_popcount(tasks));
+	char err[256];
+	if (cap > E->p->batch)
+		cap = E->p->batch;
+	b[m++] = head;
+	while (m < cap) {
+		struct flight *g = ready_pop(E);
+		if (!g)
+			break;
+		if (g->stage_next != stage || !batchable(E, g) || g->prog->spec != head->prog->spec) {
+			ready_push_front(E, g);
+			break;
+		}
+		b[m++] = g;
+	}
+	for (int k = 0; k < m; k++)
+		srcs[k] = b[k]->src;
+	char *src = sym_batch_join(head->prog->spec, srcs, m);
+	struct pl_outcome bo;
+	memset(&bo, 0, sizeof bo);
+	int rc = src ? pl_start(E->sb, i, sym_batch_ev(ev), src, strlen(src), tasks, EV_TRAIN, &bo, err,
+	                        sizeof err)
+	             : 0;
+	free(src);
+	if (rc < 0) {
+		snprintf(E->err, E->errlen, "sandbox: %s", err);
+		return -1;
+	}
+	if (rc != PL_RUNNING) {
+		for (int k = m - 1; k >= 0; k--) {
+			b[k]->solo = 1;
+			ready_push_front(E, b[k]);
+		}
+		return 0;
+	}
+	for (int k = 0; k < m; k++) {
+		b[k]->batch = k + 1 < m ? b[k + 1] : NULL;
+		b[k]->state = FL_RUNNING;
+		b[k]->slot = i;
+	}
+	head->nbatch = m;
+	E->later_batches++;
+	E->later_batched += m;
 	E->slot[i] = head;
 	E->inflight++;
 	return 0;
@@ -675,7 +746,7 @@ static int finish_flight(struct evo *E, struct flight *f, int i, const struct sb
 			return flight_done(E, f, "duplicate", e.program_id, m);
 		}
 	}
-	if (next >= 0 && i < 0) {
+	if (next >= 0 && (i < 0 || batchable(E, f))) {
 		f->stage_next = next;
 		ready_push(E, f);
 		return 0;
@@ -736,7 +807,7 @@ static int finish(struct evo *E, int i, const struct sbx_result *res)
 	struct flight *f = E->slot[i];
 	E->slot[i] = NULL;
 	E->inflight--;
-	if (f->nbatch > 1)
+	if (f->nbatch > 0)
 		return finish_batch(E, f, res);
 	return finish_flight(E, f, i, res);
 }
@@ -969,6 +1040,8 @@ out:
 	sum->batches = E.batches;
 	sum->batched = E.batched;
 	sum->batch_fallbacks = E.batch_fallbacks;
+	sum->later_batches = E.later_batches;
+	sum->later_batched = E.later_batched;
 	if (rc)
 		sum->end = EVO_ERROR;
 	evo_release(&E);

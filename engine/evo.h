@@ -86,6 +86,7 @@ struct evo_summary {
 	int64_t text_hits;               /* exact text duplicates (never compiled) */
 	int64_t interp_hits, interp_lookups; /* functional duplicates found by interpreting IR (never compiled) */
 	int64_t batches, batched, batch_fallbacks; /* batch jobs, children run in them, batches re-run alone */
+	int64_t later_batches, later_batched;      /* the same for the later stages (stage 1 on) */
 	int64_t by_status[SBX_NSTATUS];
 };
 

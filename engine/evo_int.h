@@ -104,6 +104,7 @@ struct evo {
 	int64_t text_hits, text_lookups, func_hits, func_lookups;
 	int64_t interp_hits, interp_lookups; /* functional lookups from interpreted IR (no compile) */
 	int64_t batches, batched, batch_fallbacks; /* batch jobs, children in them, batches re-run alone */
+	int64_t later_batches, later_batched;      /* batch jobs of later stages, children in them */
 	struct progress *prog;
 	double t0, drain_deadline;
 	double next_periodic;            /* mono_s() of the next p->periodic call */

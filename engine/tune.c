@@ -6,6 +6,7 @@
 
 #include "engine/mutate/mutate.h"
 #include "engine/pipeline.h"
+#include "engine/sym/sym.h"
 #include "engine/tune.h"
 #include "evaluators/rng.h"
 
@@ -26,6 +27,54 @@ static int score_of(struct sbx *sb, const struct ev_evaluator *ev, const char *s
 	return 0;
 }
 
+/* The IR form of src fitted by sym_fit(), rendered and scored by the
+ * pipeline.  Returns 0 (r filled), 1 when ir cannot be fitted in-process
+ * (the caller tunes the literals instead), -1 on a setup error. */
+static int tune_ir(struct sbx *sb, const struct ev_evaluator *ev, const char *src,
+                   const struct tune_opts *opts, struct tune_result *r, struct pl_outcome *o, char *err,
+                   size_t errlen)
+{
+	struct sym_prog p;
+	char perr[256];
+	if (sym_parse(opts->ir, strlen(opts->ir), ev, &p, perr, sizeof perr) || !p.spec->inproc)
+		return 1;
+	if (score_of(sb, ev, src, opts->tol, o, &r->score0, err, errlen))
+		return -1;
+	r->score = r->score0;
+	r->source = strdup(src);
+	if (!r->source) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->nconst = p.nk;
+	if (!isfinite(r->score0) || !p.nk || opts->evals < 1)
+		return 0;
+	struct rng rng;
+	rng_seed(&rng, opts->seed ^ 0x74756e65ULL); /* "tune" */
+	int used = sym_fit(&p, opts->evals + 1, &rng, NULL); /* its first scoring is the default's */
+	r->evals = used > 0 ? used - 1 : 0;
+	sym_simplify(&p);
+	char *cand = sym_render(&p);
+	double s;
+	if (!cand) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (score_of(sb, ev, cand, opts->tol, o, &s, err, errlen)) {
+		free(cand);
+		return -1;
+	}
+	if (s > r->score) {
+		r->score = s;
+		r->improved = 1;
+		free(r->source);
+		r->source = cand;
+	} else {
+		free(cand);
+	}
+	return 0;
+}
+
 int tune_program(struct sbx *sb, const struct ev_evaluator *ev, const char *src,
                  const struct tune_opts *opts, struct tune_result *r, char *err, size_t errlen)
 {
@@ -37,6 +86,18 @@ int tune_program(struct sbx *sb, const struct ev_evaluator *ev, const char *src,
 	if (!o) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
+	if (opts->ir) {
+		r->score0 = r->score = NAN;
+		int rc = tune_ir(sb, ev, src, opts, r, o, err, errlen);
+		if (rc <= 0) {
+			free(o);
+			if (rc)
+				tune_result_release(r);
+			return rc;
+		}
+		memset(r, 0, sizeof *r);
+		r->score0 = r->score = NAN;
 	}
 	if (mut_consts_scan(src, len, &c, err, errlen)) {
 		free(o);

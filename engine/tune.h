@@ -17,8 +17,15 @@
  * (prescan, sandbox, trusted scoring): a tuned program is scored exactly
  * like any candidate.  Deterministic given opts->seed.
  *
- * Kept behind this one call so another tuner (the symbolic IR's constant
- * fitting) can stand in for it.
+ * With opts->ir (the same program in IR form, e.g. the evaluator's IR
+ * seed of the same name) and an evaluator that runs IR in-process (the
+ * built-ins), the symbolic search's own fitter stands in for it:
+ * sym_fit() with opts->evals trial scorings (optim: the step size by a
+ * log-scale line search first, then a (1+1)-ES; engine/sym/fit.c), so a
+ * baseline is tuned exactly as a discovered program's constants are.  The
+ * fitted IR is rendered and scored through the pipeline like any
+ * candidate; it replaces src only when that score is higher (r->improved
+ * is then 1).
  *
  * Ownership: r->source is malloc'd; tune_result_release() frees it.
  */
@@ -30,9 +37,10 @@
 #include "sandbox/sbx.h"
 
 struct tune_opts {
-	int evals;     /* trial evaluations (the default's evaluation is extra) */
-	uint64_t seed; /* rng seed */
-	double tol;    /* functional-hash tolerance passed to the pipeline (0: default) */
+	int evals;      /* trial evaluations (the default's evaluation is extra) */
+	uint64_t seed;  /* rng seed */
+	double tol;     /* functional-hash tolerance passed to the pipeline (0: default) */
+	const char *ir; /* the program's IR form (engine/sym), or NULL: see tune_program */
 };
 
 struct tune_result {

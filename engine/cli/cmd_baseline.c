@@ -8,6 +8,7 @@
 #include "engine/cli/cli.h"
 #include "archive/arc.h"
 #include "engine/pipeline.h"
+#include "engine/sym/sym.h"
 #include "engine/tune.h"
 #include "evaluators/open.h"
 #include "evaluators/plugin.h"
@@ -71,7 +72,9 @@ static const struct cli_spec base_spec = {
 	"and scoring as any candidate.  With --tune N, each seed's float constants are\n"
 	"tuned on the train split with N more evaluations (a (1+1) evolution strategy,\n"
 	"reproducible by --seed) and the tuned program is scored on both splits too:\n"
-	"a discovered program should beat the tuned figures, not just the defaults.",
+	"a discovered program should beat the tuned figures, not just the defaults.\n"
+	"A seed with an IR form of the same name (built-in evaluators) is tuned by the\n"
+	"symbolic search's own constant fitter instead (optim: step size first).",
 	base_opts, 0, 1,
 };
 
@@ -163,8 +166,16 @@ int cmd_baseline(int argc, char **argv)
 		int tuned = 0;
 		if (tune) {
 			/* each seed its own stream: adding a seed never changes another's tuning */
-			struct tune_opts to = { (int)tune, (uint64_t)seed * 0x9e3779b97f4a7c15ULL + (uint64_t)idx, 0 };
-			if (tune_program(sb, ev, s->source, &to, &tr, err, sizeof err) ||
+			struct tune_opts to = { (int)tune, (uint64_t)seed * 0x9e3779b97f4a7c15ULL + (uint64_t)idx, 0, NULL };
+			/* the IR seed of the same name, if any: tuned by the search's own fitter (tune.h) */
+			struct sym_prog ip;
+			const char *nm;
+			char ierr[256], *irt = NULL;
+			if (ev->version >= 2 && ev->ir && sym_seeds(ev, s->name, &nm, &ip, 1, ierr, sizeof ierr) == 1)
+				to.ir = irt = sym_print(&ip);
+			int trc = tune_program(sb, ev, s->source, &to, &tr, err, sizeof err);
+			free(irt);
+			if (trc ||
 			    pl_eval(sb, ev, tr.source, strlen(tr.source), EV_TRAIN, 0, &o[2], err, sizeof err) ||
 			    pl_eval(sb, ev, tr.source, strlen(tr.source), EV_HELDOUT, 0, &o[3], err, sizeof err)) {
 				cli_fail("baseline", err);

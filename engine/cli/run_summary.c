@@ -89,6 +89,9 @@ void run_summary(struct arc *a, const struct ev_evaluator *ev, const struct ev_s
 		printf("  batches: %lld sandbox children ran %lld candidates (%.1f each); %lld batches re-run one by one\n",
 		       (long long)s->batches, (long long)s->batched,
 		       s->batches ? (double)s->batched / (double)s->batches : 0.0, (long long)s->batch_fallbacks);
+	if (s->later_batches)
+		printf("  later stages: %lld sandbox children ran %lld candidates (%.1f each)\n", (long long)s->later_batches,
+		       (long long)s->later_batched, (double)s->later_batched / (double)s->later_batches);
 	int any = 0;
 	for (int i = 1; i < SBX_NSTATUS; i++)
 		if (s->by_status[i]) {
@@ -197,6 +200,8 @@ void run_summary(struct arc *a, const struct ev_evaluator *ev, const struct ev_s
 		cJSON_AddNumberToObject(j, "batches", (double)s->batches);
 		cJSON_AddNumberToObject(j, "batched", (double)s->batched);
 		cJSON_AddNumberToObject(j, "batch_fallbacks", (double)s->batch_fallbacks);
+		cJSON_AddNumberToObject(j, "later_batches", (double)s->later_batches);
+		cJSON_AddNumberToObject(j, "later_batched", (double)s->later_batched);
 		cJSON_AddNumberToObject(j, "engine_peak_kb", (double)ru.ru_maxrss);
 		cJSON_AddNumberToObject(j, "engine_cpu_s", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		                                               ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);

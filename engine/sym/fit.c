@@ -17,11 +17,13 @@
  * Levenberg-Marquardt style when it fails.  Every program run (residuals,
  * Jacobian column, trial step) counts as one fitting evaluation; the
  * linear algebra in between is not counted (its time is in the wall time).
- * Without residuals: a
- * (1+1) evolution strategy on one or two constants at a time, in log
- * scale (and in log(1 - k) for k in (0, 1)), with the 1/5 success rule.
- * A step is kept only when the trusted score improves (the residual path:
- * or, on a tie at a clipped score, when the residuals' max-norm shrinks).
+ * Without residuals (optim): the step size first, by a line search over
+ * log10 of one factor on the update (w = w - X: X's scale; up to 10
+ * scorings, folded into X's constant), then a (1+1) evolution strategy on
+ * one or two constants at a time, in log scale (and in log(1 - k) for k
+ * in (0, 1)), with the 1/5 success rule.  A step is kept only when the
+ * trusted score improves (the residual path: or, on a tie at a clipped
+ * score, when the residuals' max-norm shrinks).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -452,12 +454,201 @@ static double step_const(double k, double sig, struct rng *r)
 	return k * exp(sig * rng_normal(r));
 }
 
+/* ---- derivative-free fitting: the step size first ------------------------
+ *
+ * In an update rule (EV_IR_UPDATE) whose last write of the updated
+ * register is  w = w - X  or  w = w + X  (every optim seed), X's scale is
+ * the step size, the constant that matters most and the one a mutated
+ * structure most often gets wrong by decades (SGD's 0.001 against a tuned
+ * 1.8).  A (1+1)-ES in log scale crawls there; a line search over log10
+ * of one factor on X gets there in a handful of scorings: decades out
+ * from the current value while the score improves, then halving steps
+ * around the best.  The factor is an instruction  rS = mul kS X  that is
+ * folded into X's own constant when X is a constant or the product or
+ * quotient of one (with no other reader), so the fitted program has no
+ * more operations than before. */
+
+#define LS_MAX_DECADES 6 /* the farthest the line search goes from 1 */
+#define LS_PATIENCE 2    /* worse decades in a row before it turns */
+#define FOLD_TOL 1e-9    /* relative score a folded factor may lose to rounding */
+
+/* The instruction writing the update register last and the operand slot
+ * of its X, or -1. */
+static int scale_site(const struct sym_prog *p, int *slot)
+{
+	const struct sym_spec *s = p->spec;
+	if (s->shape != EV_IR_UPDATE || s->w_reg < 0)
+		return -1;
+	for (int i = p->n - 1; i >= 0; i--) {
+		const struct sym_instr *in = &p->ins[i];
+		if (in->dst != s->w_reg)
+			continue;
+		if ((in->op == SYM_SUB || in->op == SYM_ADD) && in->a[0] == s->w_reg && in->a[1] != s->w_reg) {
+			*slot = 1;
+			return i;
+		}
+		if (in->op == SYM_ADD && in->a[1] == s->w_reg && in->a[0] != s->w_reg) {
+			*slot = 0;
+			return i;
+		}
+		return -1;
+	}
+	return -1;
+}
+
+/* Operands of p reading register or constant operand v. */
+static int uses(const struct sym_prog *p, int v)
+{
+	int n = 0;
+	for (int i = 0; i < p->n; i++)
+		for (int s = 0; s < sym_ops[p->ins[i].op].arity; s++)
+			n += p->ins[i].a[s] == v;
+	return n;
+}
+
+/* q = p with instruction site's operand X replaced by rS = mul kS X
+ * (kS = 1); *kidx is kS's index in q.k.  -1 when p is full. */
+static int add_scale(const struct sym_prog *p, int site, int slot, struct sym_prog *q, int *kidx)
+{
+	*q = *p;
+	if (q->n >= SYM_MAX_INSTR || q->nk >= SYM_MAX_CONST || q->spec->nfix + q->ntemp >= SYM_MAX_REG)
+		return -1;
+	int t = q->spec->nfix + q->ntemp++;
+	*kidx = q->nk;
+	q->k[q->nk++] = 1.0;
+	struct sym_instr m = { .op = SYM_MUL, .dst = (int16_t)t,
+	                       .a = { (int16_t)SYM_K(*kidx), q->ins[site].a[slot], 0 } };
+	memmove(&q->ins[site + 1], &q->ins[site], sizeof(struct sym_instr) * (size_t)(q->n - site));
+	q->ins[site] = m;
+	q->n++;
+	q->ins[site + 1].a[slot] = (int16_t)t;
+	return 0;
+}
+
+/* Fold the factor kS of add_scale() (instruction site of q, now at index
+ * site, the update at site + 1) into X's constant when it has one of its
+ * own; returns 1 when q changed. */
+static int fold_scale(struct sym_prog *q, int site, int slot)
+{
+	const struct sym_instr *m = &q->ins[site];
+	int X = m->a[1];
+	double ks = q->k[SYM_KIDX(m->a[0])];
+	int done = 0;
+	if (SYM_IS_K(X)) {
+		if (uses(q, X) == 1) {
+			q->k[SYM_KIDX(X)] *= ks;
+			done = 1;
+		}
+	} else if (X >= q->spec->nfix && uses(q, X) == 1) {
+		int j = site - 1;
+		while (j >= 0 && q->ins[j].dst != X)
+			j--;
+		struct sym_instr *d = j >= 0 ? &q->ins[j] : NULL;
+		for (int a = 0; d && !done && a < 2; a++) {
+			int k = d->a[a];
+			if (!SYM_IS_K(k) || uses(q, k) != 1 || SYM_IS_K(d->a[1 - a]))
+				continue;
+			if (d->op == SYM_MUL || (d->op == SYM_DIV && a == 0)) {
+				q->k[SYM_KIDX(k)] *= ks;
+				done = 1;
+			} else if (d->op == SYM_DIV && a == 1) {
+				q->k[SYM_KIDX(k)] /= ks;
+				done = 1;
+			}
+		}
+	}
+	if (!done)
+		return 0;
+	for (int i = 0; i < SYM_MAX_CONST && i < q->nk; i++)
+		if (!isfinite(q->k[i]))
+			return 0;
+	q->ins[site + 1].a[slot] = (int16_t)X;
+	memmove(&q->ins[site], &q->ins[site + 1], sizeof(struct sym_instr) * (size_t)(q->n - site - 1));
+	q->n--;
+	q->ntemp--; /* rS was the last temporary */
+	return 1;
+}
+
+/* The score of p with its factor at 10^d (NAN when invalid). */
+static double scaled_score(struct sym_prog *q, int kidx, double d, int stage)
+{
+	double sc;
+	q->k[kidx] = pow(10.0, d);
+	return sym_score(q, stage, &sc, NULL) == 0 ? sc : NAN;
+}
+
+/* Line search over the step size of p: at most max_evals scorings; p and
+ * *best change only when the score improves.  Returns the scorings used. */
+static int fit_step_size(struct sym_prog *p, int stage, int max_evals, double *best)
+{
+	int slot, site = scale_site(p, &slot), kidx, evals = 0;
+	struct sym_prog q;
+	if (site < 0 || max_evals < 3 || add_scale(p, site, slot, &q, &kidx))
+		return 0;
+	double bd = 0, bs = *best;
+	max_evals--; /* the last one scores the folded program */
+	/* outward, a decade at a time, up then down, past one worse decade
+	 * (a larger step can lose Rosenbrock to divergence before it wins
+	 * the quadratics) */
+	for (int dir = 1; dir >= -1 && evals < max_evals; dir -= 2) {
+		int moved = 0, worse = 0;
+		for (int k = 1; k <= LS_MAX_DECADES && worse < LS_PATIENCE && evals < max_evals; k++) {
+			double s = scaled_score(&q, kidx, dir * k, stage);
+			evals++;
+			if (s > bs) {
+				bs = s;
+				bd = dir * k;
+				moved = 1;
+				worse = 0;
+			} else {
+				worse++;
+			}
+		}
+		if (moved)
+			break;
+	}
+	/* then around the best, halving the step */
+	for (double h = 0.5; h > 0.1 && evals < max_evals; h /= 2) {
+		double base = bd;
+		for (int dir = 1; dir >= -1 && evals < max_evals; dir -= 2) {
+			double s = scaled_score(&q, kidx, base + dir * h, stage);
+			evals++;
+			if (s > bs) {
+				bs = s;
+				bd = base + dir * h;
+				break; /* the other side is worse when this one is better (unimodal) */
+			}
+		}
+	}
+	if (!(bs > *best))
+		return evals;
+	q.k[kidx] = pow(10.0, bd);
+	struct sym_prog f = q;
+	double fs;
+	if (fold_scale(&f, site, slot)) {
+		evals++;
+		/* the same function up to rounding: an operation less is worth
+		 * a difference in the last digits */
+		if (sym_score(&f, stage, &fs, NULL) == 0 && fs >= bs - FOLD_TOL * (fabs(bs) + 1) &&
+		    fs > *best) {
+			q = f;
+			bs = fs;
+		}
+	}
+	*p = q;
+	*best = bs;
+	return evals;
+}
+
+/* (1+1)-ES on one or two constants at a time, log scale, 1/5 rule. */
 static int fit_es(struct sym_prog *p, int stage, int max_evals, struct rng *r, double *best)
 {
-	int idx[FIT_MAXK], nk = used_consts(p, idx), evals = 0;
+	int idx[FIT_MAXK], nk, evals = 0;
 	double sig = 0.3;
+	evals += fit_step_size(p, stage, max_evals > 10 ? 10 : max_evals, best);
+	nk = used_consts(p, idx);
 	if (!nk)
-		return 0;
+		return evals;
 	while (evals < max_evals) {
 		struct sym_prog c = *p;
 		int nch = 1 + (nk > 1 && rng_double(r) < 0.4);

@@ -319,7 +319,9 @@ int sym_vary(const struct sym_prog *parent, const struct sym_prog *other,
  * at most max_evals program runs: Gauss-Newton on the evaluator's
  * residuals toward their max-norm minimum (each linearized step solved as
  * a discrete minimax problem, Levenberg-Marquardt damping) when it exposes
- * them (ev_ir.residuals), else a derivative-free (1+1) search in log scale.
+ * them (ev_ir.residuals), else a derivative-free search: for an update
+ * rule w = w -/+ X, a log10 line search over X's scale (the step size)
+ * first, then a (1+1)-ES in log scale.
  * p changes only when the fitted score is higher.  Returns the number of
  * scoring runs used (0 when p cannot be run in-process). */
 int sym_fit(struct sym_prog *p, int max_evals, struct rng *r, double *score);

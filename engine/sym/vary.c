@@ -7,7 +7,10 @@
  *   insert      60%: wrap an operand of instruction j in a new op (the
  *               operand is usually one of the new op's inputs: y = x + r
  *               becomes r2 = x * 0.5; y = r2 + r); 40%: a new instruction
- *               anywhere whose result replaces an operand of a later one
+ *               anywhere whose result replaces an operand of a later one;
+ *               in an update rule, one insert in 4 (when a state slot is
+ *               free) turns an operand into a running mean of itself
+ *               (m = lerp m X k, see m_accumulate)
  *   delete      remove an instruction; readers of its temporary read one of
  *               its operands instead
  *   change_op   another op of the vocabulary (same arity 70% of the time;
@@ -148,10 +151,59 @@ static void fill_args(struct sym_prog *p, struct sym_instr *in, int pos, struct 
 		in->a[j] = j < sym_ops[in->op].arity ? (int16_t)operand(p, pos, r, 0.35) : 0;
 }
 
+/* insert, in an update rule with a state slot nobody uses (1 insert in
+ * ACC_SHARE): an operand X (a vector) of instruction j becomes a running
+ * mean of itself, m = lerp(m, X, k) = m + k (X - m) just before j, k =
+ * 10^-U(0.5, 3) (0.3 .. 0.001: momentum's 0.1, Adam's 0.001).  The EMA is
+ * the building block of momentum, RMSProp and Adam, and it keeps X's
+ * scale, so the child stays near its parent; built from single inserts,
+ * a state slot that is written but not yet read changes nothing the
+ * probe sees and is dropped as the parent's function. */
+#define ACC_SHARE 4
+
+static int m_accumulate(struct sym_prog *p, struct rng *r)
+{
+	const struct sym_spec *s = p->spec;
+	int type[SYM_MAX_REG], cand[SYM_MAX_INSTR * 3][2], nc = 0, slot = -1;
+	char err[8];
+	if (s->shape != EV_IR_UPDATE || !(s->vocab >> SYM_LERP & 1) || !p->n || p->n >= SYM_MAX_INSTR ||
+	    p->nk >= SYM_MAX_CONST || sym_check(p, type, err, sizeof err))
+		return -1;
+	for (int k = 0; k < s->nstate && slot < 0; k++) {
+		int q = s->state_reg[k], used = 0;
+		for (int i = 0; i < p->n && !used; i++)
+			for (int a = 0; a < 3; a++)
+				used |= p->ins[i].dst == q || (a < sym_ops[p->ins[i].op].arity && p->ins[i].a[a] == q);
+		if (!used)
+			slot = q;
+	}
+	if (slot < 0)
+		return -1;
+	for (int i = 0; i < p->n; i++)
+		for (int a = 0; a < sym_ops[p->ins[i].op].arity; a++) {
+			int x = p->ins[i].a[a];
+			if (!SYM_IS_K(x) && type[x] && x != s->w_reg) {
+				cand[nc][0] = i;
+				cand[nc++][1] = a;
+			}
+		}
+	if (!nc)
+		return -1;
+	int c = (int)rng_below(r, (uint64_t)nc), j = cand[c][0], a = cand[c][1];
+	p->k[p->nk] = pow(10.0, -0.5 - 2.5 * rng_double(r));
+	struct sym_instr in = { .op = SYM_LERP, .dst = (int16_t)slot,
+	                        .a = { (int16_t)slot, p->ins[j].a[a], (int16_t)SYM_K(p->nk) } };
+	p->nk++;
+	p->ins[j].a[a] = (int16_t)slot;
+	return insert_at(p, j, &in);
+}
+
 static int m_insert(struct sym_prog *p, struct rng *r)
 {
 	if (p->n >= SYM_MAX_INSTR)
 		return -1;
+	if (p->spec->shape == EV_IR_UPDATE && rng_below(r, ACC_SHARE) == 0 && m_accumulate(p, r) == 0)
+		return 0;
 	struct sym_instr in;
 	memset(&in, 0, sizeof in);
 	int t = new_temp(p);
