@@ -8,7 +8,8 @@
 # The optim baselines are tuned with each budget of SYM_TUNE_EVALS (a list).
 # Writes docs/BENCHMARKS-sym.md.  SYM_PARTS=exp (or optim) runs only the
 # expapprox (or optim) quality runs and replaces that section of
-# docs/BENCHMARKS-sym.md in place.
+# docs/BENCHMARKS-sym.md in place; SYM_PARTS=thr likewise the in-process
+# path and the campaign throughput (SYM_THR_EVALS attempts per run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d "${TMPDIR:-/tmp}/disco-bench-sym.XXXXXX")
@@ -18,12 +19,24 @@ EXP=${SYM_EXP_EVALS:-50000}
 PARTS=${SYM_PARTS:-all}
 OPT=${SYM_OPT_EVALS:-2000}
 TUNE=${SYM_TUNE_EVALS:-100 1000}
-if [ "$PARTS" = all ]; then
+case "$PARTS" in all | exp | optim | thr) ;; *) echo "bench/sym.sh: SYM_PARTS must be all, exp, optim or thr, not '$PARTS'" >&2; exit 2 ;; esac
+want() { [ "$PARTS" = all ] || [ "$PARTS" = "$1" ]; }
+# Replace the document's section SECTION-FILE from its heading (a "## "
+# line starting with HEADING) up to the next "## " heading, or append it.
+splice() { # HEADING SECTION-FILE
+	awk -v h="$1" -v f="$2" '
+		index($0, h) == 1 { while ((getline l < f) > 0) print l; skip = 1; done = 1; next }
+		skip && /^## / { skip = 0 }
+		!skip { print }
+		END { if (!done) { while ((getline l < f) > 0) print l } }' docs/BENCHMARKS-sym.md > "$out/doc.md"
+	cp "$out/doc.md" docs/BENCHMARKS-sym.md
+}
+if want thr; then
 echo "== symbolic path in-process (bench_sym)"
 build/bench/bench_sym | tee "$out/sym.txt"
 fi
-[ "$PARTS" = optim ] || echo "== expapprox from taylor2, $EXP attempts, seeds 1..$RUNS"
-[ "$PARTS" = optim ] || for i in $(seq "$RUNS"); do
+want exp && echo "== expapprox from taylor2, $EXP attempts, seeds 1..$RUNS"
+want exp && for i in $(seq "$RUNS"); do
 	printf '{"evaluator": "expapprox", "seeds": ["taylor2"], "budget": {"evaluations": %d}, "workers": 2, "seed": %d, "db": "%s"}\n' \
 		"$EXP" "$i" "$out/x$i.db" > "$out/x$i.json"
 	/usr/bin/time -f "%e" -o "$out/x$i.time" ./disco run "$out/x$i.json" --quiet --no-source --log-json "$out/x$i.log" > "$out/x$i.out"
@@ -64,19 +77,13 @@ exp_section() {
 	echo
 }
 if [ "$PARTS" = exp ]; then
-	doc=docs/BENCHMARKS-sym.md
 	exp_section > "$out/exp.md"
-	awk -v f="$out/exp.md" '
-		/^## expapprox from taylor2 alone/ { while ((getline l < f) > 0) print l; skip = 1; done = 1; next }
-		skip && /^## / { skip = 0 }
-		!skip { print }
-		END { if (!done) { while ((getline l < f) > 0) print l } }' "$doc" > "$out/doc.md"
-	cp "$out/doc.md" "$doc"
-	echo "replaced the expapprox section of $doc"
+	splice "## expapprox from taylor2 alone" "$out/exp.md"
+	echo "replaced the expapprox section of docs/BENCHMARKS-sym.md"
 	exit 0
 fi
-echo "== optim from sgd, $OPT attempts, seeds 1..$RUNS"
-for i in $(seq "$RUNS"); do
+want optim && echo "== optim from sgd, $OPT attempts, seeds 1..$RUNS"
+want optim && for i in $(seq "$RUNS"); do
 	printf '{"evaluator": "optim", "seeds": ["sgd"], "budget": {"evaluations": %d}, "workers": 2, "seed": %d, "db": "%s"}\n' \
 		"$OPT" "$i" "$out/o$i.db" > "$out/o$i.json"
 	/usr/bin/time -f "%e" -o "$out/o$i.time" ./disco run "$out/o$i.json" --quiet --log-json "$out/o$i.log" > "$out/o$i.out"
@@ -85,9 +92,11 @@ for i in $(seq "$RUNS"); do
 	sqlite3 "$out/o$i.db" "select ir from programs where id = $best" > "$out/o$i.ir"
 	sqlite3 "$out/o$i.db" "select source from programs where id = $best" > "$out/o$i.c"
 done
+if want optim; then
 ./disco baseline optim --json > "$out/base.json" 2>/dev/null || true
 echo "== optim baselines tuned with $TUNE in-process scorings each (sym_fit)"
 for n in $TUNE; do for s in momentum adam lion; do build/bench/bench_sym tune optim "$s" "$n" 2>/dev/null; done; done | tee "$out/tuned.txt"
+fi
 optim_section() {
 	echo "## optim from sgd alone ($OPT attempts, 2 workers)"
 	echo
@@ -136,19 +145,13 @@ optim_section() {
 }
 if [ "$PARTS" = optim ]; then
 	optim_section > "$out/optim.md"
-	# replace the optim section of the existing file (up to the next "## ")
-	awk -v f="$out/optim.md" '
-		/^## optim from sgd alone/ { while ((getline l < f) > 0) print l; skip = 1; next }
-		skip && /^## / { skip = 0 }
-		!skip { print }' docs/BENCHMARKS-sym.md > "$out/doc.md"
-	grep -q '^## optim from sgd alone' docs/BENCHMARKS-sym.md || cat "$out/optim.md" >> "$out/doc.md"
-	cp "$out/doc.md" docs/BENCHMARKS-sym.md
+	splice "## optim from sgd alone" "$out/optim.md"
 	echo "wrote the optim section of docs/BENCHMARKS-sym.md"
 	exit 0
 fi
 THR=${SYM_THR_EVALS:-20000}
-echo "== campaign throughput, expapprox, fitting off, $THR attempts: batch 64 vs 1, $RUNS runs each"
-for r in $(seq "$RUNS"); do
+want thr && echo "== campaign throughput, expapprox, fitting off, $THR attempts: batch 64 vs 1, $RUNS runs each"
+want thr && for r in $(seq "$RUNS"); do
 	for b in 64 1; do
 		n=$THR
 		[ "$b" = 1 ] && n=$((THR / 4)) # one child per candidate is slower: a shorter run
@@ -158,17 +161,14 @@ for r in $(seq "$RUNS"); do
 		jq -r 'select(.event=="summary") | "\(.per_s) \(.engine_cpu_s/.attempts*1e6) \(.sandbox_cpu_s/.attempts*1e6) \(.text_hits) \(.interp_hits) \(.func_hit_rate) \(.attempts) \(.batched) \(.batches)"' "$out/t$b.$r.log" >> "$out/thr$b.txt"
 	done
 done
-for b in 64 1; do sed "s/^/batch $b: /" "$out/thr$b.txt"; done
+want thr && for b in 64 1; do sed "s/^/batch $b: /" "$out/thr$b.txt"; done
 med() { cut -d' ' -f"$2" "$1" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
-{
-	echo "# Benchmarks: symbolic search"
-	echo
-	echo "Written by bench/sym.sh (called by \`make bench\`) on $(date -u +%Y-%m-%d),"
-	echo "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-	echo "(the machine is shared: absolute rates move with its load, ratios measured in the same run less so)."
-	echo
+# The in-process and throughput sections (also spliced alone, SYM_PARTS=thr).
+inproc_section() {
 	echo "## In-process symbolic path (no sandbox)"
+	echo
+	echo "Measured $(date -u +%Y-%m-%d), load average $(cut -d' ' -f1-3 /proc/loadavg) (build/bench/bench_sym)."
 	echo
 	echo "| figure | expapprox | optim |"
 	echo "|---|---|---|"
@@ -178,6 +178,8 @@ get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
 	echo "| novel candidates per second through the sandbox, one child each (probe + stage 0, 2 slots, no engine loop) | $(get "$out/sym.txt" expapprox_one_child_per_s) | $(get "$out/sym.txt" optim_one_child_per_s) |"
 	echo "| the same in batches (one translation unit and one child per batch) | $(get "$out/sym.txt" expapprox_batch_per_s) (batches of $(get "$out/sym.txt" expapprox_batch_size)) | $(get "$out/sym.txt" optim_batch_per_s) (batches of $(get "$out/sym.txt" optim_batch_size)) |"
 	echo
+}
+thr_section() {
 	echo "## Campaign throughput (disco run, expapprox from taylor2, 2 workers, constant fitting off; medians of $RUNS runs)"
 	echo
 	echo "| | batches of up to 64 ($THR attempts) | one child per candidate ($((THR / 4)) attempts) | ratio |"
@@ -187,8 +189,26 @@ get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
 	echo "| sandbox CPU per attempt (us; fork server and children) | $(med "$out/thr64.txt" 3 | xargs printf '%.0f') | $(med "$out/thr1.txt" 3 | xargs printf '%.0f') | |"
 	echo
 	awk '{t += $4; i += $5; n += $7; b += $8; k += $9} END {printf "Batched runs: %.1f%% of attempts never reached the compiler (%.1f%% text duplicates, %.1f%% found duplicate by the interpreter), %.0f programs per batch on average.\n", 100 * (t + i) / n, 100 * t / n, 100 * i / n, b / k}' "$out/thr64.txt"
-	echo "Functional hash hit rate (median): $(med "$out/thr64.txt" 6 | awk '{printf "%.1f%%", 100 * $1}')."
+	echo "Functional hash hit rate (median): $(med "$out/thr64.txt" 6 | awk '{printf "%.1f%%", 100 * $1}'); measured $(date -u +%Y-%m-%d), load average $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo
+}
+if [ "$PARTS" = thr ]; then
+	inproc_section > "$out/inproc.md"
+	splice "## In-process symbolic path" "$out/inproc.md"
+	thr_section > "$out/thr.md"
+	splice "## Campaign throughput" "$out/thr.md"
+	echo "replaced the in-process and throughput sections of docs/BENCHMARKS-sym.md"
+	exit 0
+fi
+{
+	echo "# Benchmarks: symbolic search"
+	echo
+	echo "Written by bench/sym.sh (called by \`make bench\`) on $(date -u +%Y-%m-%d),"
+	echo "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+	echo "(the machine is shared: absolute rates move with its load, ratios measured in the same run less so)."
+	echo
+	inproc_section
+	thr_section
 	exp_section
 	optim_section
 	echo "## The targets of issue 10, and what these figures say"
