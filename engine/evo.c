@@ -509,13 +509,46 @@ static int launch(struct evo *E, struct flight *f, int i)
  * sandbox refuses, runs as usual. */
 static int stopping(struct evo *E);
 
-static int launch_batch(struct evo *E, struct flight *head, int i)
+/* Submit flights b[0..m) (IR children of one spec) as one job for tasks
+ * on slot i: their renderings joined into one translation unit.  Returns
+ * 1 when it runs (the flights chained from b[0], on the slot), 0 when the
+ * sandbox refused it before running (the caller runs each alone), -1 on
+ * a setup error (E->err). */
+static int start_batch(struct evo *E, int i, struct flight **b, int m, unsigned tasks)
 {
 	const char *srcs[SYM_BATCH_MAX];
+	char err[256];
+	for (int k = 0; k < m; k++)
+		srcs[k] = b[k]->src;
+	char *src = sym_batch_join(b[0]->prog->spec, srcs, m);
+	struct pl_outcome bo;
+	memset(&bo, 0, sizeof bo);
+	int rc = src ? pl_start_rendered(E->sb, i, sym_batch_ev(E->p->ev), src, strlen(src), tasks, EV_TRAIN, &bo,
+	                                 err, sizeof err)
+	             : 0;
+	free(src);
+	if (rc < 0) {
+		snprintf(E->err, E->errlen, "sandbox: %s", err);
+		return -1;
+	}
+	if (rc != PL_RUNNING)
+		return 0;
+	for (int k = 0; k < m; k++) {
+		b[k]->batch = k + 1 < m ? b[k + 1] : NULL;
+		b[k]->state = FL_RUNNING;
+		b[k]->slot = i;
+	}
+	b[0]->nbatch = m;
+	E->slot[i] = b[0];
+	E->inflight++;
+	return 1;
+}
+
+static int launch_batch(struct evo *E, struct flight *head, int i)
+{
 	struct flight *b[SYM_BATCH_MAX];
 	const struct ev_evaluator *ev = E->p->ev;
 	int cap = sym_batch_capacity(ev, 2), m = 0;
-	char err[256];
 	if (cap > E->p->batch)
 		cap = E->p->batch;
 	b[m++] = head;
@@ -543,24 +576,11 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 			continue;
 		b[m++] = g;
 	}
-	char *src = NULL;
-	if (m > 1) {
-		for (int k = 0; k < m; k++)
-			srcs[k] = b[k]->src;
-		src = sym_batch_join(head->prog->spec, srcs, m);
-	}
-	struct pl_outcome bo;
-	memset(&bo, 0, sizeof bo);
-	int rc = src ? pl_start_rendered(E->sb, i, sym_batch_ev(ev), src, strlen(src),
-	                                 SBX_TASK_PROBE | SBX_TASK_STAGE(0), EV_TRAIN, &bo, err, sizeof err)
-	             : 0;
-	free(src);
-	if (rc < 0) {
-		snprintf(E->err, E->errlen, "sandbox: %s", err);
+	/* one child alone is not a batch */
+	int rc = m > 1 ? start_batch(E, i, b, m, SBX_TASK_PROBE | SBX_TASK_STAGE(0)) : 0;
+	if (rc < 0)
 		return -1;
-	}
-	if (rc != PL_RUNNING) {
-		/* one child, or a batch refused before running: each alone */
+	if (rc == 0) {
 		if (m > 1)
 			E->batch_fallbacks++;
 		for (int k = m - 1; k >= 0; k--) {
@@ -569,16 +589,8 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 		}
 		return 0;
 	}
-	for (int k = 0; k < m; k++) {
-		b[k]->batch = k + 1 < m ? b[k + 1] : NULL;
-		b[k]->state = FL_RUNNING;
-		b[k]->slot = i;
-	}
-	head->nbatch = m;
 	E->batches++;
 	E->batched += m;
-	E->slot[i] = head;
-	E->inflight++;
 	return 0;
 }
 
@@ -590,13 +602,11 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
  * refuses runs each alone. */
 static int launch_later(struct evo *E, struct flight *head, int i)
 {
-	const char *srcs[SYM_BATCH_MAX];
 	struct flight *b[SYM_BATCH_MAX];
 	const struct ev_evaluator *ev = E->p->ev;
 	int stage = head->stage_next, m = 0;
 	unsigned tasks = pl_stage_tasks(ev, stage);
 	int cap = sym_batch_capacity(ev, __builtin_popcount(tasks));
-	char err[256];
 	if (cap > E->p->batch)
 		cap = E->p->batch;
 	b[m++] = head;
@@ -610,36 +620,18 @@ static int launch_later(struct evo *E, struct flight *head, int i)
 		}
 		b[m++] = g;
 	}
-	for (int k = 0; k < m; k++)
-		srcs[k] = b[k]->src;
-	char *src = sym_batch_join(head->prog->spec, srcs, m);
-	struct pl_outcome bo;
-	memset(&bo, 0, sizeof bo);
-	int rc = src ? pl_start(E->sb, i, sym_batch_ev(ev), src, strlen(src), tasks, EV_TRAIN, &bo, err,
-	                        sizeof err)
-	             : 0;
-	free(src);
-	if (rc < 0) {
-		snprintf(E->err, E->errlen, "sandbox: %s", err);
+	int rc = start_batch(E, i, b, m, tasks);
+	if (rc < 0)
 		return -1;
-	}
-	if (rc != PL_RUNNING) {
+	if (rc == 0) {
 		for (int k = m - 1; k >= 0; k--) {
 			b[k]->solo = 1;
 			ready_push_front(E, b[k]);
 		}
 		return 0;
 	}
-	for (int k = 0; k < m; k++) {
-		b[k]->batch = k + 1 < m ? b[k + 1] : NULL;
-		b[k]->state = FL_RUNNING;
-		b[k]->slot = i;
-	}
-	head->nbatch = m;
 	E->later_batches++;
 	E->later_batched += m;
-	E->slot[i] = head;
-	E->inflight++;
 	return 0;
 }
 

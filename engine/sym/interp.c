@@ -193,19 +193,28 @@ int sym_score_split(const struct sym_prog *p, int stage, int split, double *scor
 	return 0;
 }
 
-/* For the fitter: stage-0 residuals, interpreted.  Returns the count or -1. */
-long sym_residuals(const struct sym_prog *p, double *res, size_t cap);
-long sym_residuals(const struct sym_prog *p, double *res, size_t cap)
+/* For the fitter: p interpreted on stage 0 of the train split, for an
+ * evaluator with residuals.  Returns the output count (outputs in *out,
+ * the module's buffer) or -1. */
+static long run_stage0(const struct sym_prog *p, double **out)
 {
 	char err[160];
 	const struct ev_evaluator *ev = p->spec->ev;
 	if (!ev->ir->residuals)
 		return -1;
 	size_t ocap = ev->max_outputs ? ev->max_outputs : 4096;
-	double *out = out_buf(ocap);
-	if (!out)
+	if (!(*out = out_buf(ocap)))
 		return -1;
-	long n = sym_run(p, 0, EV_TRAIN, out, ocap, err, sizeof err);
+	return sym_run(p, 0, EV_TRAIN, *out, ocap, err, sizeof err);
+}
+
+/* For the fitter: stage-0 residuals, interpreted.  Returns the count or -1. */
+long sym_residuals(const struct sym_prog *p, double *res, size_t cap);
+long sym_residuals(const struct sym_prog *p, double *res, size_t cap)
+{
+	const struct ev_evaluator *ev = p->spec->ev;
+	double *out;
+	long n = run_stage0(p, &out);
 	if (n < 0)
 		return -1;
 	return ev->ir->residuals(ev, 0, EV_TRAIN, out, (size_t)n, res, cap);
@@ -216,16 +225,10 @@ long sym_residuals(const struct sym_prog *p, double *res, size_t cap)
 int sym_score_residuals(const struct sym_prog *p, double *score, double *res, size_t cap, long *m);
 int sym_score_residuals(const struct sym_prog *p, double *score, double *res, size_t cap, long *m)
 {
-	char err[160];
 	const struct ev_evaluator *ev = p->spec->ev;
-	if (!ev->ir->residuals)
-		return -1;
-	size_t ocap = ev->max_outputs ? ev->max_outputs : 4096;
-	double *out = out_buf(ocap);
+	double *out;
 	struct ev_result r;
-	if (!out)
-		return -1;
-	long n = sym_run(p, 0, EV_TRAIN, out, ocap, err, sizeof err);
+	long n = run_stage0(p, &out);
 	if (n < 0)
 		return -1;
 	memset(&r, 0, sizeof r);
