@@ -512,15 +512,16 @@ static int stopping(struct evo *E);
 /* Submit flights b[0..m) (IR children of one spec) as one job for tasks
  * on slot i: their renderings joined into one translation unit.  Returns
  * 1 when it runs (the flights chained from b[0], on the slot), 0 when the
- * sandbox refused it before running (the caller runs each alone), -1 on
- * a setup error (E->err). */
-static int start_batch(struct evo *E, int i, struct flight **b, int m, unsigned tasks)
+ * sandbox refused it before running (each is back at the front of the
+ * ready queue, to run alone), -1 on a setup error (E->err).  Fewer than
+ * least flights are not submitted: 0 at once. */
+static int start_batch(struct evo *E, int i, struct flight **b, int m, int least, unsigned tasks)
 {
 	const char *srcs[SYM_BATCH_MAX];
 	char err[256];
 	for (int k = 0; k < m; k++)
 		srcs[k] = b[k]->src;
-	char *src = sym_batch_join(b[0]->prog->spec, srcs, m);
+	char *src = m >= least ? sym_batch_join(b[0]->prog->spec, srcs, m) : NULL;
 	struct pl_outcome bo;
 	memset(&bo, 0, sizeof bo);
 	int rc = src ? pl_start_rendered(E->sb, i, sym_batch_ev(E->p->ev), src, strlen(src), tasks, EV_TRAIN, &bo,
@@ -531,8 +532,13 @@ static int start_batch(struct evo *E, int i, struct flight **b, int m, unsigned 
 		snprintf(E->err, E->errlen, "sandbox: %s", err);
 		return -1;
 	}
-	if (rc != PL_RUNNING)
+	if (rc != PL_RUNNING) {
+		for (int k = m - 1; k >= 0; k--) {
+			b[k]->solo = 1;
+			ready_push_front(E, b[k]);
+		}
 		return 0;
+	}
 	for (int k = 0; k < m; k++) {
 		b[k]->batch = k + 1 < m ? b[k + 1] : NULL;
 		b[k]->state = FL_RUNNING;
@@ -576,18 +582,10 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 			continue;
 		b[m++] = g;
 	}
-	/* one child alone is not a batch */
-	int rc = m > 1 ? start_batch(E, i, b, m, SBX_TASK_PROBE | SBX_TASK_STAGE(0)) : 0;
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
-		if (m > 1)
-			E->batch_fallbacks++;
-		for (int k = m - 1; k >= 0; k--) {
-			b[k]->solo = 1;
-			ready_push_front(E, b[k]);
-		}
-		return 0;
+	int rc = start_batch(E, i, b, m, 2, SBX_TASK_PROBE | SBX_TASK_STAGE(0)); /* one alone is no batch */
+	if (rc <= 0) {
+		E->batch_fallbacks += rc == 0 && m > 1;
+		return rc;
 	}
 	E->batches++;
 	E->batched += m;
@@ -620,16 +618,10 @@ static int launch_later(struct evo *E, struct flight *head, int i)
 		}
 		b[m++] = g;
 	}
-	int rc = start_batch(E, i, b, m, tasks);
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
-		for (int k = m - 1; k >= 0; k--) {
-			b[k]->solo = 1;
-			ready_push_front(E, b[k]);
-		}
-		return 0;
-	}
+	/* even one: a rendering runs in run()'s own process, without serve() */
+	int rc = start_batch(E, i, b, m, 1, tasks);
+	if (rc <= 0)
+		return rc;
 	E->later_batches++;
 	E->later_batched += m;
 	return 0;
