@@ -509,6 +509,18 @@ static int launch(struct evo *E, struct flight *f, int i)
  * sandbox refuses, runs as usual. */
 static int stopping(struct evo *E);
 
+/* How many programs one batch job running ntasks tasks takes: the
+ * campaign's sandbox.batch, or fewer when their outputs would not fit;
+ * 0 when the evaluator's programs cannot be batched at all. */
+static int batch_cap(const struct evo *E, int ntasks)
+{
+	const struct ev_evaluator *ev = E->p->ev;
+	if (E->p->batch < 2 || !sym_batch_ev(ev))
+		return 0;
+	int cap = sym_batch_capacity(ev, ntasks);
+	return cap < E->p->batch ? cap : E->p->batch;
+}
+
 /* Submit flights b[0..m) (IR children of one spec) as one job for tasks
  * on slot i: their renderings joined into one translation unit.  Returns
  * 1 when it runs (the flights chained from b[0], on the slot), 0 when the
@@ -553,10 +565,7 @@ static int start_batch(struct evo *E, int i, struct flight **b, int m, int least
 static int launch_batch(struct evo *E, struct flight *head, int i)
 {
 	struct flight *b[SYM_BATCH_MAX];
-	const struct ev_evaluator *ev = E->p->ev;
-	int cap = sym_batch_capacity(ev, 2), m = 0;
-	if (cap > E->p->batch)
-		cap = E->p->batch;
+	int cap = batch_cap(E, 2), m = 0;
 	b[m++] = head;
 	while (m < cap && !stopping(E)) {
 		struct flight *g = ready_pop(E);
@@ -604,9 +613,7 @@ static int launch_later(struct evo *E, struct flight *head, int i)
 	const struct ev_evaluator *ev = E->p->ev;
 	int stage = head->stage_next, m = 0;
 	unsigned tasks = pl_stage_tasks(ev, stage);
-	int cap = sym_batch_capacity(ev, __builtin_popcount(tasks));
-	if (cap > E->p->batch)
-		cap = E->p->batch;
+	int cap = batch_cap(E, __builtin_popcount(tasks));
 	b[m++] = head;
 	while (m < cap) {
 		struct flight *g = ready_pop(E);
@@ -653,10 +660,7 @@ static int stopping(struct evo *E)
 
 static int fill(struct evo *E)
 {
-	const struct ev_evaluator *ev = E->p->ev;
-	int ahead = E->p->batch > 1 && sym_batch_ev(ev) ? sym_batch_capacity(ev, 2) : 0;
-	if (ahead > E->p->batch)
-		ahead = E->p->batch;
+	int ahead = batch_cap(E, 2);
 	int hold = ahead > 1 && E->npending > 0 && E->nready < ahead && !stopping(E) &&
 	           (!E->ready || (E->ready->prog && mono_s() - E->ready->t_ready < BATCH_WAIT_S));
 	for (int i = 0; i < E->p->workers && !hold; i++) {

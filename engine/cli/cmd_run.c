@@ -400,12 +400,12 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		sym_use_evaluator(ev); /* a plug-in's or command's IR names it */
 	if (make_params(cmd, c, ev, &p))
 		goto out;
+	int use_sym = 0; /* a symbolic mutator will vary the programs */
+	for (int i = 0; i < p.nmut; i++)
+		use_sym |= p.mut[i] == &mut_symbolic;
 	{
 		/* IR seeds when a symbolic mutator will vary them */
-		int use_ir = 0;
-		for (int i = 0; i < p.nmut; i++)
-			use_ir |= p.mut[i] == &mut_symbolic;
-		if (sym_seed_table(ev, c->seeds, use_ir, &seedtab, &seedir, err, sizeof err) < 0) {
+		if (sym_seed_table(ev, c->seeds, use_sym, &seedtab, &seedir, err, sizeof err) < 0) {
 			fprintf(stderr, "disco %s: seeds: %s\n", cmd, err);
 			goto out;
 		}
@@ -495,9 +495,6 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 	 * on threads of its own when several sandbox workers run anyway (one
 	 * worker keeps a campaign reproducible: its children then come in a
 	 * fixed order). */
-	int use_sym = 0;
-	for (int i = 0; i < p.nmut; i++)
-		use_sym |= p.mut[i] == &mut_symbolic;
 	if (use_sym && p.workers >= 2 && ev_builtin_index(ev) >= 0 && ev->ir && ev->ir->residuals &&
 	    c->symbolic.fit_every > 0 && c->symbolic.fit_threads != 0) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);

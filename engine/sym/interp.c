@@ -246,7 +246,7 @@ int sym_fast_hash(const struct ev_evaluator *ev, const char *ir, double tol, uin
 	const struct sym_spec *s = sym_spec_of(ev, NULL, 0);
 	if (!s || !s->inproc || sym_parse(ir, strlen(ir), ev, &p, err, sizeof err))
 		return -1;
-	return sym_probe_hash(&p, tol, hash);
+	return sym_fast_hash_prog(&p, tol, hash);
 }
 
 int sym_fast_hash_prog(const struct sym_prog *p, double tol, uint64_t *hash)
