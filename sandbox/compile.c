@@ -115,6 +115,35 @@ static char *preprocess(const char *all, struct msgbuf *m, size_t *len)
 	return buf;
 }
 
+/* Scan text (len bytes: fence, prelude, marker, candidate) for escape
+ * hatches, and copy its candidate part (after the marker, from *off) to
+ * pp (cap bytes).  preprocessed: text is tcc -E's output (said in the
+ * size message).  Returns 0 or an exit code with a message in m. */
+static int scan_candidate(const struct ev_evaluator *ev, const char *text, size_t len, int preprocessed,
+                          struct msgbuf *m, char *pp, size_t cap, size_t *pp_len, size_t *off)
+{
+	char line[SBX_MSG_MAX];
+	*off = 0;
+	if (sbx_ppscan(text, len, ev->allow_asm, off, line, sizeof line)) {
+		msg_append(m, line);
+		return SBX_EXIT_REJECTED;
+	}
+	size_t n = len - *off;
+	if (n >= cap) {
+		if (preprocessed)
+			snprintf(line, sizeof line,
+			         "the candidate expands to %zu bytes after preprocessing; the limit is %zu", n, cap - 1);
+		else
+			snprintf(line, sizeof line, "the candidate is %zu bytes; the limit is %zu", n, cap - 1);
+		msg_append(m, line);
+		return SBX_EXIT_REJECTED;
+	}
+	memcpy(pp, text + *off, n);
+	pp[n] = 0;
+	*pp_len = n;
+	return 0;
+}
+
 /* Preprocess, refuse escape hatches unless the evaluator allows them, and
  * copy the candidate's part of the preprocessed text to pp (cap bytes).
  * *full is the whole preprocessed text (malloc'd): what gets compiled, so
@@ -124,28 +153,16 @@ static int check_preprocessed(const struct ev_evaluator *ev, const char *all, st
 {
 	size_t len = 0, off = 0;
 	char *text = preprocess(all, m, &len);
-	char line[SBX_MSG_MAX];
 	if (!text) {
 		if (!m->errors)
 			msg_append(m, "error: preprocessing failed");
 		return m->memory ? SBX_EXIT_MEMORY : SBX_EXIT_COMPILE;
 	}
-	if (sbx_ppscan(text, len, ev->allow_asm, &off, line, sizeof line)) {
+	int rc = scan_candidate(ev, text, len, 1, m, pp, cap, pp_len, &off);
+	if (rc) {
 		free(text);
-		msg_append(m, line);
-		return SBX_EXIT_REJECTED;
+		return rc;
 	}
-	size_t n = len - off;
-	if (n >= cap) {
-		snprintf(line, sizeof line, "the candidate expands to %zu bytes after preprocessing; the limit is %zu",
-		         n, cap - 1);
-		free(text);
-		msg_append(m, line);
-		return SBX_EXIT_REJECTED;
-	}
-	memcpy(pp, text + off, n);
-	pp[n] = 0;
-	*pp_len = n;
 	/* tcc -E drops the file name of "#line 0 \"candidate.c\"" (it prints
 	 * linemarkers only for jumps of 8 lines or more): say it again after
 	 * the marker, so compiler messages still name the candidate's lines. */
@@ -180,30 +197,6 @@ static int plain(const char *s)
 			return 0;
 	}
 	return 1;
-}
-
-/* The plain-text counterpart of check_preprocessed(): the scan runs on
- * all (fence, prelude, marker, candidate) as written, which is exactly
- * what tcc compiles; the candidate's part (after the marker) goes to pp. */
-static int scan_plain(const struct ev_evaluator *ev, const char *all, struct msgbuf *m, char *pp, size_t cap,
-                      size_t *pp_len)
-{
-	size_t len = strlen(all), off = 0;
-	char line[SBX_MSG_MAX];
-	if (sbx_ppscan(all, len, ev->allow_asm, &off, line, sizeof line)) {
-		msg_append(m, line);
-		return SBX_EXIT_REJECTED;
-	}
-	size_t n = len - off;
-	if (n >= cap) {
-		snprintf(line, sizeof line, "the candidate is %zu bytes; the limit is %zu", n, cap - 1);
-		msg_append(m, line);
-		return SBX_EXIT_REJECTED;
-	}
-	memcpy(pp, all + off, n);
-	pp[n] = 0;
-	*pp_len = n;
-	return 0;
 }
 
 /* Code pages stay executable but stop being writable: no candidate can
@@ -267,7 +260,8 @@ int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t me
 
 	if (pp && rendered && plain(ev->prelude) && plain(source)) {
 		/* Nothing for the preprocessor to change: scan what compiles. */
-		rc = scan_plain(ev, all, &m, pp, pp_cap, pp_len);
+		size_t off;
+		rc = scan_candidate(ev, all, strlen(all), 0, &m, pp, pp_cap, pp_len, &off);
 		if (rc)
 			goto out;
 		rc = SBX_EXIT_COMPILE;
