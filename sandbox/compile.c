@@ -325,7 +325,7 @@ int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t me
 		img->k = tcc_get_symbol(s, "__disco_k");
 	}
 	rc = 0;
-	for (int i = 0; ev->entries && ev->entries[i] && i < EV_MAX_ENTRIES; i++) {
+	for (int i = 0; ev->entries && ev->entries[i] && i < SBX_MAX_ENTRIES; i++) {
 		entry[i] = tcc_get_symbol(s, ev->entries[i]);
 		if (!entry[i]) {
 			snprintf(text, sizeof text, ev == sbx_plugin_host()

@@ -481,7 +481,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 		_exit(SBX_EXIT_SETUP);
 
 	double t0 = sbx_now_ms();
-	void *entry[EV_MAX_ENTRIES] = { 0 }, *image;
+	void *entry[SBX_MAX_ENTRIES] = { 0 }, *image;
 	size_t image_len;
 	int rc;
 	struct sbx_img img = { 0 };
@@ -489,7 +489,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	char *snap = NULL;
 	if (has_plugin) {
 		/* A C plug-in evaluator: compile it first; its struct replaces ev. */
-		void *pe[EV_MAX_ENTRIES] = { 0 };
+		void *pe[SBX_MAX_ENTRIES] = { 0 };
 		rc = sbx_compile(sbx_plugin_host(), slot_plugin(sl), mem_bytes, pe, &image, &image_len,
 		                 NULL, 0, NULL, child_msg, sizeof child_msg);
 		if (rc)

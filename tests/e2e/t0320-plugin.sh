@@ -90,6 +90,7 @@ load_fail() { # name plugin-file expected-regex
 load_fail compile-error compile-error.c "not_declared_anywhere"
 load_fail no-symbol no-symbol.c "disco_evaluator"
 load_fail version99 version99.c "version is 99"
+load_fail many-entries many-entries.c "names 5 entry symbols; at most 4"
 
 timeout 60 "$DISCO" eval "$T/id.c" --evaluator "$T/missing-plugin.c" >/dev/null 2>"$T/missing.err"
 check_eq "missing plug-in file: exit 1" 1 $?
