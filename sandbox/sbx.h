@@ -159,7 +159,8 @@ struct sbx_result {
 	const char *pp;              /* RUN, ok: the candidate as preprocessed by the
 	                                compiler (NUL-terminated, in the slot; written
 	                                before the candidate ran, read-only to it), or
-	                                NULL */
+	                                NULL (also for a rendered job whose text needed
+	                                no preprocessing: it compiled as submitted) */
 	size_t pp_len;
 	int ntrials;                 /* FIT, ok: trials run; trial t's output of task
 	                                k is out[k] + t * trial_stride, nout[k] long */
