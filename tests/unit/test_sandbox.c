@@ -445,6 +445,9 @@ static void run_rendered(const struct ev_evaluator *ev, const char *src, unsigne
 	assert_int_equal(sbx_run(sb, &job, res, err, sizeof err), 0);
 }
 
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
 static void test_rendered_window(void **st)
 {
 	static struct sbx_result r;
@@ -469,7 +472,7 @@ static void test_rendered_window(void **st)
 		assert_null(r.out[t]);
 	/* Nor after it: the source and the preprocessed text follow. */
 	run_rendered(&tev_ptr,
-	             "double f(double x, double *o) { char *c = (char *)o + (4 << 20) + 64;\n"
+	             "double f(double x, double *o) { char *c = (char *)o + 8 * " XSTR(SBX_OUT_CAP) " + 64;\n"
 	             "  return c[0] + x; }\n", 2000, &r);
 	assert_int_equal(r.status, SBX_CRASH);
 	/* A job killed after filling its window with 99s: a later job that
