@@ -34,7 +34,7 @@
 static struct ev_evaluator wrap[MAX_WRAP];
 /* "disco_batch_n", then "disco_p0" ... "disco_p63" (SYM_BATCH_MAX). */
 _Static_assert(SYM_BATCH_MAX + 1 <= SBX_MAX_ENTRIES, "a batch's entries must fit the sandbox's");
-static char batch_names[SYM_BATCH_MAX][16];
+static char batch_names[SYM_BATCH_MAX][24];
 static const char *batch_entries[SYM_BATCH_MAX + 2];
 
 static long batch_run(const struct ev_evaluator *w, void *const *entry, int task, int split,
