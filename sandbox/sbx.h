@@ -167,6 +167,12 @@ struct sbx_result {
 	size_t trial_stride;
 	int score_rc;                /* SCORE: what score() returned */
 	struct ev_result scored;     /* SCORE: validated copy */
+	/* Never set by the sandbox: engine/sym/batch.c's splitter sets these
+	 * for one program's slice of a batch, whose stages the batch child
+	 * scored next to the program (out[1 + k] then holds that record). */
+	unsigned prescored;          /* bit k: stage k's score() result below */
+	int pre_rc[EV_MAX_STAGES];
+	struct ev_result pre[EV_MAX_STAGES];
 };
 
 struct sbx;

@@ -37,6 +37,11 @@ _Static_assert(SYM_BATCH_MAX + 1 <= SBX_MAX_ENTRIES, "a batch's entries must fit
 static char batch_names[SYM_BATCH_MAX][24];
 static const char *batch_entries[SYM_BATCH_MAX + 2];
 
+/* A stage's record: score()'s return value, then its struct ev_result. */
+#define SYM_BATCH_REC (1 + (sizeof(struct ev_result) + sizeof(double) - 1) / sizeof(double))
+/* Child-side: one program's raw outputs of a stage, before score(). */
+static double raw[SYM_BATCH_OUT];
+
 static long batch_run(const struct ev_evaluator *w, void *const *entry, int task, int split,
                       double *out, size_t cap, char *err, size_t errlen)
 {
@@ -58,11 +63,28 @@ static long batch_run(const struct ev_evaluator *w, void *const *entry, int task
 			snprintf(err, errlen, "batch: no program %d", i);
 			return -1;
 		}
-		long n = ev->run(ev, e, task, split, out + pos, cap - pos, err, errlen);
+		if (task < 0) { /* the probe: its outputs, for the functional hash */
+			long n = ev->run(ev, e, task, split, out + pos, cap - pos, err, errlen);
+			if (n < 0)
+				return -1;
+			out[1 + i] = (double)n;
+			pos += (size_t)n;
+			continue;
+		}
+		/* A stage: run into private memory, score here, send the record. */
+		if (cap - pos < SYM_BATCH_REC) {
+			snprintf(err, errlen, "batch: no room for program %d's result", i);
+			return -1;
+		}
+		long n = ev->run(ev, e, task, split, raw, SYM_BATCH_OUT, err, errlen);
 		if (n < 0)
 			return -1;
-		out[1 + i] = (double)n;
-		pos += (size_t)n;
+		struct ev_result r;
+		memset(&r, 0, sizeof r);
+		out[pos] = ev->score(ev, task, split, raw, (size_t)n, &r);
+		memcpy(out + pos + 1, &r, sizeof r);
+		out[1 + i] = SYM_BATCH_REC;
+		pos += SYM_BATCH_REC;
 	}
 	return (long)pos;
 }
@@ -104,6 +126,8 @@ const struct ev_evaluator *sym_batch_ev(const struct ev_evaluator *ev)
 int sym_batch_capacity(const struct ev_evaluator *ev, int ntasks)
 {
 	size_t per = (ev->max_outputs ? ev->max_outputs : 4096) + 1;
+	if (per < SYM_BATCH_REC + 1)
+		per = SYM_BATCH_REC + 1;
 	size_t k = (SYM_BATCH_OUT - 1 - (size_t)ntasks) / (per * (size_t)(ntasks > 0 ? ntasks : 1));
 	return k > SYM_BATCH_MAX ? SYM_BATCH_MAX : (int)k;
 }
@@ -165,6 +189,24 @@ char *sym_batch_source(const struct sym_prog *const *progs, int k)
 	return out;
 }
 
+/* Stage k's record (batch_run) into one->pre[k], strings terminated and
+ * counts in range, as fill_result() does for a plug-in's score job. */
+static int unpack(const double *rec, size_t n, int k, struct sbx_result *one)
+{
+	if (n != SYM_BATCH_REC || k >= EV_MAX_STAGES || rec[0] != floor(rec[0]) || fabs(rec[0]) > 1e9)
+		return -1;
+	struct ev_result *e = &one->pre[k];
+	memcpy(e, rec + 1, sizeof *e);
+	e->message[sizeof e->message - 1] = 0;
+	if (e->nmetrics < 0 || e->nmetrics > EV_MAX_METRICS)
+		e->nmetrics = 0;
+	for (int m = 0; m < e->nmetrics; m++)
+		e->metrics[m].name[sizeof e->metrics[m].name - 1] = 0;
+	one->pre_rc[k] = (int)rec[0];
+	one->prescored |= 1u << k;
+	return 0;
+}
+
 int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_result *one)
 {
 	if (k < 1 || i < 0 || i >= k)
@@ -193,6 +235,8 @@ int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_resul
 			if (j == i) {
 				one->out[t] = o + pos;
 				one->nout[t] = (size_t)c;
+				if (t > 0 && unpack(o + pos, (size_t)c, t - 1, one))
+					return -1;
 			}
 			pos += (size_t)c;
 		}

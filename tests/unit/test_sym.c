@@ -510,7 +510,9 @@ static void test_fit(void **st)
 	assert_true(after >= before);
 }
 
-/* A batch of IR programs in one child scores each exactly as alone. */
+/* A batch of IR programs in one child scores each exactly as alone (the
+ * batch child runs score() itself, next to the programs; alone, the
+ * engine scores the outputs). */
 static void test_batch(void **st)
 {
 	static struct sbx_result res;
@@ -570,8 +572,19 @@ static void test_batch(void **st)
 			pl_finish(ev, &alone, EV_TRAIN, 1e-15, ci, strlen(ci), &b);
 			assert_int_equal(a[i].status, b.status);
 			assert_true(a[i].fhash == b.fhash);
-			if (b.status == SBX_OK)
+			if (b.status == SBX_OK) {
+				/* the batch child scored it; alone, the engine did: the same */
 				assert_true(a[i].score == b.score && a[i].stage == b.stage);
+				assert_int_equal(a[i].ev.nmetrics, b.ev.nmetrics);
+				for (int m = 0; m < b.ev.nmetrics; m++) {
+					assert_string_equal(a[i].ev.metrics[m].name, b.ev.metrics[m].name);
+					assert_true(a[i].ev.metrics[m].value == b.ev.metrics[m].value);
+				}
+				for (int d = 0; d < ev->ndims; d++)
+					assert_true(a[i].ev.desc[d] == b.ev.desc[d]);
+			} else {
+				assert_string_equal(a[i].message, b.message);
+			}
 			uint64_t h;
 			assert_int_equal(sym_probe_hash(&progs[i], 1e-15, &h), 0);
 			assert_true(h == a[i].fhash);
