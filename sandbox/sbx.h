@@ -95,7 +95,7 @@ int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *ms
 const struct ev_evaluator *sbx_plugin_host(void);
 
 #define SBX_MSG_MAX 4096
-#define SBX_OUT_CAP (1u << 20)          /* doubles of output per job, all tasks */
+#define SBX_OUT_CAP (1u << 19)          /* doubles of output per job, all tasks */
 #define SBX_NTASK (EV_MAX_STAGES + 1)   /* probe + stages */
 /* Entry symbols a child looks up: an evaluator's (at most EV_MAX_ENTRIES,
  * checked for plug-ins) or a batch wrapper's (engine/sym/batch.c: one

@@ -39,8 +39,6 @@ static const char *batch_entries[SYM_BATCH_MAX + 2];
 
 /* A stage's record: score()'s return value, then its struct ev_result. */
 #define SYM_BATCH_REC (1 + (sizeof(struct ev_result) + sizeof(double) - 1) / sizeof(double))
-/* Child-side: one program's raw outputs of a stage, before score(). */
-static double raw[SYM_BATCH_OUT];
 
 static long batch_run(const struct ev_evaluator *w, void *const *entry, int task, int split,
                       double *out, size_t cap, char *err, size_t errlen)
@@ -71,12 +69,15 @@ static long batch_run(const struct ev_evaluator *w, void *const *entry, int task
 			pos += (size_t)n;
 			continue;
 		}
-		/* A stage: run into private memory, score here, send the record. */
-		if (cap - pos < SYM_BATCH_REC) {
+		/* A stage: its outputs go just past where its record will be
+		 * (the same few pages for every program), score() runs here,
+		 * and only the record stays. */
+		if (cap - pos <= SYM_BATCH_REC) {
 			snprintf(err, errlen, "batch: no room for program %d's result", i);
 			return -1;
 		}
-		long n = ev->run(ev, e, task, split, raw, SYM_BATCH_OUT, err, errlen);
+		double *raw = out + pos + SYM_BATCH_REC;
+		long n = ev->run(ev, e, task, split, raw, cap - pos - SYM_BATCH_REC, err, errlen);
 		if (n < 0)
 			return -1;
 		struct ev_result r;
@@ -123,12 +124,24 @@ const struct ev_evaluator *sym_batch_ev(const struct ev_evaluator *ev)
 	return NULL;
 }
 
-int sym_batch_capacity(const struct ev_evaluator *ev, int ntasks)
+int sym_batch_capacity(const struct ev_evaluator *ev, unsigned tasks)
 {
-	size_t per = (ev->max_outputs ? ev->max_outputs : 4096) + 1;
-	if (per < SYM_BATCH_REC + 1)
-		per = SYM_BATCH_REC + 1;
-	size_t k = (SYM_BATCH_OUT - 1 - (size_t)ntasks) / (per * (size_t)(ntasks > 0 ? ntasks : 1));
+	/* Per program and task: its count in the header, then its outputs
+	 * (the probe) or its score record (a stage). */
+	size_t per = 0, ntasks = 0;
+	for (int t = 0; t < SBX_NTASK; t++)
+		if (tasks & (1u << t)) {
+			per += 1 + (t == 0 ? (ev->max_outputs ? ev->max_outputs : 4096) : SYM_BATCH_REC);
+			ntasks++;
+		}
+	if (!per)
+		return 0;
+	/* A stage's raw outputs pass through the free part of the job's
+	 * outputs (batch_run): room for one program's, once. */
+	size_t scratch = (ev->max_outputs ? ev->max_outputs : 4096) + SYM_BATCH_REC;
+	if (SYM_BATCH_OUT < 1 + ntasks + scratch + per)
+		return 0;
+	size_t k = (SYM_BATCH_OUT - 1 - ntasks - scratch) / per;
 	return k > SYM_BATCH_MAX ? SYM_BATCH_MAX : (int)k;
 }
 
