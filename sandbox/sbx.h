@@ -181,6 +181,10 @@ struct sbx;
  * while the process is small.  Returns NULL with a message on failure. */
 struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err,
                      size_t errlen);
+/* Work every fork server started afterwards does once, before it serves,
+ * so each child inherits it instead of redoing it (the engine's
+ * sym_batch_warm(): evaluators' reference tables).  NULL: none. */
+void sbx_server_init(void (*fn)(void));
 void sbx_close(struct sbx **sp);
 
 /* Limits can change between jobs (e.g. `disco eval --timeout-ms`). */

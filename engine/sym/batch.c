@@ -124,6 +124,29 @@ const struct ev_evaluator *sym_batch_ev(const struct ev_evaluator *ev)
 	return NULL;
 }
 
+static double warm_one(double x)
+{
+	return 1.0 + x;
+}
+
+void sym_batch_warm(void)
+{
+	for (int i = 0; i < MAX_WRAP && wrap[i].name; i++) {
+		const struct ev_evaluator *ev = wrap[i].data;
+		size_t cap = ev->max_outputs ? ev->max_outputs : 4096;
+		double *out = ev->ir->shape == EV_IR_FUNC ? malloc(cap * sizeof *out) : NULL;
+		void *e[EV_MAX_ENTRIES] = { (void *)warm_one };
+		char err[EV_MSG_MAX];
+		long n = out ? ev->run(ev, e, 0, EV_TRAIN, out, cap, err, sizeof err) : -1;
+		if (n > 0) {
+			struct ev_result r;
+			memset(&r, 0, sizeof r);
+			ev->score(ev, 0, EV_TRAIN, out, (size_t)n, &r);
+		}
+		free(out);
+	}
+}
+
 int sym_batch_capacity(const struct ev_evaluator *ev, unsigned tasks)
 {
 	/* Per program and task: its count in the header, then its outputs

@@ -250,6 +250,11 @@ void sym_thread_release(void);
 /* The wrapper evaluator of ev (static, exists before sbx_open()), or NULL
  * when ev cannot be batched. */
 const struct ev_evaluator *sym_batch_ev(const struct ev_evaluator *ev);
+/* Fill the built-in evaluators' lazily computed tables (e.g. the numeric
+ * evaluators' train references, ~0.3 ms each) by running and scoring a
+ * constant function once: for the fork server (sbx_server_init()), so a
+ * batch child's score() does not compute them again. */
+void sym_batch_warm(void);
 /* How many programs fit one job running tasks (SBX_TASK_* bits): each
  * takes its probe's outputs (up to ev->max_outputs) and one score record
  * per stage (the batch child scores the stages). */
