@@ -12,10 +12,14 @@
  * evaluator's run() program i's own entry, called directly (no dispatcher
  * or trampoline between the evaluator's loop and the program, about a
  * third of a short program's run time), and writes, per task,
- *     K, n_0, ..., n_(K-1), outputs of program 0, ..., of program K-1.
- * sym_batch_split() checks that header against the job and hands out one
- * program's slice as an ordinary struct sbx_result, so pl_finish() scores
- * it exactly as if it had run alone.  Only IR programs are batched: they
+ *     K, n_0, ..., n_(K-1), then program 0's part, ..., program K-1's:
+ * for the probe its outputs (the functional hash needs them), for a stage
+ * the record of the evaluator's own score() run here on its outputs
+ * (score()'s return value, then its struct ev_result: ~130 doubles
+ * instead of 4,373 for expapprox).  sym_batch_split() checks that header
+ * against the job and hands out one program's slice as an ordinary struct
+ * sbx_result with the stages' results in .pre, so pl_finish() takes them
+ * exactly as if it had scored the program alone.  Only IR programs are batched: they
  * are straight-line arithmetic the engine rendered itself and cannot reach
  * another program's outputs.
  */
@@ -32,7 +36,7 @@
 /* Module state: wrappers of the built-in evaluators, filled before main()
  * and never changed afterwards. */
 static struct ev_evaluator wrap[MAX_WRAP];
-/* "disco_batch_n", then "disco_p0" ... "disco_p63" (SYM_BATCH_MAX). */
+/* "disco_batch_n", then "disco_p0" ... one per program up to SYM_BATCH_MAX. */
 _Static_assert(SYM_BATCH_MAX + 1 <= SBX_MAX_ENTRIES, "a batch's entries must fit the sandbox's");
 static char batch_names[SYM_BATCH_MAX][24];
 static const char *batch_entries[SYM_BATCH_MAX + 2];
