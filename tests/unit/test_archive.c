@@ -631,6 +631,85 @@ static void test_schema_versions(void **state)
 	expect_open_fails(ARC_CREATE, "newer");
 }
 
+/* sqlite3_exec on path; returns its result code. */
+static int sql_on(const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+static int64_t int_on(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* 2 -> 3 respells the attempts' outcome check (IN -> = ... OR): an archive
+ * written by schema 2 is migrated when opened for writing, keeps its rows,
+ * passes integrity_check and still refuses an unknown outcome; read-only,
+ * schema 2 opens as it is. */
+static void test_migration_2_to_3(void **state)
+{
+	struct arc *a = fresh();
+	int64_t p = add_prog(a, "double f(double x) { return x; }", 0);
+	struct arc_attempt t = { .seq = 1, .program_id = p, .status = "ok", .outcome = ARC_NEW,
+	                         .compile_ms = NAN, .run_ms = NAN, .score_ms = NAN, .total_ms = NAN };
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_OK);
+	arc_close(&a);
+	/* back to what schema 2 wrote */
+	int64_t cookie = int_on("PRAGMA schema_version");
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+	         "PRAGMA writable_schema=ON;"
+	         "UPDATE sqlite_schema SET sql=replace(sql, 'CHECK (outcome = ''NEW'' OR outcome = ''IMPROVED''"
+	         " OR outcome = ''NOT_ADDED'' OR outcome = ''DUPLICATE'')',"
+	         " 'CHECK (outcome IN (''NEW'',''IMPROVED'',''NOT_ADDED'',''DUPLICATE''))') WHERE name='attempts';"
+	         "PRAGMA writable_schema=OFF; PRAGMA schema_version=%lld; PRAGMA user_version=2;"
+	         "DELETE FROM events WHERE kind='migration' AND detail LIKE '%%\"to\":3%%';",
+	         (long long)cookie + 1);
+	assert_int_equal(sql_on(sql), SQLITE_OK);
+	assert_int_equal(int_on("SELECT count(*) FROM sqlite_schema WHERE name='attempts' AND sql LIKE"
+	                        " '%outcome IN (''NEW'',''IMPROVED'',''NOT_ADDED'',''DUPLICATE'')%'"), 1);
+	/* read-only: opened as it is, not migrated */
+	char err[512] = "";
+	a = arc_open(path, ARC_READONLY, err, sizeof err);
+	assert_non_null(a);
+	int64_t n = 0;
+	assert_int_equal(arc_attempt_count(a, &n), ARC_OK);
+	assert_int_equal(n, 1);
+	arc_close(&a);
+	assert_int_equal(int_on("PRAGMA user_version"), 2);
+	/* for writing: migrated */
+	a = fresh();
+	arc_close(&a);
+	assert_int_equal(int_on("PRAGMA user_version"), ARC_SCHEMA_VERSION);
+	assert_int_equal(int_on("SELECT count(*) FROM sqlite_schema WHERE name='attempts' AND sql LIKE '%outcome IN%'"), 0);
+	assert_int_equal(int_on("SELECT count(*) FROM events WHERE kind='migration'"), ARC_SCHEMA_VERSION);
+	assert_int_equal(int_on("SELECT count(*) FROM attempts WHERE program_id IS NOT NULL"), 1);
+	assert_int_equal(int_on("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check='ok'"), 1);
+	/* the check itself: every outcome name, and nothing else */
+	assert_int_equal(sql_on("INSERT INTO attempts(seq, status, outcome, island, stage, created)"
+	                        " VALUES(2,'ok','NEW',0,0,0),(3,'ok','IMPROVED',0,0,0),"
+	                        "(4,'ok','NOT_ADDED',0,0,0),(5,'ok','DUPLICATE',0,0,0)"), SQLITE_OK);
+	assert_int_equal(sql_on("INSERT INTO attempts(seq, status, outcome, island, stage, created)"
+	                        " VALUES(6,'ok','new',0,0,0)"), SQLITE_CONSTRAINT);
+	assert_int_equal(sql_on("INSERT INTO attempts(seq, status, outcome, island, stage, created)"
+	                        " VALUES(7,'ok','NEW ',0,0,0)"), SQLITE_CONSTRAINT);
+	/* schema 1 is still refused read-only (2 added columns) */
+	assert_int_equal(sql_on("PRAGMA user_version=1"), SQLITE_OK);
+	expect_open_fails(ARC_READONLY, "older");
+}
+
 static void test_readonly_refuses_writes(void **state)
 {
 	struct arc *a = fresh();
@@ -1089,6 +1168,7 @@ int main(void)
 		cmocka_unit_test_setup(test_truncated_header, setup),
 		cmocka_unit_test_setup(test_foreign_sqlite, setup),
 		cmocka_unit_test_setup(test_schema_versions, setup),
+		cmocka_unit_test_setup(test_migration_2_to_3, setup),
 		cmocka_unit_test_setup(test_readonly_refuses_writes, setup),
 		cmocka_unit_test_setup(test_cli_exit_codes, setup),
 		cmocka_unit_test_setup(test_utf8_repair, setup),
