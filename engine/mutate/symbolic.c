@@ -101,6 +101,24 @@ static int parse_cached(const char *ir, const struct ev_evaluator *ev, struct sy
 	return 0;
 }
 
+/* Writes label, then v in decimal, at o; returns the length. */
+static size_t put_count(char *o, const char *label, int v)
+{
+	size_t n = strlen(label);
+	memcpy(o, label, n);
+	char d[12];
+	int k = 0;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+	do
+		d[k++] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		o[n++] = '-';
+	while (k)
+		o[n++] = d[--k];
+	return n;
+}
+
 /* The child of program c (simplified, maybe fitted) as the loop takes it. */
 static int finish_child(const struct sym_prog *c, const struct sym_vary_stats *vs, int fit,
                         struct mut_child *child, char *err, size_t errlen)
@@ -110,13 +128,26 @@ static int finish_child(const struct sym_prog *c, const struct sym_vary_stats *v
 	child->prog = malloc(sizeof *c);
 	if (child->prog)
 		*child->prog = *c;
-	char kinds[160] = "";
-	size_t kl = 0;
-	for (int k = 0; k < SYM_NMUT; k++)
-		if (vs->kinds >> k & 1)
-			kl += (size_t)snprintf(kinds + kl, sizeof kinds - kl, "%s%s", kl ? "," : "", sym_mutation_names[k]);
+	/* {"mutations":"a,b","tries":N,"fit_evals":N}, without printf */
 	char info[320];
-	snprintf(info, sizeof info, "{\"mutations\":\"%s\",\"tries\":%d,\"fit_evals\":%d}", kinds, vs->tries, fit);
+	size_t n = 0;
+	static const char head[] = "{\"mutations\":\"";
+	memcpy(info, head, sizeof head - 1);
+	n = sizeof head - 1;
+	int first = 1;
+	for (int k = 0; k < SYM_NMUT; k++)
+		if (vs->kinds >> k & 1) {
+			size_t l = strlen(sym_mutation_names[k]);
+			if (!first)
+				info[n++] = ',';
+			memcpy(info + n, sym_mutation_names[k], l);
+			n += l;
+			first = 0;
+		}
+	n += put_count(info + n, "\",\"tries\":", vs->tries);
+	n += put_count(info + n, ",\"fit_evals\":", fit);
+	info[n++] = '}';
+	info[n] = 0;
 	child->info = strdup(info);
 	if (!child->src || !child->ir || !child->prog) {
 		mut_child_release(child);
