@@ -79,25 +79,41 @@ static struct {
 	uint64_t hash;
 	size_t len; /* 0: empty */
 	struct sym_prog p;
+	int prepared; /* vb holds p simplified and its probe hash (sym_vary_prepare) */
+	struct sym_vary_base vb;
 } parsed[SYMB_CACHE];
 
-static int parse_cached(const char *ir, const struct ev_evaluator *ev, struct sym_prog *out, char *err,
-                        size_t errlen)
+/* Parse ir through the cache; with vb, also what sym_vary starts from
+ * (kept in the cache too: the same parents are varied again and again). */
+static int parse_cached(const char *ir, const struct ev_evaluator *ev, struct sym_prog *out,
+                        struct sym_vary_base *vb, char *err, size_t errlen)
 {
 	size_t len = strlen(ir);
 	uint64_t h = XXH3_64bits(ir, len);
 	unsigned at = (unsigned)(h % SYMB_CACHE);
 	if (len && parsed[at].len == len && parsed[at].hash == h && (!ev || parsed[at].p.spec->ev == ev)) {
 		*out = parsed[at].p;
+		if (vb) {
+			if (!parsed[at].prepared) {
+				sym_vary_prepare(out, SYMB_TOL, &parsed[at].vb);
+				parsed[at].prepared = 1;
+			}
+			*vb = parsed[at].vb;
+		}
 		return 0;
 	}
 	if (sym_parse(ir, len, ev, out, err, errlen))
 		return -1;
+	if (vb)
+		sym_vary_prepare(out, SYMB_TOL, vb);
 	if (ev_builtin_index(out->spec->ev) < 0)
 		return 0;
 	parsed[at].hash = h;
 	parsed[at].len = len;
 	parsed[at].p = *out;
+	parsed[at].prepared = vb != NULL;
+	if (vb)
+		parsed[at].vb = *vb;
 	return 0;
 }
 
@@ -128,6 +144,11 @@ static int finish_child(const struct sym_prog *c, const struct sym_vary_stats *v
 	child->prog = malloc(sizeof *c);
 	if (child->prog)
 		*child->prog = *c;
+	if (vs->has_hash) { /* sym_vary hashed it against the parent's already */
+		child->has_probe_hash = 1;
+		child->probe_tol = SYMB_TOL;
+		child->probe_hash = vs->hash;
+	}
 	/* {"mutations":"a,b","tries":N,"fit_evals":N}, without printf */
 	char info[320];
 	size_t n = 0;
@@ -294,6 +315,7 @@ static int pool_submit(struct mut_req *req, const struct sym_prog *c, const stru
 	j->req = req;
 	j->c = *c;
 	j->vs = *vs;
+	j->vs.has_hash = 0; /* fitted on the thread: the hash is of the unfitted child */
 	j->evals = evals;
 	j->seed = seed;
 	pthread_mutex_lock(&pool.mu);
@@ -424,20 +446,21 @@ static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct m
 		return rc;
 	}
 	struct sym_prog parent, other, c;
+	struct sym_vary_base pb;
 	char perr[256];
-	if (parse_cached(req->parent.ir, NULL, &parent, perr, sizeof perr)) {
+	if (parse_cached(req->parent.ir, NULL, &parent, &pb, perr, sizeof perr)) {
 		snprintf(err, errlen, "parent's IR: %s", perr);
 		return -1;
 	}
 	int have_other = 0;
 	for (int i = 0; i < req->ninsp && !have_other; i++)
 		if (req->insp[i].ir &&
-		    parse_cached(req->insp[i].ir, parent.spec->ev, &other, perr, sizeof perr) == 0)
+		    parse_cached(req->insp[i].ir, parent.spec->ev, &other, NULL, perr, sizeof perr) == 0)
 			have_other = 1;
 	struct sym_vary_stats vs;
 	const struct sym_weights *w = sp->weights ? sp->weights : &sym_default_weights;
-	int rc = sym_vary(&parent, have_other ? &other : NULL, w, SYMB_TOL, sp->tries > 0 ? sp->tries : SYMB_TRIES,
-	                  req->rng, &c, &vs);
+	int rc = sym_vary_from(&pb, have_other ? &other : NULL, w, sp->tries > 0 ? sp->tries : SYMB_TRIES,
+	                       req->rng, &c, &vs);
 	counters.proposals++;
 	counters.tries += vs.tries;
 	counters.invalid += vs.invalid;
@@ -464,6 +487,7 @@ static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct m
 		counters.fit_evals += fit;
 		counters.fitted += fit > 0;
 		sym_simplify(&c);
+		vs.has_hash = 0; /* c may have changed */
 	}
 	return finish_child(&c, &vs, fit, child, err, errlen);
 }
