@@ -150,9 +150,9 @@ if [ "$PARTS" = optim ]; then
 	exit 0
 fi
 THR=${SYM_THR_EVALS:-20000}
-want thr && echo "== campaign throughput, expapprox, fitting off, $THR attempts: batch 64 vs 1, $RUNS runs each"
+want thr && echo "== campaign throughput, expapprox, fitting off, $THR attempts: batch 128 vs 1, $RUNS runs each"
 want thr && for r in $(seq "$RUNS"); do
-	for b in 64 1; do
+	for b in 128 1; do
 		n=$THR
 		[ "$b" = 1 ] && n=$((THR / 4)) # one child per candidate is slower: a shorter run
 		printf '{"evaluator": "expapprox", "seeds": ["taylor2"], "budget": {"evaluations": %d}, "workers": 2, "seed": %d, "db": "%s", "sandbox": {"batch": %d}, "symbolic": {"fit_every": 0}}\n' \
@@ -161,7 +161,7 @@ want thr && for r in $(seq "$RUNS"); do
 		jq -r 'select(.event=="summary") | "\(.per_s) \(.engine_cpu_s/.attempts*1e6) \(.sandbox_cpu_s/.attempts*1e6) \(.text_hits) \(.interp_hits) \(.func_hit_rate) \(.attempts) \(.batched) \(.batches)"' "$out/t$b.$r.log" >> "$out/thr$b.txt"
 	done
 done
-want thr && for b in 64 1; do sed "s/^/batch $b: /" "$out/thr$b.txt"; done
+want thr && for b in 128 1; do sed "s/^/batch $b: /" "$out/thr$b.txt"; done
 med() { cut -d' ' -f"$2" "$1" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 get() { awk -v k="$2" '$1==k {print $2}' "$1"; }
 # The in-process and throughput sections (also spliced alone, SYM_PARTS=thr).
@@ -182,14 +182,14 @@ inproc_section() {
 thr_section() {
 	echo "## Campaign throughput (disco run, expapprox from taylor2, 2 workers, constant fitting off; medians of $RUNS runs)"
 	echo
-	echo "| | batches of up to 64 ($THR attempts) | one child per candidate ($((THR / 4)) attempts) | ratio |"
+	echo "| | batches of up to 128 ($THR attempts) | one child per candidate ($((THR / 4)) attempts) | ratio |"
 	echo "|---|---|---|---|"
-	echo "| candidates per second | $(med "$out/thr64.txt" 1 | xargs printf '%.0f') | $(med "$out/thr1.txt" 1 | xargs printf '%.0f') | $(awk -v a="$(med "$out/thr64.txt" 1)" -v b="$(med "$out/thr1.txt" 1)" 'BEGIN {printf "%.1fx", a / b}') |"
-	echo "| engine CPU per attempt (us) | $(med "$out/thr64.txt" 2 | xargs printf '%.0f') | $(med "$out/thr1.txt" 2 | xargs printf '%.0f') | |"
-	echo "| sandbox CPU per attempt (us; fork server and children) | $(med "$out/thr64.txt" 3 | xargs printf '%.0f') | $(med "$out/thr1.txt" 3 | xargs printf '%.0f') | |"
+	echo "| candidates per second | $(med "$out/thr128.txt" 1 | xargs printf '%.0f') | $(med "$out/thr1.txt" 1 | xargs printf '%.0f') | $(awk -v a="$(med "$out/thr128.txt" 1)" -v b="$(med "$out/thr1.txt" 1)" 'BEGIN {printf "%.1fx", a / b}') |"
+	echo "| engine CPU per attempt (us) | $(med "$out/thr128.txt" 2 | xargs printf '%.0f') | $(med "$out/thr1.txt" 2 | xargs printf '%.0f') | |"
+	echo "| sandbox CPU per attempt (us; fork server and children) | $(med "$out/thr128.txt" 3 | xargs printf '%.0f') | $(med "$out/thr1.txt" 3 | xargs printf '%.0f') | |"
 	echo
-	awk '{t += $4; i += $5; n += $7; b += $8; k += $9} END {printf "Batched runs: %.1f%% of attempts never reached the compiler (%.1f%% text duplicates, %.1f%% found duplicate by the interpreter), %.0f programs per batch on average.\n", 100 * (t + i) / n, 100 * t / n, 100 * i / n, b / k}' "$out/thr64.txt"
-	echo "Functional hash hit rate (median): $(med "$out/thr64.txt" 6 | awk '{printf "%.1f%%", 100 * $1}'); measured $(date -u +%Y-%m-%d), load average $(cut -d' ' -f1-3 /proc/loadavg)."
+	awk '{t += $4; i += $5; n += $7; b += $8; k += $9} END {printf "Batched runs: %.1f%% of attempts never reached the compiler (%.1f%% text duplicates, %.1f%% found duplicate by the interpreter), %.0f programs per batch on average.\n", 100 * (t + i) / n, 100 * t / n, 100 * i / n, b / k}' "$out/thr128.txt"
+	echo "Functional hash hit rate (median): $(med "$out/thr128.txt" 6 | awk '{printf "%.1f%%", 100 * $1}'); measured $(date -u +%Y-%m-%d), load average $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo
 }
 if [ "$PARTS" = thr ]; then

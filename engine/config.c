@@ -210,8 +210,8 @@ static const struct nfield nfields[] = {
 	  "an integer from 16 to 65536 (MiB)" },
 	{ "sandbox", "max_source_bytes", F_INT, OFF(sandbox.max_source_bytes), 256, 16777216,
 	  "an integer from 256 to 16777216 (bytes)" },
-	{ "sandbox", "batch", F_INT, OFF(sandbox.batch), 1, 64,
-	  "an integer from 1 (one candidate per child) to 64" },
+	{ "sandbox", "batch", F_INT, OFF(sandbox.batch), 1, 128,
+	  "an integer from 1 (one candidate per child) to 128" },
 	{ NULL, "workers", F_INT, OFF(workers), 1, CFG_MAX_WORKERS, "an integer from 1 to 256" },
 	{ "hash", "tolerance", F_DBL, OFF(hash.tolerance), 0, 0.5,
 	  "a number from 0 (exact) to 0.5 (relative tolerance)" },
@@ -340,7 +340,7 @@ void cfg_default(struct campaign *c)
 	c->sandbox.timeout_ms = 2000;
 	c->sandbox.memory_mb = 256;
 	c->sandbox.max_source_bytes = 65536;
-	c->sandbox.batch = 64; /* IR candidates per sandbox child (engine/sym/batch.c) */
+	c->sandbox.batch = 128; /* IR candidates per sandbox child (engine/sym/batch.c) */
 	/* the symbolic mutator's defaults (engine/mutate/symbolic.c, engine/sym/vary.c) */
 	c->symbolic.fit_every = 2;
 	c->symbolic.fit_evals = 40;

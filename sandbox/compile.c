@@ -138,9 +138,11 @@ static int scan_candidate(const struct ev_evaluator *ev, const char *text, size_
 		msg_append(m, line);
 		return SBX_EXIT_REJECTED;
 	}
-	memcpy(pp, text + *off, n);
-	pp[n] = 0;
-	*pp_len = n;
+	if (pp) {
+		memcpy(pp, text + *off, n);
+		pp[n] = 0;
+	}
+	*pp_len = pp ? n : 0;
 	return 0;
 }
 
@@ -259,9 +261,11 @@ int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t me
 	memcpy(all + fl + pl + sizeof mark - 1, source, sl + 1);
 
 	if (pp && rendered && plain(ev->prelude) && plain(source)) {
-		/* Nothing for the preprocessor to change: scan what compiles. */
+		/* Nothing for the preprocessor to change: scan what compiles.
+		 * The text as the compiler sees it is the source as submitted,
+		 * which the engine has: no copy of it comes back (*pp_len 0). */
 		size_t off;
-		rc = scan_candidate(ev, all, strlen(all), 0, &m, pp, pp_cap, pp_len, &off);
+		rc = scan_candidate(ev, all, strlen(all), 0, &m, NULL, pp_cap, pp_len, &off);
 		if (rc)
 			goto out;
 		rc = SBX_EXIT_COMPILE;
@@ -325,7 +329,7 @@ int sbx_compile_img(const struct ev_evaluator *ev, const char *source, size_t me
 		img->k = tcc_get_symbol(s, "__disco_k");
 	}
 	rc = 0;
-	for (int i = 0; ev->entries && ev->entries[i] && i < EV_MAX_ENTRIES; i++) {
+	for (int i = 0; ev->entries && ev->entries[i] && i < SBX_MAX_ENTRIES; i++) {
 		entry[i] = tcc_get_symbol(s, ev->entries[i]);
 		if (!entry[i]) {
 			snprintf(text, sizeof text, ev == sbx_plugin_host()

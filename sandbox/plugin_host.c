@@ -92,6 +92,16 @@ const struct ev_evaluator *sbx_plugin_host(void)
 }
 
 /* In the child, on the plug-in's freshly compiled struct. */
+/* Entry symbols a plug-in names, counted up to one past what the sandbox
+ * looks up (SBX_MAX_ENTRIES, room for a batch's programs). */
+static int entry_count(const struct ev_evaluator *ev)
+{
+	int n = 0;
+	while (n <= SBX_MAX_ENTRIES && ev->entries[n])
+		n++;
+	return n;
+}
+
 int sbx_plugin_check(const struct ev_evaluator *ev, char *msg, size_t msglen)
 {
 	size_t o = strlen(msg);
@@ -104,6 +114,11 @@ int sbx_plugin_check(const struct ev_evaluator *ev, char *msg, size_t msglen)
 	} else if (!ev->name || !ev->name[0]) why = "disco_evaluator.name is missing";
 	else if (!ev->entries || !ev->entries[0]) why = "disco_evaluator.entries names no entry symbol";
 	else if (!ev->run) why = "disco_evaluator.run is missing";
+	else if (entry_count(ev) > EV_MAX_ENTRIES) {
+		snprintf(buf, sizeof buf, "disco_evaluator.entries names %d entry symbols; at most %d",
+		         entry_count(ev), EV_MAX_ENTRIES);
+		why = buf;
+	}
 	else if (!ev->score) why = "disco_evaluator.score is missing";
 	else if (ev->nstages < 1 || ev->nstages > EV_MAX_STAGES) {
 		snprintf(buf, sizeof buf, "disco_evaluator.nstages is %d; expected 1..%d", ev->nstages, EV_MAX_STAGES);

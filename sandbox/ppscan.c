@@ -75,6 +75,8 @@ static int push(struct toks *t, const char *p, size_t len, int kind, int line)
 
 static int eq(const struct tok *k, const char *s)
 {
+	if (!k->len || k->p[0] != s[0]) /* most tokens differ at once: no strlen */
+		return 0;
 	size_t n = strlen(s);
 	return k->len == n && memcmp(k->p, s, n) == 0;
 }

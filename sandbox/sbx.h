@@ -95,8 +95,12 @@ int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *ms
 const struct ev_evaluator *sbx_plugin_host(void);
 
 #define SBX_MSG_MAX 4096
-#define SBX_OUT_CAP (1u << 19)          /* doubles of output per job, all tasks */
+#define SBX_OUT_CAP (1u << 20)          /* doubles of output per job, all tasks */
 #define SBX_NTASK (EV_MAX_STAGES + 1)   /* probe + stages */
+/* Entry symbols a child looks up: an evaluator's (at most EV_MAX_ENTRIES,
+ * checked for plug-ins) or a batch wrapper's (engine/sym/batch.c: one
+ * per program, plus the count). */
+#define SBX_MAX_ENTRIES 136
 #define SBX_TASK_PROBE 1u               /* bit for the probe task */
 #define SBX_TASK_STAGE(k) (2u << (k))   /* bit for stage k */
 
@@ -155,7 +159,8 @@ struct sbx_result {
 	const char *pp;              /* RUN, ok: the candidate as preprocessed by the
 	                                compiler (NUL-terminated, in the slot; written
 	                                before the candidate ran, read-only to it), or
-	                                NULL */
+	                                NULL (also for a rendered job whose text needed
+	                                no preprocessing: it compiled as submitted) */
 	size_t pp_len;
 	int ntrials;                 /* FIT, ok: trials run; trial t's output of task
 	                                k is out[k] + t * trial_stride, nout[k] long */

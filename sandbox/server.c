@@ -16,7 +16,10 @@
  * out of the slot, maps the slot read-only while compiling, and unmaps it
  * before any plug-in or candidate code runs; its outputs stay in its own
  * memory until the runner writes one report on its result pipe (fd 3, the
- * only system call the run filter adds).  The nonce never enters the
+ * only system call the run filter adds).  The exception, the out window:
+ * a RUN job of the engine's own rendering of IR keeps its slot's out
+ * pages, and nothing else of the slot, and run() writes there (out_direct
+ * below); the report then carries no data.  The nonce never enters the
  * child (it travels engine -> server -> engine and is wiped in the child's
  * copy of the server), and the engine judges every report against its own
  * copy of the job: stale outputs, forged parameters, a second report or a
@@ -47,12 +50,14 @@
 #define OUT_CAP SBX_OUT_CAP
 #define REC_MAGIC 0x64697363u /* "disc" */
 #define RESULT_FD 3           /* the child's end of its result pipe */
+#define SBX_WINDOW_ALIGN 4096  /* the page size on every arch disco builds for */
 
 /* One slot of shared memory per job in flight.  The engine writes the job
  * (and keeps its own copy of every parameter); the fork server writes the
  * report it read from the child's result pipe.  The child maps its slot
  * read-only, and not at all while untrusted code runs: nothing in it can
- * be written, or even found, by the candidate. */
+ * be written, or even found, by the candidate (a rendering of IR keeps
+ * the out pages: see out_direct). */
 struct slot {
 	/* the job: engine -> child */
 	const struct ev_evaluator *ev; /* static data: same address in every process */
@@ -77,7 +82,10 @@ struct slot {
 	int cand_signal;
 	struct ev_result scored;
 	char msg[SBX_MSG_MAX];
-	double out[OUT_CAP]; /* RUN: outputs; SCORE: the input; INFO: JSON text */
+	/* RUN: outputs; SCORE: the input; INFO: JSON text.  Page-aligned: a
+	 * child running the engine's rendering of IR keeps these pages, and
+	 * only these, mapped while the programs run (the out window, below). */
+	_Alignas(SBX_WINDOW_ALIGN) double out[OUT_CAP];
 	/* plug-in source then candidate source follow, each NUL-terminated;
 	 * the last pages of the slot hold the preprocessed candidate (struct
 	 * ppbuf), which the fork server stores from the child's report: the
@@ -194,6 +202,7 @@ struct kid {
 	int fd;          /* the read end of its result pipe, or -1 */
 	size_t got;      /* report bytes read so far */
 	int bad;         /* the report is malformed */
+	int direct;      /* the outputs are in the slot already (out_direct) */
 	struct pprec pph;
 	struct rec hdr;
 };
@@ -204,6 +213,14 @@ static size_t child_stack_size;
  * while untrusted code runs). */
 static double child_out[OUT_CAP];
 static char child_msg[SBX_MSG_MAX];
+/* A RUN job of the engine's own rendering of IR (sbx_job.rendered, no
+ * serve()): run() writes straight into the slot's out pages (the out
+ * window), so the report carries no data.  Such code is straight-line
+ * arithmetic on its arguments: it cannot reach memory, so the window
+ * needs no hiding from it, and the outputs make no copy through the
+ * pipe and no fresh pages per child.  Every other job's outputs stay in
+ * child_out until the report. */
+static int out_direct;
 /* run()'s process: how the candidate's process ended (SIGCHLD). */
 static volatile sig_atomic_t cand_gone;
 static volatile int cand_code, cand_sig;
@@ -270,7 +287,8 @@ static _Noreturn void report(int code, int finished, const uint32_t *nout, size_
 		send_pp(NULL, 0);
 	put_all(&r, sizeof r);
 	put_all(child_msg, r.msg_len);
-	put_all(child_out, data_len);
+	if (!out_direct)
+		put_all(child_out, data_len);
 	_exit(code);
 }
 
@@ -400,6 +418,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	const int has_plugin = sl->plugin_len > 0;
 	const int remote = kind == SBX_JOB_RUN && sl->remote;
 	const int rendered = kind == SBX_JOB_RUN && sl->rendered;
+	const int direct = rendered && !remote;
 	const int fit = kind == SBX_JOB_FIT;
 	const size_t nk = fit && sl->nconst <= SBX_FIT_MAXK ? sl->nconst : 0;
 	const size_t nt = fit && sl->ntrial <= SBX_FIT_MAXT ? sl->ntrial : 0;
@@ -462,7 +481,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 		_exit(SBX_EXIT_SETUP);
 
 	double t0 = sbx_now_ms();
-	void *entry[EV_MAX_ENTRIES] = { 0 }, *image;
+	void *entry[SBX_MAX_ENTRIES] = { 0 }, *image;
 	size_t image_len;
 	int rc;
 	struct sbx_img img = { 0 };
@@ -470,7 +489,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	char *snap = NULL;
 	if (has_plugin) {
 		/* A C plug-in evaluator: compile it first; its struct replaces ev. */
-		void *pe[EV_MAX_ENTRIES] = { 0 };
+		void *pe[SBX_MAX_ENTRIES] = { 0 };
 		rc = sbx_compile(sbx_plugin_host(), slot_plugin(sl), mem_bytes, pe, &image, &image_len,
 		                 NULL, 0, NULL, child_msg, sizeof child_msg);
 		if (rc)
@@ -548,7 +567,19 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 		memcpy(kvec, sl->out, nk * nt * sizeof *kvec);
 		memcpy(snap, img.data, img.data_len);
 	}
-	unmap_slot(sl, slot_size);
+	double *out = child_out;
+	if (direct) {
+		/* Only the out window stays, writable; the rest of the slot goes. */
+		char *w = (char *)sl->out, *end = (char *)sl + slot_size;
+		if (syscall(SYS_munmap, sl, (size_t)(w - (char *)sl)) ||
+		    syscall(SYS_munmap, w + sizeof sl->out, (size_t)(end - w - sizeof sl->out)) ||
+		    mprotect(w, sizeof child_out, PROT_READ | PROT_WRITE))
+			_exit(SBX_EXIT_SETUP);
+		out = (double *)w;
+		out_direct = 1;
+	} else {
+		unmap_slot(sl, slot_size);
+	}
 	if (sbx_filter_load(&filters->run))
 		_exit(SBX_EXIT_SETUP);
 	if (cand) {
@@ -588,7 +619,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 			if (!(tasks & (1u << t)))
 				continue;
 			char err[EV_MSG_MAX] = "";
-			long n = ev->run(ev, entry, t - 1, split, child_out + used, OUT_CAP - used, err, sizeof err);
+			long n = ev->run(ev, entry, t - 1, split, out + used, OUT_CAP - used, err, sizeof err);
 			if (remote && cand_gone)
 				cand_ended(t0, 1);
 			if (n < 0 || (size_t)n > OUT_CAP - used) {
@@ -604,7 +635,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 			used += (size_t)n;
 		}
 	}
-	report(SBX_EXIT_DONE, 1, nout, used * sizeof *child_out, t1 - t0, sbx_now_ms() - t1, 0, NULL);
+	report(SBX_EXIT_DONE, 1, nout, used * sizeof *out, t1 - t0, sbx_now_ms() - t1, 0, NULL);
 }
 
 /* ---- the fork server --------------------------------------------------- */
@@ -655,7 +686,8 @@ static int read_report(struct kid *k, struct slot *sl, struct ppbuf *pp, size_t 
 		size_t want;
 		/* The stream: pprec, pp text, rec, message, data. */
 		size_t a = sizeof k->pph, b = a + (k->got >= a ? (size_t)k->pph.len : 0), c = b + sizeof k->hdr;
-		size_t d = c + (k->got >= c ? k->hdr.msg_len : 0), e = d + (k->got >= c ? k->hdr.data_len : 0);
+		size_t d = c + (k->got >= c ? k->hdr.msg_len : 0);
+		size_t e = d + (k->got >= c && !k->direct ? k->hdr.data_len : 0);
 		char sink[4096];
 		if (k->got < a) {
 			dst = (char *)&k->pph + k->got;
@@ -705,7 +737,8 @@ static int finish_report(struct kid *k, struct slot *sl, struct ppbuf *pp, size_
 	if (k->fd >= 0)
 		close(k->fd);
 	k->fd = -1;
-	size_t total = sizeof k->pph + (size_t)k->pph.len + sizeof k->hdr + k->hdr.msg_len + k->hdr.data_len;
+	size_t total = sizeof k->pph + (size_t)k->pph.len + sizeof k->hdr + k->hdr.msg_len +
+	               (k->direct ? 0 : k->hdr.data_len);
 	if (k->got == 0)
 		return REPORT_NONE;
 	if (k->bad || k->got < sizeof k->pph + (size_t)k->pph.len + sizeof k->hdr || k->got != total)
@@ -866,7 +899,9 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd, pid_t engine)
 			pid_t pid = -1;
 			if (pipe2(rp, O_CLOEXEC) == 0) {
 				/* The nonce stays here: kept in kids[], wiped in the child. */
-				kids[q.slot] = (struct kid){ .start = t, .deadline = t + q.wall_ms, .nonce = q.nonce, .fd = rp[0] };
+				const struct slot *qs = slot_at(s->shm, s->slot_size, q.slot);
+				kids[q.slot] = (struct kid){ .start = t, .deadline = t + q.wall_ms, .nonce = q.nonce, .fd = rp[0],
+				                             .direct = qs->kind == SBX_JOB_RUN && qs->rendered && !qs->remote };
 				explicit_bzero(&q.nonce, sizeof q.nonce);
 				pid = fork();
 				if (pid == 0)
@@ -1171,6 +1206,9 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 		memcpy(res->message, sl->msg, sizeof res->message);
 		res->message[sizeof res->message - 1] = 0;
 		jc->used = sl->data_len <= sizeof sl->out ? sl->data_len : sizeof sl->out;
+	} else if (jc->kind == SBX_JOB_RUN && jc->rendered && !jc->remote) {
+		/* It wrote its window and gave no count: clear all of it. */
+		jc->used = sizeof sl->out;
 	}
 	jc->busy = 0;
 	if (r->nonce != jc->nonce) {

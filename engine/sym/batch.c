@@ -2,15 +2,16 @@
  * batch.c - many IR candidates in one sandbox child: one translation unit,
  * one compile, one fork (see sym.h, "batches").
  *
- * The unit defines each program's entry under its own static name (f_0,
- * f_1, ...), a dispatcher `disco_batch(i, args...)` calling program i and
- * `disco_batch_n()` returning their count (no function pointers: the
- * prescan refuses a function used other than by calling it).  A wrapper
- * evaluator (one per built-in evaluator with a symbolic form, built before
- * main() so that the fork server, forked later, has the same static data)
- * has those two as its entries; its run() hands the real evaluator's run()
- * a trampoline calling the dispatcher for each program in turn and writes,
- * per task,
+ * The unit defines each program's entry under its own name (disco_p0,
+ * disco_p1, ...; the names up to SYM_BATCH_MAX that a smaller batch does
+ * not use are defined as stubs) and `disco_batch_n()` returning the count.
+ * A wrapper evaluator (one per built-in evaluator with a symbolic form,
+ * built before main() so that the fork server, forked later, has the same
+ * static data) has all those as its entries, so the child looks up each
+ * program's address itself: the wrapper's run() hands the real
+ * evaluator's run() program i's own entry, called directly (no dispatcher
+ * or trampoline between the evaluator's loop and the program, about a
+ * third of a short program's run time), and writes, per task,
  *     K, n_0, ..., n_(K-1), outputs of program 0, ..., of program K-1.
  * sym_batch_split() checks that header against the job and hands out one
  * program's slice as an ordinary struct sbx_result, so pl_finish() scores
@@ -31,33 +32,20 @@
 /* Module state: wrappers of the built-in evaluators, filled before main()
  * and never changed afterwards. */
 static struct ev_evaluator wrap[MAX_WRAP];
-static const char *const batch_entries[] = { "disco_batch", "disco_batch_n", NULL };
-
-/* The batch's dispatcher and the program the trampolines call (child-side
- * state: each sandbox child is its own process). */
-static void *disp;
-static int disp_i;
-
-static double tramp_func(double x)
-{
-	return ((double (*)(int, double))disp)(disp_i, x);
-}
-
-static void tramp_update(int n, double *w, const double *g, double *s, int t)
-{
-	((void (*)(int, int, double *, const double *, double *, int))disp)(disp_i, n, w, g, s, t);
-}
+/* "disco_batch_n", then "disco_p0" ... "disco_p63" (SYM_BATCH_MAX). */
+_Static_assert(SYM_BATCH_MAX + 1 <= SBX_MAX_ENTRIES, "a batch's entries must fit the sandbox's");
+static char batch_names[SYM_BATCH_MAX][16];
+static const char *batch_entries[SYM_BATCH_MAX + 2];
 
 static long batch_run(const struct ev_evaluator *w, void *const *entry, int task, int split,
                       double *out, size_t cap, char *err, size_t errlen)
 {
 	const struct ev_evaluator *ev = w->data;
-	if (!entry || !entry[0] || !entry[1]) {
-		snprintf(err, errlen, "batch: no dispatcher");
+	if (!entry || !entry[0]) {
+		snprintf(err, errlen, "batch: no count");
 		return -1;
 	}
-	disp = entry[0];
-	int k = ((int (*)(void))entry[1])();
+	int k = ((int (*)(void))entry[0])();
 	if (k < 1 || k > SYM_BATCH_MAX || (size_t)k + 1 > cap) {
 		snprintf(err, errlen, "batch: %d programs", k);
 		return -1;
@@ -65,8 +53,11 @@ static long batch_run(const struct ev_evaluator *w, void *const *entry, int task
 	out[0] = k;
 	size_t pos = 1 + (size_t)k;
 	for (int i = 0; i < k; i++) {
-		disp_i = i;
-		void *e[EV_MAX_ENTRIES] = { ev->ir->shape == EV_IR_FUNC ? (void *)tramp_func : (void *)tramp_update };
+		void *e[EV_MAX_ENTRIES] = { entry[1 + i] };
+		if (!e[0]) {
+			snprintf(err, errlen, "batch: no program %d", i);
+			return -1;
+		}
 		long n = ev->run(ev, e, task, split, out + pos, cap - pos, err, errlen);
 		if (n < 0)
 			return -1;
@@ -80,6 +71,11 @@ __attribute__((constructor)) static void build_wrappers(void)
 {
 	int nw = 0;
 	const struct ev_evaluator *ev;
+	batch_entries[0] = "disco_batch_n";
+	for (int i = 0; i < SYM_BATCH_MAX; i++) {
+		snprintf(batch_names[i], sizeof batch_names[i], "disco_p%d", i);
+		batch_entries[1 + i] = batch_names[i];
+	}
 	for (int i = 0; (ev = ev_builtin(i)) && nw < MAX_WRAP; i++) {
 		if (ev->version < 2 || !ev->ir)
 			continue;
@@ -123,7 +119,7 @@ char *sym_batch_join(const struct sym_spec *spec, const char *const *srcs, int k
 		return NULL;
 	for (int i = 0; i < k; i++) {
 		const char *c = srcs[i];
-		/* "double f(" -> "static double f_7(" */
+		/* "double f(" -> "double disco_p7(" */
 		const char *at = c;
 		while (at && (at = strstr(at, entry)) && (at[el] != '(' || (at > c && (at[-1] == '_' ||
 		        (at[-1] >= 'a' && at[-1] <= 'z') || (at[-1] >= 'A' && at[-1] <= 'Z') ||
@@ -133,9 +129,9 @@ char *sym_batch_join(const struct sym_spec *spec, const char *const *srcs, int k
 			free(out);
 			return NULL;
 		}
-		size_t need = strlen(c) + 64;
-		if (n + need + 64 * (size_t)k + 256 > cap) {
-			cap = (n + need + 64 * (size_t)k + 256) * 2;
+		size_t need = strlen(c) + 64, tail = 96 * (size_t)SYM_BATCH_MAX + 256;
+		if (n + need + tail > cap) {
+			cap = (n + need + tail) * 2;
 			char *no = realloc(out, cap);
 			if (!no) {
 				free(out);
@@ -143,21 +139,14 @@ char *sym_batch_join(const struct sym_spec *spec, const char *const *srcs, int k
 			}
 			out = no;
 		}
-		n += (size_t)snprintf(out + n, cap - n, "static %.*s%s_%d%s\n", (int)(at - c), c, entry, i,
-		                      at + el);
+		n += (size_t)snprintf(out + n, cap - n, "%.*sdisco_p%d%s\n", (int)(at - c), c, i, at + el);
 	}
-	/* A dispatcher calls the programs (function pointers would bypass the
-	 * prescan's whitelist rule); the wrapper's trampolines call it. */
-	int func = spec->shape == EV_IR_FUNC;
-	n += (size_t)snprintf(out + n, cap - n, "%s\n{\n\tswitch (i) {\n",
-	                      func ? "double disco_batch(int i, double x)"
-	                           : "void disco_batch(int i, int n, double *w, const double *g, double *s, int t)");
-	for (int i = 0; i < k; i++)
-		n += (size_t)snprintf(out + n, cap - n, func ? "\tcase %d: return %s_%d(x);\n"
-		                                             : "\tcase %d: %s_%d(n, w, g, s, t); return;\n",
-		                      i, entry, i);
-	snprintf(out + n, cap - n, "\t}\n%s}\nint disco_batch_n(void) { return %d; }\n",
-	         func ? "\treturn 0.0;\n" : "", k);
+	/* The names this batch does not use, so every entry is defined. */
+	for (int i = k; i < SYM_BATCH_MAX; i++)
+		n += (size_t)snprintf(out + n, cap - n, spec->shape == EV_IR_FUNC
+		                      ? "double disco_p%d(double x) { return x; }\n"
+		                      : "void disco_p%d(int n, double *w, const double *g, double *s, int t) { }\n", i);
+	snprintf(out + n, cap - n, "int disco_batch_n(void) { return %d; }\n", k);
 	return out;
 }
 

@@ -244,8 +244,8 @@ void sym_thread_release(void);
  * to pl_finish() with the real evaluator.  When the child fails as a whole
  * (status not ok, or a malformed header), run the programs one by one so
  * each gets its own status. */
-#define SYM_BATCH_MAX 64
-#define SYM_BATCH_OUT (1u << 19) /* doubles a sandbox job may write, all tasks */
+#define SYM_BATCH_MAX 128
+#define SYM_BATCH_OUT (1u << 20) /* doubles a sandbox job may write, all tasks */
 
 /* The wrapper evaluator of ev (static, exists before sbx_open()), or NULL
  * when ev cannot be batched. */
