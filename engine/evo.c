@@ -873,7 +873,7 @@ static void before_sleep(struct loop *l, void *ud)
 	int idle = !E->inflight && !E->npending && !E->nready;
 	if ((idle && stopping(E)) || (E->drain_deadline && mono_s() > E->drain_deadline))
 		loop_stop(l); /* what is still running was never committed */
-	if (arc_checkpoint(E->a, 2000, 500, NULL)) {
+	if (arc_checkpoint(E->a, 100000, 500, NULL)) {
 		evo_arc_fail(E, "archive");
 		loop_stop(l);
 		return;
