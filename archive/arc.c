@@ -39,7 +39,7 @@ enum {
 	S_ADD_PROGRAM, S_ADD_ATTEMPT, S_ADD_EVAL, S_ADD_LLM, S_ADD_EVENT,
 	S_ELITE_GET, S_ELITE_PUT, S_ELITE_COUNT, S_ELITE_COUNT_ALL, S_ELITE_NTH,
 	S_ELITE_BEST, S_ELITE_BEST_ALL, S_FIND_TEXT, S_FIND_FUNC,
-	S_GET_PROGRAM, S_GET_EVAL, S_LLM_LINK, S_FAILURES, S_NSTMT
+	S_GET_PROGRAM, S_GET_EVAL, S_LLM_LINK, S_FAILURES, S_ELITE_ISLAND, S_NSTMT
 };
 
 static const char *const stmt_sql[S_NSTMT] = {
@@ -74,6 +74,8 @@ static const char *const stmt_sql[S_NSTMT] = {
 	[S_ELITE_COUNT_ALL] = "SELECT count(*) FROM elites",
 	[S_ELITE_NTH] =
 	"SELECT program_id FROM elites WHERE island=?1 ORDER BY cell LIMIT 1 OFFSET ?2",
+	[S_ELITE_ISLAND] =
+	"SELECT cell, program_id, score, source_len FROM elites WHERE island=?1 ORDER BY cell",
 	[S_ELITE_BEST] =
 	"SELECT program_id, score FROM elites WHERE island=?1"
 	" ORDER BY score DESC, program_id ASC LIMIT 1",
@@ -117,6 +119,19 @@ struct arc {
 	 * may be writing). */
 	uint64_t elites_gen, ecount_gen[ARC_ECOUNT_CACHE];
 	int64_t ecount[ARC_ECOUNT_CACHE];
+	/* A writer's copy of each island's elites (islands 0..ARC_ECOUNT_CACHE-2),
+	 * in cell order, valid under the same rule (etab[i].gen == elites_gen
+	 * + 1); an elite write by this handle updates it in place, so the
+	 * parent draws and the MAP-Elites comparison of a campaign read memory,
+	 * not SQL. */
+	struct etab {
+		uint64_t gen;
+		int n, cap;
+		struct etab_row {
+			int64_t cell, program_id, source_len;
+			double score;
+		} *row;
+	} etab[ARC_ECOUNT_CACHE - 1];
 };
 
 /* --- the schema ------------------------------------------------------------- */
@@ -606,6 +621,8 @@ void arc_close(struct arc **ap)
 	}
 	for (int i = 0; i < S_NSTMT; i++)
 		sqlite3_finalize(a->stmt[i]);
+	for (int i = 0; i < ARC_ECOUNT_CACHE - 1; i++)
+		free(a->etab[i].row);
 	sqlite3_close(a->db);
 	if (a->lock_fd >= 0)
 		close(a->lock_fd);
@@ -1110,6 +1127,84 @@ fail:
 	return ARC_ERR;
 }
 
+/* The writer's table of island's elites, read from the file when it is
+ * stale; NULL when this handle keeps none (not the writer, an island past
+ * the cache, out of memory) or on a read error (the caller's SQL path
+ * then reports it). */
+static struct etab *etab_of(struct arc *a, int island)
+{
+	if (a->lock_fd < 0 || island < 0 || island >= ARC_ECOUNT_CACHE - 1)
+		return NULL;
+	struct etab *t = &a->etab[island];
+	if (t->gen == a->elites_gen + 1)
+		return t;
+	sqlite3_stmt *s = stmt(a, S_ELITE_ISLAND);
+	if (!s)
+		return NULL;
+	sqlite3_bind_int(s, 1, island);
+	int rc, n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == t->cap) {
+			int nc = t->cap ? 2 * t->cap : 64;
+			struct etab_row *nr = realloc(t->row, (size_t)nc * sizeof *nr);
+			if (!nr) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			t->row = nr;
+			t->cap = nc;
+		}
+		t->row[n++] = (struct etab_row){
+			.cell = sqlite3_column_int64(s, 0),
+			.program_id = sqlite3_column_int64(s, 1),
+			.score = sqlite3_column_type(s, 2) == SQLITE_NULL ? -INFINITY : sqlite3_column_double(s, 2),
+			.source_len = sqlite3_column_int64(s, 3),
+		};
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return NULL;
+	t->n = n;
+	t->gen = a->elites_gen + 1;
+	return t;
+}
+
+/* The row of cell in t (*found), or where it would go. */
+static int etab_find(const struct etab *t, int64_t cell, int *found)
+{
+	int lo = 0, hi = t->n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (t->row[mid].cell < cell)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < t->n && t->row[lo].cell == cell;
+	return lo;
+}
+
+/* The elite written at row at (inserted there when is_new). */
+static int etab_put(struct etab *t, int at, int is_new, int64_t cell, int64_t program_id, double score,
+                    int64_t source_len)
+{
+	if (is_new) {
+		if (t->n == t->cap) {
+			int nc = t->cap ? 2 * t->cap : 64;
+			struct etab_row *nr = realloc(t->row, (size_t)nc * sizeof *nr);
+			if (!nr)
+				return -1;
+			t->row = nr;
+			t->cap = nc;
+		}
+		memmove(t->row + at + 1, t->row + at, (size_t)(t->n - at) * sizeof *t->row);
+		t->n++;
+	}
+	t->row[at] = (struct etab_row){ .cell = cell, .program_id = program_id, .score = score,
+	                                .source_len = source_len };
+	return 0;
+}
+
 int arc_insert_elite_cell(struct arc *a, int island, const double *desc,
                           int64_t program_id, double score, size_t source_len,
                           int *outcome, int64_t *cellp)
@@ -1131,30 +1226,42 @@ int arc_insert_elite_cell(struct arc *a, int island, const double *desc,
 		*outcome = ARC_NOT_ADDED;
 	if (isnan(score))
 		return ARC_OK;
-	if (!(s = stmt(a, S_ELITE_GET)))
-		return ARC_ERR;
-	sqlite3_bind_int(s, 1, island);
-	sqlite3_bind_int64(s, 2, cell);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		double old = sqlite3_column_type(s, 1) == SQLITE_NULL ? -INFINITY
-		                                                     : sqlite3_column_double(s, 1);
-		int64_t oldlen = sqlite3_column_int64(s, 2);
-		if (score > old || (score == old && (int64_t)source_len < oldlen))
+	struct etab *t = etab_of(a, island);
+	int at = -1;
+	if (t) {
+		int found;
+		at = etab_find(t, cell, &found);
+		if (!found)
+			out = ARC_NEW;
+		else if (score > t->row[at].score ||
+		         (score == t->row[at].score && (int64_t)source_len < t->row[at].source_len))
 			out = ARC_IMPROVED;
-	} else if (rc == SQLITE_DONE) {
-		out = ARC_NEW;
 	} else {
-		arc_sqlerr(a, "reading an elite");
+		if (!(s = stmt(a, S_ELITE_GET)))
+			return ARC_ERR;
+		sqlite3_bind_int(s, 1, island);
+		sqlite3_bind_int64(s, 2, cell);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			double old = sqlite3_column_type(s, 1) == SQLITE_NULL ? -INFINITY
+			                                                     : sqlite3_column_double(s, 1);
+			int64_t oldlen = sqlite3_column_int64(s, 2);
+			if (score > old || (score == old && (int64_t)source_len < oldlen))
+				out = ARC_IMPROVED;
+		} else if (rc == SQLITE_DONE) {
+			out = ARC_NEW;
+		} else {
+			arc_sqlerr(a, "reading an elite");
+			sqlite3_reset(s);
+			return ARC_ERR;
+		}
 		sqlite3_reset(s);
-		return ARC_ERR;
 	}
-	sqlite3_reset(s);
 	if (out == ARC_NOT_ADDED)
 		return ARC_OK;
 	if (!(s = stmt(a, S_ELITE_PUT)))
 		return ARC_ERR;
-	a->elites_gen++;
+	uint64_t was = a->elites_gen++; /* everything cached is stale until the write succeeds */
 	sqlite3_bind_int(s, 1, island);
 	sqlite3_bind_int64(s, 2, cell);
 	sqlite3_bind_int64(s, 3, program_id);
@@ -1165,6 +1272,19 @@ int arc_insert_elite_cell(struct arc *a, int island, const double *desc,
 	sqlite3_bind_double(s, 7, now_s());
 	if (step_done(a, s, "storing an elite (unknown program id?)"))
 		return ARC_ERR;
+	/* What was valid stays valid: only this island's table and counts
+	 * changed, by this one row. */
+	for (int c = 0; c < ARC_ECOUNT_CACHE; c++)
+		if (a->ecount_gen[c] == was + 1) {
+			a->ecount_gen[c] = a->elites_gen + 1;
+			if (out == ARC_NEW && (c == 0 || c == island + 1))
+				a->ecount[c]++;
+		}
+	for (int i = 0; i < ARC_ECOUNT_CACHE - 1; i++)
+		if (a->etab[i].gen == was + 1)
+			a->etab[i].gen = a->elites_gen + 1;
+	if (t && etab_put(t, at, out == ARC_NEW, cell, program_id, score, (int64_t)source_len))
+		t->gen = 0; /* out of memory: read it again next time */
 	if (outcome)
 		*outcome = out;
 	return ARC_OK;
@@ -1192,6 +1312,11 @@ static int step_row(struct arc *a, sqlite3_stmt *s, const char *what)
 
 int arc_elite_count(struct arc *a, int island, int64_t *n)
 {
+	struct etab *t = etab_of(a, island);
+	if (t) {
+		*n = t->n;
+		return ARC_OK;
+	}
 	int c = island < 0 ? 0 : island + 1;
 	int cached = a->lock_fd >= 0 && c < ARC_ECOUNT_CACHE;
 	if (cached && a->ecount_gen[c] == a->elites_gen + 1) {
@@ -1223,6 +1348,11 @@ int arc_random_elite(struct arc *a, int island, uint64_t r, int64_t *program_id)
 		return ARC_ERR;
 	if (n == 0)
 		return ARC_NOTFOUND;
+	struct etab *t = etab_of(a, island);
+	if (t && t->n == n) {
+		*program_id = t->row[r % (uint64_t)n].program_id;
+		return ARC_OK;
+	}
 	if (!(s = stmt(a, S_ELITE_NTH)))
 		return ARC_ERR;
 	sqlite3_bind_int(s, 1, island);

@@ -497,6 +497,80 @@ static void test_elite_count_cache(void **state)
 	arc_close(&a);
 }
 
+/* A writer answers parent draws, counts and the MAP-Elites comparison from
+ * its own table of each island's elites: after every kind of write
+ * (new cell, better score, shorter source on a tie, worse score refused,
+ * NaN refused, a rollback, a commit) its answers are the file's, as a
+ * read-only handle (which always asks SQLite) gives them. */
+static void test_elite_table_matches_file(void **state)
+{
+	char err[512] = "";
+	struct arc *a = arc_open(path, ARC_CREATE | ARC_WRITER, err, sizeof err);
+	assert_non_null(a);
+	struct arc_dim d = { "x", 0, 20, 20 };
+	assert_int_equal(arc_set_dims(a, &d, 1), ARC_OK);
+	assert_int_equal(arc_begin(a), ARC_OK);
+	int64_t ids[64];
+	for (int i = 0; i < 64; i++) {
+		char src[32];
+		snprintf(src, sizeof src, "p%d", i);
+		ids[i] = add_prog(a, src, i % 3);
+	}
+	assert_int_equal(arc_commit(a), ARC_OK);
+	uint64_t st = 12345;
+	for (int round = 0; round < 30; round++) {
+		assert_int_equal(arc_begin(a), ARC_OK);
+		for (int k = 0; k < 25; k++) {
+			st = st * 6364136223846793005ull + 1442695040888963407ull;
+			int island = (int)(st >> 60) % 3;
+			double x = (double)((st >> 40) % 20);
+			double score = (double)((st >> 20) % 7) - 1;
+			if ((st >> 10) % 13 == 0)
+				score = NAN;
+			size_t len = (size_t)((st >> 5) % 4);
+			int out, want;
+			/* what the rule says, from the file */
+			int64_t cell = arc_cell_of(&d, 1, &x), oid;
+			double osc;
+			int have = arc_elite_at(a, island, cell, &oid, &osc);
+			want = isnan(score) ? ARC_NOT_ADDED : have == ARC_NOTFOUND ? ARC_NEW : ARC_NOT_ADDED;
+			assert_int_equal(arc_insert_elite(a, island, &x, ids[(st >> 2) % 64], score, len, &out), ARC_OK);
+			if (want == ARC_NEW)
+				assert_int_equal(out, ARC_NEW);
+			else if (isnan(score) || score < osc)
+				assert_int_equal(out, ARC_NOT_ADDED);
+			else if (score > osc)
+				assert_int_equal(out, ARC_IMPROVED);
+		}
+		if (round % 4 == 3)
+			assert_int_equal(arc_rollback(a), ARC_OK);
+		else
+			assert_int_equal(arc_commit(a), ARC_OK);
+		struct arc *r = arc_open(path, ARC_READONLY, err, sizeof err);
+		assert_non_null(r);
+		for (int island = 0; island < 4; island++) {
+			int64_t nw, nr;
+			assert_int_equal(arc_elite_count(a, island, &nw), ARC_OK);
+			assert_int_equal(arc_elite_count(r, island, &nr), ARC_OK);
+			assert_int_equal(nw, nr);
+			for (uint64_t k = 0; k < (uint64_t)nr + 3; k++) {
+				int64_t iw = -1, ir = -2;
+				int rw = arc_random_elite(a, island, k * 0x9e3779b97f4a7c15ull, &iw);
+				int rr = arc_random_elite(r, island, k * 0x9e3779b97f4a7c15ull, &ir);
+				assert_int_equal(rw, rr);
+				if (rw == ARC_OK)
+					assert_int_equal(iw, ir);
+			}
+		}
+		int64_t nw, nr;
+		assert_int_equal(arc_elite_count(a, -1, &nw), ARC_OK);
+		assert_int_equal(arc_elite_count(r, -1, &nr), ARC_OK);
+		assert_int_equal(nw, nr);
+		arc_close(&r);
+	}
+	arc_close(&a);
+}
+
 /* --- files ------------------------------------------------------------------------------------- */
 
 static void write_file(const char *p, const void *data, size_t n)
@@ -1169,6 +1243,7 @@ int main(void)
 		cmocka_unit_test_setup(test_foreign_sqlite, setup),
 		cmocka_unit_test_setup(test_schema_versions, setup),
 		cmocka_unit_test_setup(test_migration_2_to_3, setup),
+		cmocka_unit_test_setup(test_elite_table_matches_file, setup),
 		cmocka_unit_test_setup(test_readonly_refuses_writes, setup),
 		cmocka_unit_test_setup(test_cli_exit_codes, setup),
 		cmocka_unit_test_setup(test_utf8_repair, setup),
