@@ -290,6 +290,25 @@ int arc_status_index(const char *status)
 	return -1;
 }
 
+/* %.17g of an integral v with |v| < 1e15 (its digits, "-0" for -0.0)
+ * into out (24 bytes); returns the length. */
+static size_t int_digits(char *out, double v)
+{
+	char t[24];
+	int k = 0;
+	uint64_t u = (uint64_t)fabs(v);
+	do
+		t[k++] = (char)('0' + u % 10);
+	while (u /= 10);
+	size_t n = 0;
+	if (signbit(v))
+		out[n++] = '-';
+	while (k)
+		out[n++] = t[--k];
+	out[n] = 0;
+	return n;
+}
+
 char *arc_desc_json(char *buf, size_t n, const double *desc, int ndesc)
 {
 	size_t used = 0;
@@ -297,7 +316,15 @@ char *arc_desc_json(char *buf, size_t n, const double *desc, int ndesc)
 	used += (size_t)snprintf(buf, n, "[");
 	for (int i = 0; i < ndesc && used < n; i++) {
 		const char *sep = i ? "," : "";
-		if (isfinite(desc[i]))
+		char d[24];
+		if (isfinite(desc[i]) && desc[i] == floor(desc[i]) && fabs(desc[i]) < 1e15 &&
+		    used + 1 + 24 < n) { /* an operation count: no printf */
+			if (*sep)
+				buf[used++] = ',';
+			size_t l = int_digits(d, desc[i]);
+			memcpy(buf + used, d, l + 1);
+			used += l;
+		} else if (isfinite(desc[i]))
 			used += (size_t)snprintf(buf + used, n - used, "%s%.17g", sep, desc[i]);
 		else
 			used += (size_t)snprintf(buf + used, n - used, "%snull", sep);

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "archive/arc.h"
+#include "archive/arc_int.h"
 #include "archive/front.h"
 #include "archive/query.h"
 #include "archive/report/report.h"
@@ -569,6 +570,29 @@ static void test_elite_table_matches_file(void **state)
 		arc_close(&r);
 	}
 	arc_close(&a);
+}
+
+/* Descriptors are stored as a JSON array of %.17g numbers (null for NaN
+ * and Inf); integral ones are written without printf, to the same text. */
+static void test_desc_json_text(void **state)
+{
+	static const double v[] = { 0, -0.0, 1, -1, 4, 40, 123456789, 999999999999999.0, 1e15, -1e15,
+	                            1e16, 2.5, -0.125, 1e-300, 0.1, NAN, INFINITY, -INFINITY, 3.0000000000000004 };
+	size_t nv = sizeof v / sizeof v[0];
+	for (size_t i = 0; i < nv; i++)
+		for (size_t j = 0; j < nv; j++) {
+			double d[3] = { v[i], v[j], v[(i + j) % nv] };
+			for (int k = 0; k <= 3; k++) {
+				char got[ARC_MAX_DIMS * 28 + 4], want[256];
+				arc_desc_json(got, sizeof got, d, k);
+				size_t u = (size_t)snprintf(want, sizeof want, "[");
+				for (int m = 0; m < k; m++)
+					u += (size_t)(isfinite(d[m]) ? snprintf(want + u, sizeof want - u, "%s%.17g", m ? "," : "", d[m])
+					                             : snprintf(want + u, sizeof want - u, "%snull", m ? "," : ""));
+				snprintf(want + u, sizeof want - u, "]");
+				assert_string_equal(got, want);
+			}
+		}
 }
 
 /* --- files ------------------------------------------------------------------------------------- */
@@ -1244,6 +1268,7 @@ int main(void)
 		cmocka_unit_test_setup(test_schema_versions, setup),
 		cmocka_unit_test_setup(test_migration_2_to_3, setup),
 		cmocka_unit_test_setup(test_elite_table_matches_file, setup),
+		cmocka_unit_test(test_desc_json_text),
 		cmocka_unit_test_setup(test_readonly_refuses_writes, setup),
 		cmocka_unit_test_setup(test_cli_exit_codes, setup),
 		cmocka_unit_test_setup(test_utf8_repair, setup),
