@@ -39,7 +39,7 @@ enum {
 	S_ADD_PROGRAM, S_ADD_ATTEMPT, S_ADD_EVAL, S_ADD_LLM, S_ADD_EVENT,
 	S_ELITE_GET, S_ELITE_PUT, S_ELITE_COUNT, S_ELITE_COUNT_ALL, S_ELITE_NTH,
 	S_ELITE_BEST, S_ELITE_BEST_ALL, S_FIND_TEXT, S_FIND_FUNC,
-	S_GET_PROGRAM, S_GET_EVAL, S_LLM_LINK, S_FAILURES, S_NSTMT
+	S_GET_PROGRAM, S_GET_EVAL, S_LLM_LINK, S_FAILURES, S_ELITE_ISLAND, S_NSTMT
 };
 
 static const char *const stmt_sql[S_NSTMT] = {
@@ -74,6 +74,8 @@ static const char *const stmt_sql[S_NSTMT] = {
 	[S_ELITE_COUNT_ALL] = "SELECT count(*) FROM elites",
 	[S_ELITE_NTH] =
 	"SELECT program_id FROM elites WHERE island=?1 ORDER BY cell LIMIT 1 OFFSET ?2",
+	[S_ELITE_ISLAND] =
+	"SELECT cell, program_id, score, source_len FROM elites WHERE island=?1 ORDER BY cell",
 	[S_ELITE_BEST] =
 	"SELECT program_id, score FROM elites WHERE island=?1"
 	" ORDER BY score DESC, program_id ASC LIMIT 1",
@@ -117,9 +119,26 @@ struct arc {
 	 * may be writing). */
 	uint64_t elites_gen, ecount_gen[ARC_ECOUNT_CACHE];
 	int64_t ecount[ARC_ECOUNT_CACHE];
+	/* A writer's copy of each island's elites (islands 0..ARC_ECOUNT_CACHE-2),
+	 * in cell order, valid under the same rule (etab[i].gen == elites_gen
+	 * + 1); an elite write by this handle updates it in place, so the
+	 * parent draws and the MAP-Elites comparison of a campaign read memory,
+	 * not SQL. */
+	struct etab {
+		uint64_t gen;
+		int n, cap;
+		struct etab_row {
+			int64_t cell, program_id, source_len;
+			double score;
+		} *row;
+	} etab[ARC_ECOUNT_CACHE - 1];
 };
 
 /* --- the schema ------------------------------------------------------------- */
+
+/* The oldest schema version a read-only handle opens as it is: the
+ * versions since read the same (2 -> 3 only respells a check). */
+#define ARC_SCHEMA_READABLE 2
 
 /* migrations[i] brings user_version i to i+1.  Never edit a released step:
  * append one. */
@@ -214,6 +233,19 @@ static const char *const migrations[ARC_SCHEMA_VERSION] = {
 	"ALTER TABLE llm_calls ADD COLUMN answer TEXT;"
 	"ALTER TABLE llm_calls ADD COLUMN parent_id INTEGER;"
 	"CREATE INDEX attempts_parent ON attempts(parent_id, seq);",
+	/* 2 -> 3: the outcome check spelled without IN.  SQLite evaluates an IN
+	 * list of 4 constants by building a temporary b-tree on every insert
+	 * (about a quarter of an attempt's insert cost); "= ... OR" accepts
+	 * exactly the same values.  No stored row changes, so this is SQLite's
+	 * documented edit of a table's text (writable_schema, then migrate()
+	 * bumps schema_version), not a table rebuild. */
+	"PRAGMA writable_schema=ON;"
+	"UPDATE sqlite_schema SET sql=replace(sql,"
+	" 'CHECK (outcome IN (''NEW'',''IMPROVED'',''NOT_ADDED'',''DUPLICATE''))',"
+	" 'CHECK (outcome = ''NEW'' OR outcome = ''IMPROVED'' OR outcome = ''NOT_ADDED''"
+	" OR outcome = ''DUPLICATE'')')"
+	" WHERE type='table' AND name='attempts';"
+	"PRAGMA writable_schema=OFF;",
 };
 
 /* --- small helpers ------------------------------------------------------------ */
@@ -258,6 +290,25 @@ int arc_status_index(const char *status)
 	return -1;
 }
 
+/* %.17g of an integral v with |v| < 1e15 (its digits, "-0" for -0.0)
+ * into out (24 bytes); returns the length. */
+static size_t int_digits(char *out, double v)
+{
+	char t[24];
+	int k = 0;
+	uint64_t u = (uint64_t)fabs(v);
+	do
+		t[k++] = (char)('0' + u % 10);
+	while (u /= 10);
+	size_t n = 0;
+	if (signbit(v))
+		out[n++] = '-';
+	while (k)
+		out[n++] = t[--k];
+	out[n] = 0;
+	return n;
+}
+
 char *arc_desc_json(char *buf, size_t n, const double *desc, int ndesc)
 {
 	size_t used = 0;
@@ -265,7 +316,15 @@ char *arc_desc_json(char *buf, size_t n, const double *desc, int ndesc)
 	used += (size_t)snprintf(buf, n, "[");
 	for (int i = 0; i < ndesc && used < n; i++) {
 		const char *sep = i ? "," : "";
-		if (isfinite(desc[i]))
+		char d[24];
+		if (isfinite(desc[i]) && desc[i] == floor(desc[i]) && fabs(desc[i]) < 1e15 &&
+		    used + 1 + 24 < n) { /* an operation count: no printf */
+			if (*sep)
+				buf[used++] = ',';
+			size_t l = int_digits(d, desc[i]);
+			memcpy(buf + used, d, l + 1);
+			used += l;
+		} else if (isfinite(desc[i]))
 			used += (size_t)snprintf(buf + used, n - used, "%s%.17g", sep, desc[i]);
 		else
 			used += (size_t)snprintf(buf + used, n - used, "%snull", sep);
@@ -379,18 +438,25 @@ static int query_int(struct arc *a, const char *sql, int64_t *out, const char *w
 static int migrate(struct arc *a, int64_t from)
 {
 	for (int64_t v = from; v < ARC_SCHEMA_VERSION; v++) {
-		char sql[160];
+		char sql[224];
 		if (exec(a, "BEGIN IMMEDIATE", "starting the schema migration"))
 			return ARC_ERR;
 		if (exec(a, migrations[v], "creating the schema")) {
 			sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
 			return ARC_ERR;
 		}
+		/* A step may edit a table's text in place (2 -> 3): a new schema
+		 * cookie makes every connection, this one too, read it again. */
+		int64_t cookie;
+		if (query_int(a, "PRAGMA schema_version", &cookie, "reading the schema cookie")) {
+			sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+			return ARC_ERR;
+		}
 		snprintf(sql, sizeof sql,
-		         "PRAGMA application_id=%d; PRAGMA user_version=%d;"
+		         "PRAGMA schema_version=%lld; PRAGMA application_id=%d; PRAGMA user_version=%d;"
 		         "INSERT INTO events(kind, detail, created) VALUES('migration',"
 		         " '{\"from\":%d,\"to\":%d}', %.6f);",
-		         ARC_APPLICATION_ID, (int)(v + 1), (int)v, (int)(v + 1), now_s());
+		         (long long)cookie + 1, ARC_APPLICATION_ID, (int)(v + 1), (int)v, (int)(v + 1), now_s());
 		if (exec(a, sql, "recording the schema version") ||
 		    exec(a, "COMMIT", "committing the schema migration")) {
 			sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
@@ -431,6 +497,8 @@ static int check_schema(struct arc *a, int flags)
 		return ARC_ERR;
 	}
 	if (ver < ARC_SCHEMA_VERSION) {
+		if (a->readonly && ver >= ARC_SCHEMA_READABLE)
+			return ARC_OK; /* reads the same: later steps only respell checks */
 		if (a->readonly) {
 			arc_seterr(a, "%s: archive schema version %lld is older than %d;"
 			           " open it once for writing (disco resume) to migrate it",
@@ -489,11 +557,28 @@ static int open_immutable(struct arc *a, char *err, size_t errlen)
 	return 0;
 }
 
+/* SQLite without its memory statistics: with them every allocation and
+ * free takes a global mutex and updates counters (about a tenth of an
+ * attempt's archive writes, callgrind); nothing in disco reads them.  Only
+ * possible before SQLite initializes (the first open in the process); if
+ * something initialized it earlier, the call is refused and changes
+ * nothing. */
+static void sqlite_setup(void)
+{
+	static int done;
+	if (!done) {
+		done = 1;
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	}
+}
+
 struct arc *arc_open(const char *path, int flags, char *err, size_t errlen)
 {
 	struct stat sb;
 	struct arc *a = NULL;
 	int oflags;
+
+	sqlite_setup();
 
 	if (!path || !*path) {
 		snprintf(err, errlen, "archive path is empty");
@@ -551,6 +636,10 @@ struct arc *arc_open(const char *path, int flags, char *err, size_t errlen)
 		int64_t dummy;
 		if (query_int(a, "PRAGMA journal_mode=WAL", &dummy, "enabling WAL") ||
 		    exec(a, "PRAGMA synchronous=NORMAL", "setting synchronous") ||
+		    /* 10000 pages of WAL before copying it into the file: random
+		     * index pages are then copied once per checkpoint, not once
+		     * per few commits */
+		    exec(a, "PRAGMA wal_autocheckpoint=10000", "setting the checkpoint size") ||
 		    /* 64 MiB of page cache: hash indexes take random inserts */
 		    exec(a, "PRAGMA cache_size=-65536", "setting the cache size"))
 			goto fail_msg;
@@ -576,6 +665,8 @@ void arc_close(struct arc **ap)
 	}
 	for (int i = 0; i < S_NSTMT; i++)
 		sqlite3_finalize(a->stmt[i]);
+	for (int i = 0; i < ARC_ECOUNT_CACHE - 1; i++)
+		free(a->etab[i].row);
 	sqlite3_close(a->db);
 	if (a->lock_fd >= 0)
 		close(a->lock_fd);
@@ -1080,6 +1171,84 @@ fail:
 	return ARC_ERR;
 }
 
+/* The writer's table of island's elites, read from the file when it is
+ * stale; NULL when this handle keeps none (not the writer, an island past
+ * the cache, out of memory) or on a read error (the caller's SQL path
+ * then reports it). */
+static struct etab *etab_of(struct arc *a, int island)
+{
+	if (a->lock_fd < 0 || island < 0 || island >= ARC_ECOUNT_CACHE - 1)
+		return NULL;
+	struct etab *t = &a->etab[island];
+	if (t->gen == a->elites_gen + 1)
+		return t;
+	sqlite3_stmt *s = stmt(a, S_ELITE_ISLAND);
+	if (!s)
+		return NULL;
+	sqlite3_bind_int(s, 1, island);
+	int rc, n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == t->cap) {
+			int nc = t->cap ? 2 * t->cap : 64;
+			struct etab_row *nr = realloc(t->row, (size_t)nc * sizeof *nr);
+			if (!nr) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			t->row = nr;
+			t->cap = nc;
+		}
+		t->row[n++] = (struct etab_row){
+			.cell = sqlite3_column_int64(s, 0),
+			.program_id = sqlite3_column_int64(s, 1),
+			.score = sqlite3_column_type(s, 2) == SQLITE_NULL ? -INFINITY : sqlite3_column_double(s, 2),
+			.source_len = sqlite3_column_int64(s, 3),
+		};
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return NULL;
+	t->n = n;
+	t->gen = a->elites_gen + 1;
+	return t;
+}
+
+/* The row of cell in t (*found), or where it would go. */
+static int etab_find(const struct etab *t, int64_t cell, int *found)
+{
+	int lo = 0, hi = t->n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (t->row[mid].cell < cell)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < t->n && t->row[lo].cell == cell;
+	return lo;
+}
+
+/* The elite written at row at (inserted there when is_new). */
+static int etab_put(struct etab *t, int at, int is_new, int64_t cell, int64_t program_id, double score,
+                    int64_t source_len)
+{
+	if (is_new) {
+		if (t->n == t->cap) {
+			int nc = t->cap ? 2 * t->cap : 64;
+			struct etab_row *nr = realloc(t->row, (size_t)nc * sizeof *nr);
+			if (!nr)
+				return -1;
+			t->row = nr;
+			t->cap = nc;
+		}
+		memmove(t->row + at + 1, t->row + at, (size_t)(t->n - at) * sizeof *t->row);
+		t->n++;
+	}
+	t->row[at] = (struct etab_row){ .cell = cell, .program_id = program_id, .score = score,
+	                                .source_len = source_len };
+	return 0;
+}
+
 int arc_insert_elite_cell(struct arc *a, int island, const double *desc,
                           int64_t program_id, double score, size_t source_len,
                           int *outcome, int64_t *cellp)
@@ -1101,30 +1270,42 @@ int arc_insert_elite_cell(struct arc *a, int island, const double *desc,
 		*outcome = ARC_NOT_ADDED;
 	if (isnan(score))
 		return ARC_OK;
-	if (!(s = stmt(a, S_ELITE_GET)))
-		return ARC_ERR;
-	sqlite3_bind_int(s, 1, island);
-	sqlite3_bind_int64(s, 2, cell);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		double old = sqlite3_column_type(s, 1) == SQLITE_NULL ? -INFINITY
-		                                                     : sqlite3_column_double(s, 1);
-		int64_t oldlen = sqlite3_column_int64(s, 2);
-		if (score > old || (score == old && (int64_t)source_len < oldlen))
+	struct etab *t = etab_of(a, island);
+	int at = -1;
+	if (t) {
+		int found;
+		at = etab_find(t, cell, &found);
+		if (!found)
+			out = ARC_NEW;
+		else if (score > t->row[at].score ||
+		         (score == t->row[at].score && (int64_t)source_len < t->row[at].source_len))
 			out = ARC_IMPROVED;
-	} else if (rc == SQLITE_DONE) {
-		out = ARC_NEW;
 	} else {
-		arc_sqlerr(a, "reading an elite");
+		if (!(s = stmt(a, S_ELITE_GET)))
+			return ARC_ERR;
+		sqlite3_bind_int(s, 1, island);
+		sqlite3_bind_int64(s, 2, cell);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			double old = sqlite3_column_type(s, 1) == SQLITE_NULL ? -INFINITY
+			                                                     : sqlite3_column_double(s, 1);
+			int64_t oldlen = sqlite3_column_int64(s, 2);
+			if (score > old || (score == old && (int64_t)source_len < oldlen))
+				out = ARC_IMPROVED;
+		} else if (rc == SQLITE_DONE) {
+			out = ARC_NEW;
+		} else {
+			arc_sqlerr(a, "reading an elite");
+			sqlite3_reset(s);
+			return ARC_ERR;
+		}
 		sqlite3_reset(s);
-		return ARC_ERR;
 	}
-	sqlite3_reset(s);
 	if (out == ARC_NOT_ADDED)
 		return ARC_OK;
 	if (!(s = stmt(a, S_ELITE_PUT)))
 		return ARC_ERR;
-	a->elites_gen++;
+	uint64_t was = a->elites_gen++; /* everything cached is stale until the write succeeds */
 	sqlite3_bind_int(s, 1, island);
 	sqlite3_bind_int64(s, 2, cell);
 	sqlite3_bind_int64(s, 3, program_id);
@@ -1135,6 +1316,19 @@ int arc_insert_elite_cell(struct arc *a, int island, const double *desc,
 	sqlite3_bind_double(s, 7, now_s());
 	if (step_done(a, s, "storing an elite (unknown program id?)"))
 		return ARC_ERR;
+	/* What was valid stays valid: only this island's table and counts
+	 * changed, by this one row. */
+	for (int c = 0; c < ARC_ECOUNT_CACHE; c++)
+		if (a->ecount_gen[c] == was + 1) {
+			a->ecount_gen[c] = a->elites_gen + 1;
+			if (out == ARC_NEW && (c == 0 || c == island + 1))
+				a->ecount[c]++;
+		}
+	for (int i = 0; i < ARC_ECOUNT_CACHE - 1; i++)
+		if (a->etab[i].gen == was + 1)
+			a->etab[i].gen = a->elites_gen + 1;
+	if (t && etab_put(t, at, out == ARC_NEW, cell, program_id, score, (int64_t)source_len))
+		t->gen = 0; /* out of memory: read it again next time */
 	if (outcome)
 		*outcome = out;
 	return ARC_OK;
@@ -1162,6 +1356,11 @@ static int step_row(struct arc *a, sqlite3_stmt *s, const char *what)
 
 int arc_elite_count(struct arc *a, int island, int64_t *n)
 {
+	struct etab *t = etab_of(a, island);
+	if (t) {
+		*n = t->n;
+		return ARC_OK;
+	}
 	int c = island < 0 ? 0 : island + 1;
 	int cached = a->lock_fd >= 0 && c < ARC_ECOUNT_CACHE;
 	if (cached && a->ecount_gen[c] == a->elites_gen + 1) {
@@ -1193,6 +1392,11 @@ int arc_random_elite(struct arc *a, int island, uint64_t r, int64_t *program_id)
 		return ARC_ERR;
 	if (n == 0)
 		return ARC_NOTFOUND;
+	struct etab *t = etab_of(a, island);
+	if (t && t->n == n) {
+		*program_id = t->row[r % (uint64_t)n].program_id;
+		return ARC_OK;
+	}
 	if (!(s = stmt(a, S_ELITE_NTH)))
 		return ARC_ERR;
 	sqlite3_bind_int(s, 1, island);

@@ -59,7 +59,7 @@
                           the file as its writer (an advisory flock on the file, released
                           by arc_close or the process's death, kill -9 included) */
 
-#define ARC_SCHEMA_VERSION 2
+#define ARC_SCHEMA_VERSION 3
 #define ARC_APPLICATION_ID 0x44495343 /* "DISC" in PRAGMA application_id */
 
 #define ARC_MAX_DIMS 4

@@ -122,6 +122,9 @@ static void take_child(struct flight *f, struct mut_child *c)
 	f->prog = c->prog;
 	f->info = c->info;
 	f->tag = c->tag;
+	f->has_probe_hash = c->has_probe_hash && c->prog;
+	f->probe_tol = c->probe_tol;
+	f->probe_hash = c->probe_hash;
 	if (c->parent > 0) /* the mutator's own follow-up of an earlier child */
 		f->parent = c->parent;
 	*c = (struct mut_child){ 0 };
@@ -430,9 +433,12 @@ static int precheck(struct evo *E, struct flight *f)
 	}
 	/* Fast path: an IR child's probe outputs, interpreted in-process
 	 * (engine/sym), find a functional duplicate before any compiling. */
-	uint64_t ih;
-	if (f->ir && (f->prog ? sym_fast_hash_prog(f->prog, E->p->hash_tol, &ih)
-	                      : sym_fast_hash(E->p->ev, f->ir, E->p->hash_tol, &ih)) == 0) {
+	uint64_t ih = 0;
+	int known = f->has_probe_hash && f->probe_tol == E->p->hash_tol; /* the mutator hashed it */
+	if (known)
+		ih = f->probe_hash;
+	if (f->ir && (known || (f->prog ? sym_fast_hash_prog(f->prog, E->p->hash_tol, &ih)
+	                                : sym_fast_hash(E->p->ev, f->ir, E->p->hash_tol, &ih)) == 0)) {
 		E->func_lookups++;
 		E->interp_lookups++;
 		int64_t id;
@@ -867,7 +873,7 @@ static void before_sleep(struct loop *l, void *ud)
 	int idle = !E->inflight && !E->npending && !E->nready;
 	if ((idle && stopping(E)) || (E->drain_deadline && mono_s() > E->drain_deadline))
 		loop_stop(l); /* what is still running was never committed */
-	if (arc_checkpoint(E->a, 2000, 500, NULL)) {
+	if (arc_checkpoint(E->a, 100000, 500, NULL)) {
 		evo_arc_fail(E, "archive");
 		loop_stop(l);
 		return;

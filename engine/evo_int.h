@@ -59,6 +59,9 @@ struct flight {
 	const struct mut_mutator *mut; /* NULL for a seed */
 	const char *mutator;  /* name recorded with the attempt */
 	uint64_t thash;
+	int has_probe_hash;   /* the mutator's interpreted probe hash of prog (mut_child) */
+	double probe_tol;
+	uint64_t probe_hash;
 	int remeasure;        /* a noisy duplicate being measured again */
 	/* Batches of IR children (engine/sym/batch.c): one job on one slot. */
 	struct flight *batch; /* the next flight of the same job */

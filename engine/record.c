@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine/evo_int.h"
+#include "engine/jsonw.h"
 
 /* The archive's status list is the sandbox's, then "duplicate" and
  * "edit_failed" (test_evo checks the names one by one). */
@@ -31,17 +32,6 @@ void evo_log_event(struct evo *E, cJSON *j)
 		free(s);
 	}
 	cJSON_Delete(j);
-}
-
-static char *metrics_json(const struct ev_result *r)
-{
-	cJSON *m = cJSON_CreateObject();
-	for (int i = 0; i < r->nmetrics; i++)
-		if (isfinite(r->metrics[i].value))
-			cJSON_AddNumberToObject(m, r->metrics[i].name, r->metrics[i].value);
-	char *s = cJSON_PrintUnformatted(m);
-	cJSON_Delete(m);
-	return s;
 }
 
 static void map_desc(const struct evo_params *p, const struct ev_result *r, double *desc)
@@ -65,7 +55,7 @@ static int record_program(struct evo *E, struct flight *f, int64_t *pid, int *ou
 	memcpy(prog.inspirations, f->insp, sizeof f->insp);
 	double desc[ARC_MAX_DIMS] = { 0 };
 	map_desc(p, &o->ev, desc);
-	char *mj = metrics_json(&o->ev);
+	char *mj = jsw_metrics(&o->ev);
 	int rc = arc_add_program(E->a, &prog, pid) ||
 	         arc_add_evaluation(E->a, *pid, o->score, mj, desc, p->ndims, o->stage, EV_TRAIN, NULL) ||
 	         arc_insert_elite_cell(E->a, f->island, desc, *pid, o->score, f->len, outcome, &cell);
@@ -85,6 +75,52 @@ static int record_program(struct evo *E, struct flight *f, int64_t *pid, int *ou
 	if (o->has_fhash && !f->remeasure)
 		fh_cache_put(E->func, o->fhash, &e);
 	return 0;
+}
+
+/* The attempt's line of the JSON log: {"event":"attempt","seq":N,
+ * "status":S[,"program":N,"score":X,"outcome":O][,"duplicate_of":N],
+ * "island":N}, as cJSON_PrintUnformatted writes that object (status and
+ * outcome names need no escaping). */
+static void log_attempt(FILE *fp, const struct flight *f, const char *st, int64_t pid, double score,
+                        int outcome, int64_t dup_of)
+{
+	char b[512], num[32];
+	size_t n = 0;
+#define LOG_PUT(str, len)                                                      \
+	do {                                                                   \
+		size_t l_ = (len);                                             \
+		if (n + l_ < sizeof b) {                                       \
+			memcpy(b + n, (str), l_);                              \
+			n += l_;                                               \
+		}                                                              \
+	} while (0)
+#define LOG_STR(s) LOG_PUT((s), strlen(s))
+#define LOG_NUM(v) LOG_PUT(num, jsw_num(num, (v)))
+	LOG_STR("{\"event\":\"attempt\",\"seq\":");
+	LOG_NUM((double)f->seq);
+	LOG_STR(",\"status\":\"");
+	LOG_STR(st);
+	LOG_STR("\"");
+	if (pid) {
+		LOG_STR(",\"program\":");
+		LOG_NUM((double)pid);
+		LOG_STR(",\"score\":");
+		LOG_NUM(score);
+		LOG_STR(",\"outcome\":\"");
+		LOG_STR(arc_outcome_name(outcome));
+		LOG_STR("\"");
+	}
+	if (dup_of) {
+		LOG_STR(",\"duplicate_of\":");
+		LOG_NUM((double)dup_of);
+	}
+	LOG_STR(",\"island\":");
+	LOG_NUM((double)f->island);
+	LOG_STR("}\n");
+#undef LOG_NUM
+#undef LOG_STR
+#undef LOG_PUT
+	fwrite(b, 1, n, fp);
 }
 
 int evo_record(struct evo *E, struct flight *f, const char *status, int64_t dup_of, const char *msg)
@@ -130,20 +166,7 @@ int evo_record(struct evo *E, struct flight *f, const char *status, int64_t dup_
 		s->programs++;
 	progress_attempt(E->prog, dup ? -1 : status ? SBX_NSTATUS : (int)o->status, pid ? o->score : NAN,
 	                 outcome);
-	if (E->p->log_json) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "event", "attempt");
-		cJSON_AddNumberToObject(j, "seq", (double)f->seq);
-		cJSON_AddStringToObject(j, "status", st);
-		if (pid) {
-			cJSON_AddNumberToObject(j, "program", (double)pid);
-			cJSON_AddNumberToObject(j, "score", o->score);
-			cJSON_AddStringToObject(j, "outcome", arc_outcome_name(outcome));
-		}
-		if (dup_of)
-			cJSON_AddNumberToObject(j, "duplicate_of", (double)dup_of);
-		cJSON_AddNumberToObject(j, "island", f->island);
-		evo_log_event(E, j);
-	}
+	if (E->p->log_json)
+		log_attempt(E->p->log_json, f, st, pid, o->score, outcome, dup_of);
 	return 0;
 }

@@ -76,6 +76,10 @@ struct mut_child {
 	int64_t parent;          /* 0: the request's parent; else the program it derives from
 	                            (a mutator's own follow-up of an earlier child, e.g.
 	                            fitting the constants of an LLM child) */
+	int has_probe_hash;      /* 1: probe_hash is sym_probe_hash(prog, probe_tol), which
+	                            the mutator computed already (the loop need not) */
+	double probe_tol;
+	uint64_t probe_hash;
 };
 
 struct mut_req {

@@ -79,26 +79,60 @@ static struct {
 	uint64_t hash;
 	size_t len; /* 0: empty */
 	struct sym_prog p;
+	int prepared; /* vb holds p simplified and its probe hash (sym_vary_prepare) */
+	struct sym_vary_base vb;
 } parsed[SYMB_CACHE];
 
-static int parse_cached(const char *ir, const struct ev_evaluator *ev, struct sym_prog *out, char *err,
-                        size_t errlen)
+/* Parse ir through the cache; with vb, also what sym_vary starts from
+ * (kept in the cache too: the same parents are varied again and again). */
+static int parse_cached(const char *ir, const struct ev_evaluator *ev, struct sym_prog *out,
+                        struct sym_vary_base *vb, char *err, size_t errlen)
 {
 	size_t len = strlen(ir);
 	uint64_t h = XXH3_64bits(ir, len);
 	unsigned at = (unsigned)(h % SYMB_CACHE);
 	if (len && parsed[at].len == len && parsed[at].hash == h && (!ev || parsed[at].p.spec->ev == ev)) {
 		*out = parsed[at].p;
+		if (vb) {
+			if (!parsed[at].prepared) {
+				sym_vary_prepare(out, SYMB_TOL, &parsed[at].vb);
+				parsed[at].prepared = 1;
+			}
+			*vb = parsed[at].vb;
+		}
 		return 0;
 	}
 	if (sym_parse(ir, len, ev, out, err, errlen))
 		return -1;
+	if (vb)
+		sym_vary_prepare(out, SYMB_TOL, vb);
 	if (ev_builtin_index(out->spec->ev) < 0)
 		return 0;
 	parsed[at].hash = h;
 	parsed[at].len = len;
 	parsed[at].p = *out;
+	parsed[at].prepared = vb != NULL;
+	if (vb)
+		parsed[at].vb = *vb;
 	return 0;
+}
+
+/* Writes label, then v in decimal, at o; returns the length. */
+static size_t put_count(char *o, const char *label, int v)
+{
+	size_t n = strlen(label);
+	memcpy(o, label, n);
+	char d[12];
+	int k = 0;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+	do
+		d[k++] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		o[n++] = '-';
+	while (k)
+		o[n++] = d[--k];
+	return n;
 }
 
 /* The child of program c (simplified, maybe fitted) as the loop takes it. */
@@ -110,13 +144,31 @@ static int finish_child(const struct sym_prog *c, const struct sym_vary_stats *v
 	child->prog = malloc(sizeof *c);
 	if (child->prog)
 		*child->prog = *c;
-	char kinds[160] = "";
-	size_t kl = 0;
-	for (int k = 0; k < SYM_NMUT; k++)
-		if (vs->kinds >> k & 1)
-			kl += (size_t)snprintf(kinds + kl, sizeof kinds - kl, "%s%s", kl ? "," : "", sym_mutation_names[k]);
+	if (vs->has_hash) { /* sym_vary hashed it against the parent's already */
+		child->has_probe_hash = 1;
+		child->probe_tol = SYMB_TOL;
+		child->probe_hash = vs->hash;
+	}
+	/* {"mutations":"a,b","tries":N,"fit_evals":N}, without printf */
 	char info[320];
-	snprintf(info, sizeof info, "{\"mutations\":\"%s\",\"tries\":%d,\"fit_evals\":%d}", kinds, vs->tries, fit);
+	size_t n = 0;
+	static const char head[] = "{\"mutations\":\"";
+	memcpy(info, head, sizeof head - 1);
+	n = sizeof head - 1;
+	int first = 1;
+	for (int k = 0; k < SYM_NMUT; k++)
+		if (vs->kinds >> k & 1) {
+			size_t l = strlen(sym_mutation_names[k]);
+			if (!first)
+				info[n++] = ',';
+			memcpy(info + n, sym_mutation_names[k], l);
+			n += l;
+			first = 0;
+		}
+	n += put_count(info + n, "\",\"tries\":", vs->tries);
+	n += put_count(info + n, ",\"fit_evals\":", fit);
+	info[n++] = '}';
+	info[n] = 0;
 	child->info = strdup(info);
 	if (!child->src || !child->ir || !child->prog) {
 		mut_child_release(child);
@@ -263,6 +315,7 @@ static int pool_submit(struct mut_req *req, const struct sym_prog *c, const stru
 	j->req = req;
 	j->c = *c;
 	j->vs = *vs;
+	j->vs.has_hash = 0; /* fitted on the thread: the hash is of the unfitted child */
 	j->evals = evals;
 	j->seed = seed;
 	pthread_mutex_lock(&pool.mu);
@@ -393,20 +446,21 @@ static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct m
 		return rc;
 	}
 	struct sym_prog parent, other, c;
+	struct sym_vary_base pb;
 	char perr[256];
-	if (parse_cached(req->parent.ir, NULL, &parent, perr, sizeof perr)) {
+	if (parse_cached(req->parent.ir, NULL, &parent, &pb, perr, sizeof perr)) {
 		snprintf(err, errlen, "parent's IR: %s", perr);
 		return -1;
 	}
 	int have_other = 0;
 	for (int i = 0; i < req->ninsp && !have_other; i++)
 		if (req->insp[i].ir &&
-		    parse_cached(req->insp[i].ir, parent.spec->ev, &other, perr, sizeof perr) == 0)
+		    parse_cached(req->insp[i].ir, parent.spec->ev, &other, NULL, perr, sizeof perr) == 0)
 			have_other = 1;
 	struct sym_vary_stats vs;
 	const struct sym_weights *w = sp->weights ? sp->weights : &sym_default_weights;
-	int rc = sym_vary(&parent, have_other ? &other : NULL, w, SYMB_TOL, sp->tries > 0 ? sp->tries : SYMB_TRIES,
-	                  req->rng, &c, &vs);
+	int rc = sym_vary_from(&pb, have_other ? &other : NULL, w, sp->tries > 0 ? sp->tries : SYMB_TRIES,
+	                       req->rng, &c, &vs);
 	counters.proposals++;
 	counters.tries += vs.tries;
 	counters.invalid += vs.invalid;
@@ -433,6 +487,7 @@ static int symb_start(const struct mut_mutator *m, struct mut_req *req, struct m
 		counters.fit_evals += fit;
 		counters.fitted += fit > 0;
 		sym_simplify(&c);
+		vs.has_hash = 0; /* c may have changed */
 	}
 	return finish_child(&c, &vs, fit, child, err, errlen);
 }

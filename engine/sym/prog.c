@@ -296,101 +296,102 @@ int sym_cost(const struct sym_prog *p)
 
 /* ---- printer ------------------------------------------------------------------- */
 
-struct buf {
-	char *s;
-	size_t n, cap;
-	int oom;
-};
-
-static void bput(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
-static void bput(struct buf *b, const char *fmt, ...)
-{
-	if (b->oom)
-		return;
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		int w = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
-		va_end(ap);
-		if (w < 0) {
-			b->oom = 1;
-			return;
-		}
-		if (b->s && (size_t)w < b->cap - b->n) {
-			b->n += (size_t)w;
-			return;
-		}
-		size_t nc = (b->cap ? b->cap * 2 : 256) + (size_t)w;
-		char *ns = realloc(b->s, nc);
-		if (!ns) {
-			b->oom = 1;
-			return;
-		}
-		b->s = ns;
-		b->cap = nc;
-	}
-}
-
 /* The first of %.15g, %.16g, %.17g that reads back to v exactly (%g drops
- * trailing zeros, so a short decimal like 0.5 or 1e-08 prints short). */
-void sym_fmt_double(double v, char *out, size_t len);
-/* The shortest of %.15g..%.17g that reads back as v.  Memoized (module
- * state, direct-mapped by the bits of v): a child's constants are mostly
- * its parent's, and each is printed twice (the IR and the C). */
-void sym_fmt_double(double v, char *out, size_t len)
+ * trailing zeros, so a short decimal like 0.5 or 1e-08 prints short).
+ * Memoized (module state, direct-mapped by the bits of v): a child's
+ * constants are mostly its parent's, and each is printed twice (the IR and
+ * the C).  Writes at most len - 1 characters and a NUL; returns the length
+ * written. */
+size_t sym_fmt_double(double v, char *out, size_t len);
+size_t sym_fmt_double(double v, char *out, size_t len)
 {
 	static struct {
 		uint64_t bits;
-		char text[26]; /* "" empty */
+		unsigned char n; /* length of text, 0: empty */
+		char text[26];
 	} memo[1024];
 	uint64_t bits;
 	memcpy(&bits, &v, sizeof bits);
 	unsigned at = (unsigned)((bits * 0x9E3779B97F4A7C15ull) >> 54);
-	if (memo[at].text[0] && memo[at].bits == bits) {
-		snprintf(out, len, "%s", memo[at].text);
-		return;
+	if (memo[at].n && memo[at].bits == bits && memo[at].n < len) {
+		memcpy(out, memo[at].text, (size_t)memo[at].n + 1);
+		return memo[at].n;
 	}
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, len, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
 			break;
 	}
-	if (strlen(out) < sizeof memo[at].text) {
+	size_t n = strlen(out);
+	if (n < sizeof memo[at].text) {
 		memo[at].bits = bits;
-		snprintf(memo[at].text, sizeof memo[at].text, "%s", out);
+		memo[at].n = (unsigned char)n;
+		memcpy(memo[at].text, out, n + 1);
 	}
+	return n;
 }
 
-static void put_arg(struct buf *b, const struct sym_prog *p, int a)
+/* The longest operand or register name the printer writes: a %.17g number
+ * (at most 24 characters) or a fixed name (16) or "r" and a number. */
+#define PRINT_ARG_MAX 26
+
+static size_t put_name(char *o, const struct sym_prog *p, int r)
 {
-	char nb[32];
-	if (SYM_IS_K(a)) {
-		sym_fmt_double(p->k[SYM_KIDX(a)], nb, sizeof nb);
-		bput(b, " %s", nb);
-	} else {
-		bput(b, " %s", sym_reg_name(p, a, nb, sizeof nb));
+	if (r >= 0 && r < p->spec->nfix) {
+		size_t n = strnlen(p->spec->name[r], sizeof p->spec->name[r]);
+		memcpy(o, p->spec->name[r], n);
+		return n;
 	}
+	char d[12];
+	int k = 0;
+	unsigned t = (unsigned)(r - p->spec->nfix);
+	do
+		d[k++] = (char)('0' + t % 10);
+	while ((t /= 10) && k < (int)sizeof d);
+	size_t n = 0;
+	o[n++] = 'r';
+	while (k)
+		o[n++] = d[--k];
+	return n;
 }
 
 char *sym_print(const struct sym_prog *p)
 {
-	struct buf b = { 0 };
-	char nb[32];
-	bput(&b, "sym %s\n", p->spec->ev->name);
+	const char *ev = p->spec->ev->name;
+	size_t evn = strlen(ev);
+	/* one allocation of the largest possible text: "sym NAME\n", then per
+	 * instruction "DST = OP" and up to three " ARG", "\n" */
+	size_t cap = 5 + evn + (size_t)p->n * (PRINT_ARG_MAX + 3 + 8 + 3 * (1 + PRINT_ARG_MAX) + 1) + 1;
+	char *b = malloc(cap);
+	if (!b)
+		return NULL;
+	size_t n = 0;
+	memcpy(b, "sym ", 4);
+	n = 4;
+	memcpy(b + n, ev, evn);
+	n += evn;
+	b[n++] = '\n';
 	for (int i = 0; i < p->n; i++) {
 		const struct sym_instr *in = &p->ins[i];
-		bput(&b, "%s = %s", sym_reg_name(p, in->dst, nb, sizeof nb), sym_ops[in->op].name);
-		for (int j = 0; j < sym_ops[in->op].arity; j++)
-			put_arg(&b, p, in->a[j]);
-		bput(&b, "\n");
+		const struct sym_opinfo *op = &sym_ops[in->op];
+		n += put_name(b + n, p, in->dst);
+		memcpy(b + n, " = ", 3);
+		n += 3;
+		size_t ol = strlen(op->name);
+		memcpy(b + n, op->name, ol);
+		n += ol;
+		for (int j = 0; j < op->arity; j++) {
+			int a = in->a[j];
+			b[n++] = ' ';
+			if (SYM_IS_K(a))
+				n += sym_fmt_double(p->k[SYM_KIDX(a)], b + n, PRINT_ARG_MAX);
+			else
+				n += put_name(b + n, p, a);
+		}
+		b[n++] = '\n';
 	}
-	if (b.oom) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	b[n] = 0;
+	return b;
 }
 
 /* ---- parser ---------------------------------------------------------------------- */

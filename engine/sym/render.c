@@ -20,7 +20,7 @@
 
 #include "engine/sym/sym.h"
 
-void sym_fmt_double(double v, char *out, size_t len); /* prog.c */
+size_t sym_fmt_double(double v, char *out, size_t len); /* prog.c */
 
 struct out {
 	char *s;
@@ -125,41 +125,67 @@ static void plan_inline(const struct sym_prog *p, const int *hoisted, struct inl
 static void expression(struct out *o, const struct sym_prog *p, const struct sym_instr *in,
                        const struct inl *L);
 
+/* "r" and temporary t's number (a register index >= nfix) into nb;
+ * returns the length. */
+static size_t temp_name(char *nb, int t)
+{
+	char d[12];
+	int k = 0;
+	unsigned u = (unsigned)t;
+	do
+		d[k++] = (char)('0' + u % 10);
+	while ((u /= 10) && k < (int)sizeof d);
+	size_t n = 0;
+	nb[n++] = 'r';
+	while (k)
+		nb[n++] = d[--k];
+	return n;
+}
+
 static void operand(struct out *o, const struct sym_prog *p, int a, const struct inl *L)
 {
 	char nb[48];
 	if (SYM_IS_K(a)) {
 		double v = p->k[SYM_KIDX(a)];
-		char num[40];
-		sym_fmt_double(v, num, sizeof num);
-		if (!strpbrk(num, ".eEn"))
-			strcat(num, ".0");
-		if (v < 0 || (v == 0 && signbit(v)))
-			snprintf(nb, sizeof nb, "(%s)", num);
-		else
-			snprintf(nb, sizeof nb, "%s", num);
-		puts_(o, nb);
+		int paren = v < 0 || (v == 0 && signbit(v));
+		size_t n = 0;
+		if (paren)
+			nb[n++] = '(';
+		size_t d = sym_fmt_double(v, nb + n, 40);
+		if (!memchr(nb + n, '.', d) && !memchr(nb + n, 'e', d) && !memchr(nb + n, 'E', d) &&
+		    !memchr(nb + n, 'n', d)) {
+			memcpy(nb + n + d, ".0", 2);
+			d += 2;
+		}
+		n += d;
+		if (paren)
+			nb[n++] = ')';
+		put(o, nb, n);
 	} else if (a < p->spec->nfix) {
 		puts_(o, p->spec->cexpr[a]);
 	} else if (L && L->inl[a]) {
-		puts_(o, "(");
+		put(o, "(", 1);
 		expression(o, p, &p->ins[L->def[a]], L);
-		puts_(o, ")");
+		put(o, ")", 1);
 	} else {
-		snprintf(nb, sizeof nb, "r%d", a - p->spec->nfix);
-		puts_(o, nb);
+		put(o, nb, temp_name(nb, a - p->spec->nfix));
 	}
 }
 
 static void expression(struct out *o, const struct sym_prog *p, const struct sym_instr *in,
                        const struct inl *L)
 {
-	for (const char *c = sym_ops[in->op].c; *c; c++) {
+	for (const char *c = sym_ops[in->op].c; *c;) {
 		if (c[0] == '%' && (c[1] == 'a' || c[1] == 'b' || c[1] == 'c')) {
 			operand(o, p, in->a[c[1] - 'a'], L);
-			c++;
+			c += 2;
 		} else {
-			put(o, c, 1);
+			/* the literal text up to the next operand, at once */
+			size_t n = 1;
+			while (c[n] && c[n] != '%')
+				n++;
+			put(o, c, n);
+			c += n;
 		}
 	}
 }
@@ -171,8 +197,10 @@ static void statement(struct out *o, const struct sym_prog *p, const struct sym_
 	char nb[48];
 	puts_(o, indent);
 	if (in->dst >= s->nfix) {
-		snprintf(nb, sizeof nb, "double r%d = ", in->dst - s->nfix);
-		puts_(o, nb);
+		put(o, "double ", 7);
+		size_t n = temp_name(nb, in->dst - s->nfix);
+		memcpy(nb + n, " = ", 3);
+		put(o, nb, n + 3);
 	} else {
 		puts_(o, s->cexpr[in->dst]);
 		puts_(o, " = ");

@@ -312,6 +312,8 @@ struct sym_vary_stats {
 	int same_function;  /* same probe hash as the parent (interpreted) */
 	int fit_evals;      /* in-process scoring runs of the constant fitter */
 	int kinds;          /* bitmask of enum sym_mutation applied */
+	int has_hash;       /* the child's probe hash (sym_probe_hash at tol) is in hash */
+	uint64_t hash;
 };
 
 /* A checked, simplified child of parent that differs from it in text and
@@ -321,6 +323,23 @@ struct sym_vary_stats {
 int sym_vary(const struct sym_prog *parent, const struct sym_prog *other,
              const struct sym_weights *w, double tol, int max_tries, struct rng *r,
              struct sym_prog *child, struct sym_vary_stats *st);
+
+/* What sym_vary() starts from: the parent simplified, and its probe hash
+ * at tol when the evaluator runs in-process (have_ph).  A caller that
+ * varies the same parent again and again keeps it (the symbolic mutator
+ * does, per parsed parent). */
+struct sym_vary_base {
+	struct sym_prog base;
+	int have_ph;
+	uint64_t ph;
+	double tol;
+};
+void sym_vary_prepare(const struct sym_prog *parent, double tol, struct sym_vary_base *b);
+/* sym_vary() from a prepared parent (b->tol is the tolerance): the same
+ * child, the same draws from r. */
+int sym_vary_from(const struct sym_vary_base *b, const struct sym_prog *other,
+                  const struct sym_weights *w, int max_tries, struct rng *r,
+                  struct sym_prog *child, struct sym_vary_stats *st);
 
 /* Fit p's constants to maximize the stage-0 train score in-process, with
  * at most max_evals program runs: Gauss-Newton on the evaluator's

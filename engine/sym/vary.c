@@ -586,21 +586,27 @@ static int draw_kind(const struct sym_weights *w, struct rng *r)
 	return SYM_NMUT - 1;
 }
 
-int sym_vary(const struct sym_prog *parent, const struct sym_prog *other,
-             const struct sym_weights *w, double tol, int max_tries, struct rng *r,
-             struct sym_prog *child, struct sym_vary_stats *st)
+void sym_vary_prepare(const struct sym_prog *parent, double tol, struct sym_vary_base *b)
 {
-	struct sym_prog base = *parent;
+	b->base = *parent;
+	b->tol = tol;
+	sym_simplify(&b->base);
+	b->ph = 0;
+	b->have_ph = b->base.spec->inproc && sym_probe_hash(&b->base, tol, &b->ph) == 0;
+}
+
+int sym_vary_from(const struct sym_vary_base *b, const struct sym_prog *other,
+                  const struct sym_weights *w, int max_tries, struct rng *r,
+                  struct sym_prog *child, struct sym_vary_stats *st)
+{
+	const struct sym_prog *base = &b->base;
 	struct sym_vary_stats z;
 	char err[8];
 	if (!st)
 		st = &z;
 	memset(st, 0, sizeof *st);
-	sym_simplify(&base);
-	uint64_t ph = 0;
-	int have_ph = base.spec->inproc && sym_probe_hash(&base, tol, &ph) == 0;
 	for (int t = 0; t < max_tries; t++) {
-		struct sym_prog c = base;
+		struct sym_prog c = *base;
 		int steps = 1 + (rng_double(r) < 0.3) + (rng_double(r) < 0.1), applied = 0, kinds = 0;
 		for (int k = 0; k < steps; k++) {
 			int m = draw_kind(w ? w : &sym_default_weights, r);
@@ -615,20 +621,33 @@ int sym_vary(const struct sym_prog *parent, const struct sym_prog *other,
 			continue;
 		}
 		sym_simplify(&c);
-		if (sym_equal(&c, &base)) {
+		if (sym_equal(&c, base)) {
 			st->same_text++;
 			continue;
 		}
-		if (have_ph) {
-			uint64_t ch;
-			if (sym_probe_hash(&c, tol, &ch) == 0 && ch == ph) {
+		uint64_t ch = 0;
+		int have_ch = 0;
+		if (b->have_ph) {
+			have_ch = sym_probe_hash(&c, b->tol, &ch) == 0;
+			if (have_ch && ch == b->ph) {
 				st->same_function++;
 				continue;
 			}
 		}
 		st->kinds = kinds;
+		st->has_hash = have_ch;
+		st->hash = ch;
 		*child = c;
 		return 0;
 	}
 	return -1;
+}
+
+int sym_vary(const struct sym_prog *parent, const struct sym_prog *other,
+             const struct sym_weights *w, double tol, int max_tries, struct rng *r,
+             struct sym_prog *child, struct sym_vary_stats *st)
+{
+	struct sym_vary_base b;
+	sym_vary_prepare(parent, tol, &b);
+	return sym_vary_from(&b, other, w, max_tries, r, child, st);
 }

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "archive/arc.h"
+#include "archive/arc_int.h"
 #include "archive/front.h"
 #include "archive/query.h"
 #include "archive/report/report.h"
@@ -497,6 +498,103 @@ static void test_elite_count_cache(void **state)
 	arc_close(&a);
 }
 
+/* A writer answers parent draws, counts and the MAP-Elites comparison from
+ * its own table of each island's elites: after every kind of write
+ * (new cell, better score, shorter source on a tie, worse score refused,
+ * NaN refused, a rollback, a commit) its answers are the file's, as a
+ * read-only handle (which always asks SQLite) gives them. */
+static void test_elite_table_matches_file(void **state)
+{
+	char err[512] = "";
+	struct arc *a = arc_open(path, ARC_CREATE | ARC_WRITER, err, sizeof err);
+	assert_non_null(a);
+	struct arc_dim d = { "x", 0, 20, 20 };
+	assert_int_equal(arc_set_dims(a, &d, 1), ARC_OK);
+	assert_int_equal(arc_begin(a), ARC_OK);
+	int64_t ids[64];
+	for (int i = 0; i < 64; i++) {
+		char src[32];
+		snprintf(src, sizeof src, "p%d", i);
+		ids[i] = add_prog(a, src, i % 3);
+	}
+	assert_int_equal(arc_commit(a), ARC_OK);
+	uint64_t st = 12345;
+	for (int round = 0; round < 30; round++) {
+		assert_int_equal(arc_begin(a), ARC_OK);
+		for (int k = 0; k < 25; k++) {
+			st = st * 6364136223846793005ull + 1442695040888963407ull;
+			int island = (int)(st >> 60) % 3;
+			double x = (double)((st >> 40) % 20);
+			double score = (double)((st >> 20) % 7) - 1;
+			if ((st >> 10) % 13 == 0)
+				score = NAN;
+			size_t len = (size_t)((st >> 5) % 4);
+			int out, want;
+			/* what the rule says, from the file */
+			int64_t cell = arc_cell_of(&d, 1, &x), oid;
+			double osc;
+			int have = arc_elite_at(a, island, cell, &oid, &osc);
+			want = isnan(score) ? ARC_NOT_ADDED : have == ARC_NOTFOUND ? ARC_NEW : ARC_NOT_ADDED;
+			assert_int_equal(arc_insert_elite(a, island, &x, ids[(st >> 2) % 64], score, len, &out), ARC_OK);
+			if (want == ARC_NEW)
+				assert_int_equal(out, ARC_NEW);
+			else if (isnan(score) || score < osc)
+				assert_int_equal(out, ARC_NOT_ADDED);
+			else if (score > osc)
+				assert_int_equal(out, ARC_IMPROVED);
+		}
+		if (round % 4 == 3)
+			assert_int_equal(arc_rollback(a), ARC_OK);
+		else
+			assert_int_equal(arc_commit(a), ARC_OK);
+		struct arc *r = arc_open(path, ARC_READONLY, err, sizeof err);
+		assert_non_null(r);
+		for (int island = 0; island < 4; island++) {
+			int64_t nw, nr;
+			assert_int_equal(arc_elite_count(a, island, &nw), ARC_OK);
+			assert_int_equal(arc_elite_count(r, island, &nr), ARC_OK);
+			assert_int_equal(nw, nr);
+			for (uint64_t k = 0; k < (uint64_t)nr + 3; k++) {
+				int64_t iw = -1, ir = -2;
+				int rw = arc_random_elite(a, island, k * 0x9e3779b97f4a7c15ull, &iw);
+				int rr = arc_random_elite(r, island, k * 0x9e3779b97f4a7c15ull, &ir);
+				assert_int_equal(rw, rr);
+				if (rw == ARC_OK)
+					assert_int_equal(iw, ir);
+			}
+		}
+		int64_t nw, nr;
+		assert_int_equal(arc_elite_count(a, -1, &nw), ARC_OK);
+		assert_int_equal(arc_elite_count(r, -1, &nr), ARC_OK);
+		assert_int_equal(nw, nr);
+		arc_close(&r);
+	}
+	arc_close(&a);
+}
+
+/* Descriptors are stored as a JSON array of %.17g numbers (null for NaN
+ * and Inf); integral ones are written without printf, to the same text. */
+static void test_desc_json_text(void **state)
+{
+	static const double v[] = { 0, -0.0, 1, -1, 4, 40, 123456789, 999999999999999.0, 1e15, -1e15,
+	                            1e16, 2.5, -0.125, 1e-300, 0.1, NAN, INFINITY, -INFINITY, 3.0000000000000004 };
+	size_t nv = sizeof v / sizeof v[0];
+	for (size_t i = 0; i < nv; i++)
+		for (size_t j = 0; j < nv; j++) {
+			double d[3] = { v[i], v[j], v[(i + j) % nv] };
+			for (int k = 0; k <= 3; k++) {
+				char got[ARC_MAX_DIMS * 28 + 4], want[256];
+				arc_desc_json(got, sizeof got, d, k);
+				size_t u = (size_t)snprintf(want, sizeof want, "[");
+				for (int m = 0; m < k; m++)
+					u += (size_t)(isfinite(d[m]) ? snprintf(want + u, sizeof want - u, "%s%.17g", m ? "," : "", d[m])
+					                             : snprintf(want + u, sizeof want - u, "%snull", m ? "," : ""));
+				snprintf(want + u, sizeof want - u, "]");
+				assert_string_equal(got, want);
+			}
+		}
+}
+
 /* --- files ------------------------------------------------------------------------------------- */
 
 static void write_file(const char *p, const void *data, size_t n)
@@ -629,6 +727,85 @@ static void test_schema_versions(void **state)
 	sqlite3_close(db);
 	expect_open_fails(ARC_READONLY, "newer");
 	expect_open_fails(ARC_CREATE, "newer");
+}
+
+/* sqlite3_exec on path; returns its result code. */
+static int sql_on(const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+static int64_t int_on(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* 2 -> 3 respells the attempts' outcome check (IN -> = ... OR): an archive
+ * written by schema 2 is migrated when opened for writing, keeps its rows,
+ * passes integrity_check and still refuses an unknown outcome; read-only,
+ * schema 2 opens as it is. */
+static void test_migration_2_to_3(void **state)
+{
+	struct arc *a = fresh();
+	int64_t p = add_prog(a, "double f(double x) { return x; }", 0);
+	struct arc_attempt t = { .seq = 1, .program_id = p, .status = "ok", .outcome = ARC_NEW,
+	                         .compile_ms = NAN, .run_ms = NAN, .score_ms = NAN, .total_ms = NAN };
+	assert_int_equal(arc_add_attempt(a, &t, NULL), ARC_OK);
+	arc_close(&a);
+	/* back to what schema 2 wrote */
+	int64_t cookie = int_on("PRAGMA schema_version");
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+	         "PRAGMA writable_schema=ON;"
+	         "UPDATE sqlite_schema SET sql=replace(sql, 'CHECK (outcome = ''NEW'' OR outcome = ''IMPROVED''"
+	         " OR outcome = ''NOT_ADDED'' OR outcome = ''DUPLICATE'')',"
+	         " 'CHECK (outcome IN (''NEW'',''IMPROVED'',''NOT_ADDED'',''DUPLICATE''))') WHERE name='attempts';"
+	         "PRAGMA writable_schema=OFF; PRAGMA schema_version=%lld; PRAGMA user_version=2;"
+	         "DELETE FROM events WHERE kind='migration' AND detail LIKE '%%\"to\":3%%';",
+	         (long long)cookie + 1);
+	assert_int_equal(sql_on(sql), SQLITE_OK);
+	assert_int_equal(int_on("SELECT count(*) FROM sqlite_schema WHERE name='attempts' AND sql LIKE"
+	                        " '%outcome IN (''NEW'',''IMPROVED'',''NOT_ADDED'',''DUPLICATE'')%'"), 1);
+	/* read-only: opened as it is, not migrated */
+	char err[512] = "";
+	a = arc_open(path, ARC_READONLY, err, sizeof err);
+	assert_non_null(a);
+	int64_t n = 0;
+	assert_int_equal(arc_attempt_count(a, &n), ARC_OK);
+	assert_int_equal(n, 1);
+	arc_close(&a);
+	assert_int_equal(int_on("PRAGMA user_version"), 2);
+	/* for writing: migrated */
+	a = fresh();
+	arc_close(&a);
+	assert_int_equal(int_on("PRAGMA user_version"), ARC_SCHEMA_VERSION);
+	assert_int_equal(int_on("SELECT count(*) FROM sqlite_schema WHERE name='attempts' AND sql LIKE '%outcome IN%'"), 0);
+	assert_int_equal(int_on("SELECT count(*) FROM events WHERE kind='migration'"), ARC_SCHEMA_VERSION);
+	assert_int_equal(int_on("SELECT count(*) FROM attempts WHERE program_id IS NOT NULL"), 1);
+	assert_int_equal(int_on("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check='ok'"), 1);
+	/* the check itself: every outcome name, and nothing else */
+	assert_int_equal(sql_on("INSERT INTO attempts(seq, status, outcome, island, stage, created)"
+	                        " VALUES(2,'ok','NEW',0,0,0),(3,'ok','IMPROVED',0,0,0),"
+	                        "(4,'ok','NOT_ADDED',0,0,0),(5,'ok','DUPLICATE',0,0,0)"), SQLITE_OK);
+	assert_int_equal(sql_on("INSERT INTO attempts(seq, status, outcome, island, stage, created)"
+	                        " VALUES(6,'ok','new',0,0,0)"), SQLITE_CONSTRAINT);
+	assert_int_equal(sql_on("INSERT INTO attempts(seq, status, outcome, island, stage, created)"
+	                        " VALUES(7,'ok','NEW ',0,0,0)"), SQLITE_CONSTRAINT);
+	/* schema 1 is still refused read-only (2 added columns) */
+	assert_int_equal(sql_on("PRAGMA user_version=1"), SQLITE_OK);
+	expect_open_fails(ARC_READONLY, "older");
 }
 
 static void test_readonly_refuses_writes(void **state)
@@ -1089,6 +1266,9 @@ int main(void)
 		cmocka_unit_test_setup(test_truncated_header, setup),
 		cmocka_unit_test_setup(test_foreign_sqlite, setup),
 		cmocka_unit_test_setup(test_schema_versions, setup),
+		cmocka_unit_test_setup(test_migration_2_to_3, setup),
+		cmocka_unit_test_setup(test_elite_table_matches_file, setup),
+		cmocka_unit_test(test_desc_json_text),
 		cmocka_unit_test_setup(test_readonly_refuses_writes, setup),
 		cmocka_unit_test_setup(test_cli_exit_codes, setup),
 		cmocka_unit_test_setup(test_utf8_repair, setup),

@@ -384,6 +384,42 @@ static void test_vary_deterministic(void **st)
 		free(tb);
 		free(tp);
 	}
+	/* From a prepared parent (what the symbolic mutator keeps per parsed
+	 * parent, with the parent's probe hash): the same children from the
+	 * same draws, and the child's probe hash reported as sym_probe_hash
+	 * computes it (the loop uses it instead of hashing again). */
+	for (int e = 0; ir_evaluators[e]; e++) {
+		const struct ev_evaluator *ev2 = ev_find(ir_evaluators[e]);
+		for (int s = 0; ev2->ir->seeds[s].name; s++) {
+			struct sym_prog q;
+			parse_ok(ev2, ev2->ir->seeds[s].source, &q);
+			struct sym_vary_base vb;
+			sym_vary_prepare(&q, 1e-15, &vb);
+			for (int i = 0; i < 40; i++) {
+				struct sym_vary_stats sa, sb2;
+				rng_seed(&r1, 7 * i + s);
+				rng_seed(&r2, 7 * i + s);
+				int ra = sym_vary(&q, NULL, NULL, 1e-15, 24, &r1, &a, &sa);
+				int rb = sym_vary_from(&vb, NULL, NULL, 24, &r2, &b, &sb2);
+				assert_int_equal(ra, rb);
+				assert_true(rng_u64(&r1) == rng_u64(&r2));
+				if (ra)
+					continue;
+				assert_memory_equal(&sa, &sb2, sizeof sa);
+				char *ta = sym_print(&a), *tb = sym_print(&b);
+				assert_string_equal(ta, tb);
+				free(ta);
+				free(tb);
+				assert_int_equal(sa.has_hash, vb.have_ph);
+				if (sa.has_hash) {
+					uint64_t h;
+					assert_int_equal(sym_probe_hash(&a, 1e-15, &h), 0);
+					assert_true(h == sa.hash);
+					assert_true(h != vb.ph);
+				}
+			}
+		}
+	}
 }
 
 /* merge folds a chain's two constants into one, one operation less */
