@@ -124,7 +124,7 @@ int cli_limits(const struct cli_spec *sp, const struct cli_args *a, int o_timeou
 	if (o_timeout >= 0 && cli_number(sp, a, o_timeout, 1, 3600e3, &v)) return -1;
 	lim->wall_ms = (unsigned)v;
 	v = (double)(lim->mem_bytes >> 20);
-	if (o_mem >= 0 && cli_number(sp, a, o_mem, 16, 65536, &v)) return -1;
+	if (o_mem >= 0 && cli_number(sp, a, o_mem, 24, 65536, &v)) return -1; /* the child itself takes ~20 MiB */
 	lim->mem_bytes = (size_t)v << 20;
 	v = (double)lim->max_source;
 	if (o_maxsrc >= 0 && cli_number(sp, a, o_maxsrc, 16, 16 << 20, &v)) return -1;

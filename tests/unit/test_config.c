@@ -196,6 +196,9 @@ static void test_bad_values(void **state)
 	bad("{\"budget\": {\"evaluations\": 1e999}}", 1, "line 1, column 28: the number 1e999 is too large for a double");
 	bad("{\"budget\": 5}", 1, "field 'budget': expected an object of budget settings, got 5");
 	bad("{\"workers\": 0}", 1, "field 'workers': expected an integer from 1 to 256, got 0");
+	/* below what the sandbox child itself takes: every candidate would fail */
+	bad("{\"sandbox\": {\"memory_mb\": 16}}", 1,
+	    "field 'sandbox.memory_mb': expected an integer from 24 to 65536 (MiB; the sandbox child itself takes about 20), got 16");
 	bad("{\"workers\": true}", 1, "got true");
 	bad("{\"workers\": null}", 1, "got null");
 	bad("{\"islands\": {\"count\": 0}}", 1, "field 'islands.count': expected an integer from 1 to 64, got 0");
