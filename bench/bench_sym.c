@@ -137,7 +137,7 @@ static void throughput(const char *evname, const char *seedname)
 				cur = progs[n];
 			n++;
 		}
-	int k = sym_batch_capacity(ev, 2);
+	int k = sym_batch_capacity(ev, SBX_TASK_PROBE | SBX_TASK_STAGE(0));
 	double one_rate = sandbox_rate(ev, progs, 1000, 1);
 	double batch_rate = sandbox_rate(ev, progs, 4000, k);
 	printf("%s_one_child_per_s %.0f\n", evname, one_rate);

@@ -97,7 +97,7 @@ cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 	echo
 	echo "The default campaign: select, mutate (the symbolic mutator, fitting the constants of one structural child in"
 	echo "two: in-process scorings, most of the engine's work; on pool threads with 2 workers, on the engine's thread with 1),"
-	echo "text hash, interpreted probe hash, batches of up to 60 compiled and sandboxed together, score, archive.  The"
+	echo "text hash, interpreted probe hash, batches of up to 116 compiled, sandboxed and scored together, archive.  The"
 	echo "same campaign with fitting off: docs/BENCHMARKS-sym.md, campaign throughput."
 	echo
 	echo "| figure | value | target |"

@@ -515,15 +515,15 @@ static int launch(struct evo *E, struct flight *f, int i)
  * sandbox refuses, runs as usual. */
 static int stopping(struct evo *E);
 
-/* How many programs one batch job running ntasks tasks takes: the
- * campaign's sandbox.batch, or fewer when their outputs would not fit;
- * 0 when the evaluator's programs cannot be batched at all. */
-static int batch_cap(const struct evo *E, int ntasks)
+/* How many programs one batch job running tasks takes: the campaign's
+ * sandbox.batch, or fewer when their outputs would not fit; 0 when the
+ * evaluator's programs cannot be batched at all. */
+static int batch_cap(const struct evo *E, unsigned tasks)
 {
 	const struct ev_evaluator *ev = E->p->ev;
 	if (E->p->batch < 2 || !sym_batch_ev(ev))
 		return 0;
-	int cap = sym_batch_capacity(ev, ntasks);
+	int cap = sym_batch_capacity(ev, tasks);
 	return cap < E->p->batch ? cap : E->p->batch;
 }
 
@@ -571,7 +571,7 @@ static int start_batch(struct evo *E, int i, struct flight **b, int m, int least
 static int launch_batch(struct evo *E, struct flight *head, int i)
 {
 	struct flight *b[SYM_BATCH_MAX];
-	int cap = batch_cap(E, 2), m = 0;
+	int cap = batch_cap(E, SBX_TASK_PROBE | SBX_TASK_STAGE(0)), m = 0;
 	b[m++] = head;
 	while (m < cap && !stopping(E)) {
 		struct flight *g = ready_pop(E);
@@ -619,7 +619,7 @@ static int launch_later(struct evo *E, struct flight *head, int i)
 	const struct ev_evaluator *ev = E->p->ev;
 	int stage = head->stage_next, m = 0;
 	unsigned tasks = pl_stage_tasks(ev, stage);
-	int cap = batch_cap(E, __builtin_popcount(tasks));
+	int cap = batch_cap(E, tasks);
 	b[m++] = head;
 	while (m < cap) {
 		struct flight *g = ready_pop(E);
@@ -666,7 +666,7 @@ static int stopping(struct evo *E)
 
 static int fill(struct evo *E)
 {
-	int ahead = batch_cap(E, 2);
+	int ahead = batch_cap(E, SBX_TASK_PROBE | SBX_TASK_STAGE(0));
 	int hold = ahead > 1 && E->npending > 0 && E->nready < ahead && !stopping(E) &&
 	           (!E->ready || (E->ready->prog && mono_s() - E->ready->t_ready < BATCH_WAIT_S));
 	for (int i = 0; i < E->p->workers && !hold; i++) {

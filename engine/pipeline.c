@@ -146,8 +146,14 @@ int pl_finish(const struct ev_evaluator *ev, const struct sbx_result *res, int s
 		}
 		struct ev_result r;
 		memset(&r, 0, sizeof r);
-		if (ev->score(ev, k, split, res->out[1 + k], res->nout[1 + k], &r) != 0 ||
-		    !isfinite(r.score)) {
+		int rc;
+		if (res->prescored & (1u << k)) { /* scored in the batch child (engine/sym/batch.c) */
+			r = res->pre[k];
+			rc = res->pre_rc[k];
+		} else {
+			rc = ev->score(ev, k, split, res->out[1 + k], res->nout[1 + k], &r);
+		}
+		if (rc != 0 || !isfinite(r.score)) {
 			o->status = SBX_INVALID_OUTPUT;
 			snprintf(o->message, sizeof o->message, "stage %s: %s", ev->stages[k].name,
 			         r.message[0] ? r.message : "the score is not a finite number");

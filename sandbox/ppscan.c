@@ -33,6 +33,7 @@
  * the candidate runs only instructions tcc generated from its C.
  */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -291,17 +292,44 @@ static int operand_end(const struct tok *k)
 	return punct(k, ")") || punct(k, "]") || punct(k, "++") || punct(k, "--");
 }
 
+/* A set of identifier tokens: the tokens in order, and an open-addressing
+ * index of them (positions + 1, 0 = empty) so a lookup costs one hash,
+ * however many functions a batch of programs defines. */
 struct names {
 	const struct tok **v;
 	size_t n, cap;
+	uint32_t *idx;
+	size_t icap; /* a power of two, > 2 n */
 };
+
+static uint32_t tok_hash(const struct tok *k)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (unsigned i = 0; i < k->len; i++)
+		h = (h ^ (unsigned char)k->p[i]) * 16777619u;
+	return h;
+}
 
 static int names_has(const struct names *s, const struct tok *k)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i]->len == k->len && !memcmp(s->v[i]->p, k->p, k->len))
+	if (!s->icap)
+		return 0;
+	for (size_t j = tok_hash(k) & (s->icap - 1);; j = (j + 1) & (s->icap - 1)) {
+		uint32_t at = s->idx[j];
+		if (!at)
+			return 0;
+		const struct tok *v = s->v[at - 1];
+		if (v->len == k->len && !memcmp(v->p, k->p, k->len))
 			return 1;
-	return 0;
+	}
+}
+
+static void names_index(struct names *s, size_t i)
+{
+	size_t j = tok_hash(s->v[i]) & (s->icap - 1);
+	while (s->idx[j])
+		j = (j + 1) & (s->icap - 1);
+	s->idx[j] = (uint32_t)(i + 1);
 }
 
 static int names_add(struct names *s, const struct tok *k)
@@ -316,7 +344,19 @@ static int names_add(struct names *s, const struct tok *k)
 		s->v = v;
 		s->cap = nc;
 	}
+	if (2 * (s->n + 1) >= s->icap) {
+		size_t ic = s->icap ? s->icap * 2 : 128;
+		uint32_t *idx = calloc(ic, sizeof *idx);
+		if (!idx)
+			return -1;
+		free(s->idx);
+		s->idx = idx;
+		s->icap = ic;
+		for (size_t i = 0; i < s->n; i++)
+			names_index(s, i);
+	}
 	s->v[s->n++] = k;
+	names_index(s, s->n - 1);
 	return 0;
 }
 
@@ -522,6 +562,8 @@ int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *ms
 out:
 	free(t.v);
 	free(fn.v);
+	free(fn.idx);
 	free(ft.v);
+	free(ft.idx);
 	return rc;
 }

@@ -95,7 +95,7 @@ int sbx_ppscan(const char *pp, size_t len, int allow, size_t *cand_off, char *ms
 const struct ev_evaluator *sbx_plugin_host(void);
 
 #define SBX_MSG_MAX 4096
-#define SBX_OUT_CAP (1u << 20)          /* doubles of output per job, all tasks */
+#define SBX_OUT_CAP (1u << 19)          /* doubles of output per job, all tasks */
 #define SBX_NTASK (EV_MAX_STAGES + 1)   /* probe + stages */
 /* Entry symbols a child looks up: an evaluator's (at most EV_MAX_ENTRIES,
  * checked for plug-ins) or a batch wrapper's (engine/sym/batch.c: one
@@ -167,6 +167,12 @@ struct sbx_result {
 	size_t trial_stride;
 	int score_rc;                /* SCORE: what score() returned */
 	struct ev_result scored;     /* SCORE: validated copy */
+	/* Never set by the sandbox: engine/sym/batch.c's splitter sets these
+	 * for one program's slice of a batch, whose stages the batch child
+	 * scored next to the program (out[1 + k] then holds that record). */
+	unsigned prescored;          /* bit k: stage k's score() result below */
+	int pre_rc[EV_MAX_STAGES];
+	struct ev_result pre[EV_MAX_STAGES];
 };
 
 struct sbx;
@@ -175,6 +181,10 @@ struct sbx;
  * while the process is small.  Returns NULL with a message on failure. */
 struct sbx *sbx_open(int nslots, const struct sbx_limits *lim, char *err,
                      size_t errlen);
+/* Work every fork server started afterwards does once, before it serves,
+ * so each child inherits it instead of redoing it (the engine's
+ * sym_batch_warm(): evaluators' reference tables).  NULL: none. */
+void sbx_server_init(void (*fn)(void));
 void sbx_close(struct sbx **sp);
 
 /* Limits can change between jobs (e.g. `disco eval --timeout-ms`). */

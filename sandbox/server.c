@@ -796,9 +796,18 @@ static void wipe_strings(pid_t engine)
 		memcpy((void *)arg_start, name, (size_t)k + 1);
 }
 
+static void (*server_init)(void);
+
+void sbx_server_init(void (*fn)(void))
+{
+	server_init = fn;
+}
+
 static void server_main(struct sbx *s, int req_fd, int resp_fd, pid_t engine)
 {
 	wipe_strings(engine);
+	if (server_init)
+		server_init();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* A candidate's own process (serve()) outlives its parent by a moment:
 	 * orphans come back here to be reaped (waitpid(-1) below), not to

@@ -351,7 +351,9 @@ static int campaign_main(const char *cmd, const struct cli_args *a, struct campa
 		fprintf(stderr, "disco %s: %s\n", cmd, err);
 		return 1;
 	}
-	/* The fork servers start first, while this process is small. */
+	/* The fork servers start first, while this process is small; with
+	 * batches, each fills the evaluators' tables once for its children. */
+	sbx_server_init(c->sandbox.batch > 1 ? sym_batch_warm : NULL);
 	struct sbx *sb = sbx_open(c->workers, &lim, err, sizeof err);
 	if (!sb) {
 		fprintf(stderr, "disco %s: %s\n", cmd, err);

@@ -82,6 +82,7 @@ struct model {
 	const char *key;         /* inside auth, for redaction; NULL */
 	/* statistics */
 	int64_t calls, failed, children, improvements, unknown_usage;
+	int64_t asked;           /* calls sent (calls counts answered ones) */
 	int64_t tokens_in, tokens_out;
 	double cost;
 	/* circuit breaker */
@@ -309,6 +310,12 @@ static int choose_model(struct llm_state *S, struct rng *r)
 	if (!n)
 		return -1;
 	if (S->cfg.choice == LLM_CHOOSE_BANDIT) {
+		/* Every model is tried once before any is judged (UCB1's start):
+		 * one never asked has no cost per call yet, and would look dear
+		 * next to one that has, however cheap it is. */
+		for (int k = 0; k < n; k++)
+			if (!S->m[ok[k]].asked)
+				return ok[k];
 		double bv = 0;
 		for (int k = 0; k < n; k++)
 			bv = fmax(bv, bandit_value(&S->m[ok[k]]));
@@ -1056,6 +1063,7 @@ static int llm_start(const struct mut_mutator *mm, struct mut_req *req, struct m
 	S->calls = c;
 	S->inflight++;
 	S->started++;
+	m->asked++;
 	return MUT_PENDING;
 }
 

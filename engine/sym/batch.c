@@ -12,10 +12,14 @@
  * evaluator's run() program i's own entry, called directly (no dispatcher
  * or trampoline between the evaluator's loop and the program, about a
  * third of a short program's run time), and writes, per task,
- *     K, n_0, ..., n_(K-1), outputs of program 0, ..., of program K-1.
- * sym_batch_split() checks that header against the job and hands out one
- * program's slice as an ordinary struct sbx_result, so pl_finish() scores
- * it exactly as if it had run alone.  Only IR programs are batched: they
+ *     K, n_0, ..., n_(K-1), then program 0's part, ..., program K-1's:
+ * for the probe its outputs (the functional hash needs them), for a stage
+ * the record of the evaluator's own score() run here on its outputs
+ * (score()'s return value, then its struct ev_result: ~130 doubles
+ * instead of 4,373 for expapprox).  sym_batch_split() checks that header
+ * against the job and hands out one program's slice as an ordinary struct
+ * sbx_result with the stages' results in .pre, so pl_finish() takes them
+ * exactly as if it had scored the program alone.  Only IR programs are batched: they
  * are straight-line arithmetic the engine rendered itself and cannot reach
  * another program's outputs.
  */
@@ -32,10 +36,13 @@
 /* Module state: wrappers of the built-in evaluators, filled before main()
  * and never changed afterwards. */
 static struct ev_evaluator wrap[MAX_WRAP];
-/* "disco_batch_n", then "disco_p0" ... "disco_p63" (SYM_BATCH_MAX). */
+/* "disco_batch_n", then "disco_p0" ... one per program up to SYM_BATCH_MAX. */
 _Static_assert(SYM_BATCH_MAX + 1 <= SBX_MAX_ENTRIES, "a batch's entries must fit the sandbox's");
-static char batch_names[SYM_BATCH_MAX][16];
+static char batch_names[SYM_BATCH_MAX][24];
 static const char *batch_entries[SYM_BATCH_MAX + 2];
+
+/* A stage's record: score()'s return value, then its struct ev_result. */
+#define SYM_BATCH_REC (1 + (sizeof(struct ev_result) + sizeof(double) - 1) / sizeof(double))
 
 static long batch_run(const struct ev_evaluator *w, void *const *entry, int task, int split,
                       double *out, size_t cap, char *err, size_t errlen)
@@ -58,11 +65,31 @@ static long batch_run(const struct ev_evaluator *w, void *const *entry, int task
 			snprintf(err, errlen, "batch: no program %d", i);
 			return -1;
 		}
-		long n = ev->run(ev, e, task, split, out + pos, cap - pos, err, errlen);
+		if (task < 0) { /* the probe: its outputs, for the functional hash */
+			long n = ev->run(ev, e, task, split, out + pos, cap - pos, err, errlen);
+			if (n < 0)
+				return -1;
+			out[1 + i] = (double)n;
+			pos += (size_t)n;
+			continue;
+		}
+		/* A stage: its outputs go just past where its record will be
+		 * (the same few pages for every program), score() runs here,
+		 * and only the record stays. */
+		if (cap - pos <= SYM_BATCH_REC) {
+			snprintf(err, errlen, "batch: no room for program %d's result", i);
+			return -1;
+		}
+		double *raw = out + pos + SYM_BATCH_REC;
+		long n = ev->run(ev, e, task, split, raw, cap - pos - SYM_BATCH_REC, err, errlen);
 		if (n < 0)
 			return -1;
-		out[1 + i] = (double)n;
-		pos += (size_t)n;
+		struct ev_result r;
+		memset(&r, 0, sizeof r);
+		out[pos] = ev->score(ev, task, split, raw, (size_t)n, &r);
+		memcpy(out + pos + 1, &r, sizeof r);
+		out[1 + i] = SYM_BATCH_REC;
+		pos += SYM_BATCH_REC;
 	}
 	return (long)pos;
 }
@@ -101,10 +128,47 @@ const struct ev_evaluator *sym_batch_ev(const struct ev_evaluator *ev)
 	return NULL;
 }
 
-int sym_batch_capacity(const struct ev_evaluator *ev, int ntasks)
+static double warm_one(double x)
 {
-	size_t per = (ev->max_outputs ? ev->max_outputs : 4096) + 1;
-	size_t k = (SYM_BATCH_OUT - 1 - (size_t)ntasks) / (per * (size_t)(ntasks > 0 ? ntasks : 1));
+	return 1.0 + x;
+}
+
+void sym_batch_warm(void)
+{
+	for (int i = 0; i < MAX_WRAP && wrap[i].name; i++) {
+		const struct ev_evaluator *ev = wrap[i].data;
+		size_t cap = ev->max_outputs ? ev->max_outputs : 4096;
+		double *out = ev->ir->shape == EV_IR_FUNC ? malloc(cap * sizeof *out) : NULL;
+		void *e[EV_MAX_ENTRIES] = { (void *)warm_one };
+		char err[EV_MSG_MAX];
+		long n = out ? ev->run(ev, e, 0, EV_TRAIN, out, cap, err, sizeof err) : -1;
+		if (n > 0) {
+			struct ev_result r;
+			memset(&r, 0, sizeof r);
+			ev->score(ev, 0, EV_TRAIN, out, (size_t)n, &r);
+		}
+		free(out);
+	}
+}
+
+int sym_batch_capacity(const struct ev_evaluator *ev, unsigned tasks)
+{
+	/* Per program and task: its count in the header, then its outputs
+	 * (the probe) or its score record (a stage). */
+	size_t per = 0, ntasks = 0;
+	for (int t = 0; t < SBX_NTASK; t++)
+		if (tasks & (1u << t)) {
+			per += 1 + (t == 0 ? (ev->max_outputs ? ev->max_outputs : 4096) : SYM_BATCH_REC);
+			ntasks++;
+		}
+	if (!per)
+		return 0;
+	/* A stage's raw outputs pass through the free part of the job's
+	 * outputs (batch_run): room for one program's, once. */
+	size_t scratch = (ev->max_outputs ? ev->max_outputs : 4096) + SYM_BATCH_REC;
+	if (SYM_BATCH_OUT < 1 + ntasks + scratch + per)
+		return 0;
+	size_t k = (SYM_BATCH_OUT - 1 - ntasks - scratch) / per;
 	return k > SYM_BATCH_MAX ? SYM_BATCH_MAX : (int)k;
 }
 
@@ -165,6 +229,24 @@ char *sym_batch_source(const struct sym_prog *const *progs, int k)
 	return out;
 }
 
+/* Stage k's record (batch_run) into one->pre[k], strings terminated and
+ * counts in range, as fill_result() does for a plug-in's score job. */
+static int unpack(const double *rec, size_t n, int k, struct sbx_result *one)
+{
+	if (n != SYM_BATCH_REC || k >= EV_MAX_STAGES || rec[0] != floor(rec[0]) || fabs(rec[0]) > 1e9)
+		return -1;
+	struct ev_result *e = &one->pre[k];
+	memcpy(e, rec + 1, sizeof *e);
+	e->message[sizeof e->message - 1] = 0;
+	if (e->nmetrics < 0 || e->nmetrics > EV_MAX_METRICS)
+		e->nmetrics = 0;
+	for (int m = 0; m < e->nmetrics; m++)
+		e->metrics[m].name[sizeof e->metrics[m].name - 1] = 0;
+	one->pre_rc[k] = (int)rec[0];
+	one->prescored |= 1u << k;
+	return 0;
+}
+
 int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_result *one)
 {
 	if (k < 1 || i < 0 || i >= k)
@@ -193,6 +275,8 @@ int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_resul
 			if (j == i) {
 				one->out[t] = o + pos;
 				one->nout[t] = (size_t)c;
+				if (t > 0 && unpack(o + pos, (size_t)c, t - 1, one))
+					return -1;
 			}
 			pos += (size_t)c;
 		}

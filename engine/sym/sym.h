@@ -245,13 +245,20 @@ void sym_thread_release(void);
  * (status not ok, or a malformed header), run the programs one by one so
  * each gets its own status. */
 #define SYM_BATCH_MAX 128
-#define SYM_BATCH_OUT (1u << 20) /* doubles a sandbox job may write, all tasks */
+#define SYM_BATCH_OUT (1u << 19) /* doubles a sandbox job may write, all tasks */
 
 /* The wrapper evaluator of ev (static, exists before sbx_open()), or NULL
  * when ev cannot be batched. */
 const struct ev_evaluator *sym_batch_ev(const struct ev_evaluator *ev);
-/* How many programs fit one job running ntasks tasks. */
-int sym_batch_capacity(const struct ev_evaluator *ev, int ntasks);
+/* Fill the built-in evaluators' lazily computed tables (e.g. the numeric
+ * evaluators' train references, ~0.3 ms each) by running and scoring a
+ * constant function once: for the fork server (sbx_server_init()), so a
+ * batch child's score() does not compute them again. */
+void sym_batch_warm(void);
+/* How many programs fit one job running tasks (SBX_TASK_* bits): each
+ * takes its probe's outputs (up to ev->max_outputs) and one score record
+ * per stage (the batch child scores the stages). */
+int sym_batch_capacity(const struct ev_evaluator *ev, unsigned tasks);
 /* The translation unit (malloc'd), NULL when a program does not render or
  * k is out of 1..SYM_BATCH_MAX. */
 char *sym_batch_source(const struct sym_prog *const *progs, int k);

@@ -179,7 +179,7 @@ check_eq "describe-crash: no program enters a cell" 0 "$(sqlite3 "$T/describe.db
 timeout 60 "$DISCO" eval "$T/id.c" --evaluator "$BROKEN/too-many-outputs.c" >"$T/big.out" 2>"$T/big.err"
 check_eq "too-many-outputs: eval exits 1 at load" 1 $?
 check "too-many-outputs: message names max_outputs and the limit" \
-	grep -q "max_outputs is 600000; a job (the probe and 1 stage) holds at most 1048576 doubles" "$T/big.err"
+	grep -q "max_outputs is 300000; a job (the probe and 1 stage) holds at most 524288 doubles" "$T/big.err"
 
 # A plug-in with serve(): its candidate runs in a process forked before
 # run() made its secret, so reading through the secret's address finds 0.

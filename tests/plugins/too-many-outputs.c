@@ -30,6 +30,6 @@ static void describe(const struct ev_evaluator *ev, const char *src, size_t len,
 const struct ev_evaluator disco_evaluator = {
 	.version = EV_API_VERSION, .name = "too-many-outputs", .prelude = "", .entries = entries,
 	.seeds = seeds, .nstages = 1, .stages = { { "only", 0 } }, .ndims = 1,
-	.dims = { { "ops", 0, 10, 5 } }, .max_outputs = 600000, .run = run, .score = score,
+	.dims = { { "ops", 0, 10, 5 } }, .max_outputs = 300000, .run = run, .score = score,
 	.describe = describe,
 };
