@@ -86,43 +86,53 @@ size_t jsw_num(char *out, double d)
 	/* One printf instead of two: the 17 digits of %.16e give %1.17g, and
 	 * rounded to 15 they give %1.15g, except when digits 16-17 are "50"
 	 * (rounding twice could then differ from rounding once: ask printf). */
-	char e17[40];
-	snprintf(e17, sizeof e17, "%.16e", d); /* 17 significant digits */
-	const char *q = e17 + (e17[0] == '-');
-	char dig[18];
-	dig[0] = q[0];
-	memcpy(dig + 1, q + 2, 16); /* "d.dddddddddddddddde+XX" */
-	int ex = atoi(q + 18 + 1);
-	int neg = e17[0] == '-';
-	char d15[17];
-	int ex15 = ex;
-	if (dig[15] == '5' && dig[16] == '0') {
-		int n = snprintf(out, JSW_NUM_MAX, "%1.15g", d);
-		double test = strtod(out, NULL);
-		double mx = fabs(test) > fabs(d) ? fabs(test) : fabs(d);
-		if (!(fabs(test - d) <= mx * DBL_EPSILON))
-			return fmt_g(out, neg, dig, 17, ex);
-		return (size_t)n;
-	}
-	memcpy(d15, dig, 15);
-	if (dig[15] >= '5') { /* round up, carrying */
-		int k = 14;
-		while (k >= 0 && d15[k] == '9')
-			d15[k--] = '0';
-		if (k >= 0) {
-			d15[k]++;
-		} else { /* 999... -> 1000... */
-			memmove(d15 + 1, d15, 14);
-			d15[0] = '1';
-			ex15++;
-		}
-	}
-	size_t n = fmt_g(out, neg, d15, 15, ex15);
+	char dig[17];
+	int ex, neg;
+	jsw_digits(d, dig, &ex, &neg);
+	size_t n = jsw_round_g(out, neg, dig, ex, 15);
+	if (!n)
+		n = (size_t)snprintf(out, JSW_NUM_MAX, "%1.15g", d);
 	double test = strtod(out, NULL);
 	double mx = fabs(test) > fabs(d) ? fabs(test) : fabs(d);
 	if (!(fabs(test - d) <= mx * DBL_EPSILON))
-		n = fmt_g(out, neg, dig, 17, ex);
+		n = jsw_round_g(out, neg, dig, ex, 17);
 	return n;
+}
+
+void jsw_digits(double d, char dig[17], int *ex, int *neg)
+{
+	char e17[40];
+	snprintf(e17, sizeof e17, "%.16e", d); /* "-d.dddddddddddddddde+XX" */
+	const char *q = e17 + (e17[0] == '-');
+	*neg = e17[0] == '-';
+	dig[0] = q[0];
+	memcpy(dig + 1, q + 2, 16);
+	*ex = atoi(q + 19);
+}
+
+size_t jsw_round_g(char *out, int neg, const char *dig, int ex, int p)
+{
+	char r[17];
+	memcpy(r, dig, (size_t)p);
+	if (p < 17) {
+		/* rounding the 17 digits equals rounding the number once unless
+		 * the dropped digits are exactly half a unit ("5", "50") */
+		if (dig[p] == '5' && (p == 16 || dig[16] == '0'))
+			return 0;
+		if (dig[p] >= '5') {
+			int k = p - 1;
+			while (k >= 0 && r[k] == '9')
+				r[k--] = '0';
+			if (k >= 0) {
+				r[k]++;
+			} else { /* 999... -> 1000... */
+				memmove(r + 1, r, (size_t)p - 1);
+				r[0] = '1';
+				ex++;
+			}
+		}
+	}
+	return fmt_g(out, neg, r, p, ex);
 }
 
 /* A name cJSON prints as it is (nothing to escape), NUL-terminated
