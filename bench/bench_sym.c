@@ -58,8 +58,11 @@ static void one(const char *evname, const char *seedname)
 
 /* Novel candidates compiled, run (probe + stage 0) and scored per second
  * with 2 sandbox slots: one child per candidate, or batches of k. */
+static double batched, batches; /* programs and jobs of the last sandbox_rate() */
+
 static double sandbox_rate(const struct ev_evaluator *ev, struct sym_prog *progs, int n, int k)
 {
+	batched = batches = 0;
 	const struct ev_evaluator *w = sym_batch_ev(ev);
 	char err[256];
 	int next = 0, done = 0, inflight = 0, cnt[2] = { 0, 0 }, first[2] = { 0, 0 };
@@ -70,19 +73,32 @@ static double sandbox_rate(const struct ev_evaluator *ev, struct sym_prog *progs
 				continue;
 			int m = n - next < k ? n - next : k;
 			const struct sym_prog *pp[SYM_BATCH_MAX];
-			for (int i = 0; i < m; i++)
+			size_t text = 0;
+			for (int i = 0; i < m; i++) {
+				/* as the engine does: the unit within max_source */
+				char *ri = sym_render(&progs[next + i]);
+				size_t li = ri ? strlen(ri) : 0;
+				free(ri);
+				if (i > 0 && sym_batch_text_len(text + li, i + 1) > sbx_get_limits(sb)->max_source) {
+					m = i;
+					break;
+				}
+				text += li;
 				pp[i] = &progs[next + i];
+			}
 			char *src = k > 1 ? sym_batch_source(pp, m) : sym_render(pp[0]);
 			struct pl_outcome o;
 			memset(&o, 0, sizeof o);
-			if (pl_start_rendered(sb, s, k > 1 ? w : ev, src, strlen(src), SBX_TASK_PROBE | SBX_TASK_STAGE(0),
-			             EV_TRAIN, &o, err, sizeof err) != 1) {
+			if (pl_start_batch(sb, s, k > 1 ? w : ev, src, strlen(src), m, SBX_TASK_PROBE | SBX_TASK_STAGE(0),
+			                   EV_TRAIN, &o, err, sizeof err) != 1) {
 				fprintf(stderr, "submit: %s\n", err);
 				free(src);
 				return 0;
 			}
 			free(src);
 			cnt[s] = m;
+			batched += m;
+			batches++;
 			first[s] = next;
 			next += m;
 			inflight++;
@@ -142,7 +158,7 @@ static void throughput(const char *evname, const char *seedname)
 	double batch_rate = sandbox_rate(ev, progs, 4000, k);
 	printf("%s_one_child_per_s %.0f\n", evname, one_rate);
 	printf("%s_batch_per_s %.0f\n", evname, batch_rate);
-	printf("%s_batch_size %d\n", evname, k);
+	printf("%s_batch_size %.0f\n", evname, batched / batches);
 }
 
 /* bench_sym tune EVALUATOR SEED EVALS: the seed's constants fitted with

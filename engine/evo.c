@@ -561,8 +561,8 @@ static int start_batch(struct evo *E, int i, struct flight **b, int m, int least
 	char *src = m >= least ? sym_batch_join(b[0]->prog->spec, srcs, m) : NULL;
 	struct pl_outcome bo;
 	memset(&bo, 0, sizeof bo);
-	int rc = src ? pl_start_rendered(E->sb, i, sym_batch_ev(E->p->ev), src, strlen(src), tasks, EV_TRAIN, &bo,
-	                                 err, sizeof err)
+	int rc = src ? pl_start_batch(E->sb, i, sym_batch_ev(E->p->ev), src, strlen(src), m, tasks, EV_TRAIN, &bo,
+	                              err, sizeof err)
 	             : 0;
 	free(src);
 	if (rc < 0) {
@@ -587,10 +587,18 @@ static int start_batch(struct evo *E, int i, struct flight **b, int m, int least
 	return 1;
 }
 
+/* Whether g's rendering still fits a batch of m programs whose
+ * renderings total text bytes: the joined unit stays within max_source. */
+static int batch_fits(const struct evo *E, size_t text, int m, const struct flight *g)
+{
+	return sym_batch_text_len(text + g->len, m + 1) <= sbx_get_limits(E->sb)->max_source;
+}
+
 static int launch_batch(struct evo *E, struct flight *head, int i)
 {
 	struct flight *b[SYM_BATCH_MAX];
 	int cap = batch_cap(E, SBX_TASK_PROBE | SBX_TASK_STAGE(0)), m = 0;
+	size_t text = head->len;
 	b[m++] = head;
 	while (m < cap && !stopping(E)) {
 		struct flight *g = ready_pop(E);
@@ -605,7 +613,8 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 			if (rc == 2)
 				continue;
 		}
-		if (!g->prog || g->prog->spec != head->prog->spec || !g->mut || g->solo || g->stage_next) {
+		if (!g->prog || g->prog->spec != head->prog->spec || !g->mut || g->solo || g->stage_next ||
+		    !batch_fits(E, text, m, g)) {
 			ready_push_front(E, g);
 			break;
 		}
@@ -614,6 +623,7 @@ static int launch_batch(struct evo *E, struct flight *head, int i)
 			return -1;
 		if (r)
 			continue;
+		text += g->len;
 		b[m++] = g;
 	}
 	int rc = start_batch(E, i, b, m, 2, SBX_TASK_PROBE | SBX_TASK_STAGE(0)); /* one alone is no batch */
@@ -639,15 +649,18 @@ static int launch_later(struct evo *E, struct flight *head, int i)
 	int stage = head->stage_next, m = 0;
 	unsigned tasks = pl_stage_tasks(ev, stage);
 	int cap = batch_cap(E, tasks);
+	size_t text = head->len;
 	b[m++] = head;
 	while (m < cap) {
 		struct flight *g = ready_pop(E);
 		if (!g)
 			break;
-		if (g->stage_next != stage || !batchable(E, g) || g->prog->spec != head->prog->spec) {
+		if (g->stage_next != stage || !batchable(E, g) || g->prog->spec != head->prog->spec ||
+		    !batch_fits(E, text, m, g)) {
 			ready_push_front(E, g);
 			break;
 		}
+		text += g->len;
 		b[m++] = g;
 	}
 	/* even one: a rendering runs in run()'s own process, without serve() */

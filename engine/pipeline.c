@@ -28,7 +28,8 @@ static void outcome_reset(struct pl_outcome *o)
 }
 
 static int start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src, size_t len,
-                 unsigned tasks, int split, int rendered, struct pl_outcome *o, char *err, size_t errlen)
+                 unsigned tasks, int split, int rendered, int nprog, struct pl_outcome *o, char *err,
+                 size_t errlen)
 {
 	struct ext *x = ext_of(ev);
 	if (x) {
@@ -51,7 +52,7 @@ static int start(struct sbx *s, int slot, const struct ev_evaluator *ev, const c
 		return 0;
 	}
 	struct sbx_job job = { .ev = ev, .source = clean, .tasks = tasks, .split = split,
-	                       .plugin = plugin_source(ev), .rendered = rendered };
+	                       .plugin = plugin_source(ev), .rendered = rendered, .nprog = nprog };
 	int rc = sbx_submit(s, slot, &job, err, errlen);
 	free(clean);
 	return rc ? -1 : PL_RUNNING;
@@ -61,13 +62,19 @@ int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char 
              size_t len, unsigned tasks, int split, struct pl_outcome *o, char *err,
              size_t errlen)
 {
-	return start(s, slot, ev, src, len, tasks, split, 0, o, err, errlen);
+	return start(s, slot, ev, src, len, tasks, split, 0, 1, o, err, errlen);
 }
 
 int pl_start_rendered(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src, size_t len,
                       unsigned tasks, int split, struct pl_outcome *o, char *err, size_t errlen)
 {
-	return start(s, slot, ev, src, len, tasks, split, 1, o, err, errlen);
+	return start(s, slot, ev, src, len, tasks, split, 1, 1, o, err, errlen);
+}
+
+int pl_start_batch(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src, size_t len,
+                   int nprog, unsigned tasks, int split, struct pl_outcome *o, char *err, size_t errlen)
+{
+	return start(s, slot, ev, src, len, tasks, split, 1, nprog, o, err, errlen);
 }
 
 void pl_ext_outcome(const struct ext_result *r, int rc, struct pl_outcome *o)

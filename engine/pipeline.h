@@ -46,6 +46,10 @@ int pl_start(struct sbx *s, int slot, const struct ev_evaluator *ev, const char 
  * tcc's separate preprocessing pass (struct sbx_job.rendered). */
 int pl_start_rendered(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src, size_t len,
                       unsigned tasks, int split, struct pl_outcome *o, char *err, size_t errlen);
+/* The same for a batch of nprog IR programs (sym_batch_join()): the job's
+ * time limits are nprog programs' (struct sbx_job.nprog). */
+int pl_start_batch(struct sbx *s, int slot, const struct ev_evaluator *ev, const char *src, size_t len,
+                   int nprog, unsigned tasks, int split, struct pl_outcome *o, char *err, size_t errlen);
 
 /* An external command's answer (ext_eval() or ext_job_finish() returned
  * rc with r) as the candidate's outcome, phase times included. */

@@ -146,6 +146,10 @@ struct sbx_job {
 	                                  separate preprocessing pass and scans the text as
 	                                  written (it checks that, and preprocesses when the
 	                                  text is not so plain) */
+	int nprog;                     /* RUN: programs the job runs (a batch of IR
+	                                  programs, engine/sym/batch.c): its deadline and
+	                                  CPU limit are the limits times nprog, each
+	                                  program's own share; 0 or 1: one */
 };
 
 struct sbx_result {

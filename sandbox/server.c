@@ -1147,8 +1147,10 @@ int sbx_submit(struct sbx *s, int slot, const struct sbx_job *job, char *err, si
 	slot_plugin(sl)[plen] = 0;
 	sl->mem_bytes = s->lim.mem_bytes;
 	sl->stack_bytes = s->lim.stack_bytes;
-	/* A fit job runs its tasks ntrial times: so many times the time. */
-	unsigned times = fit ? (unsigned)job->ntrial : 1;
+	/* A fit job runs its tasks ntrial times, a batch job nprog programs:
+	 * so many times the time. */
+	unsigned times = fit ? (unsigned)job->ntrial
+	                     : job->kind == SBX_JOB_RUN && job->nprog > 1 ? (unsigned)job->nprog : 1;
 	sl->cpu_s = (s->lim.cpu_s ? s->lim.cpu_s : s->lim.wall_ms / 1000 + 1) * times;
 	sl->remote = jc->remote;
 	sl->rendered = jc->rendered;

@@ -172,6 +172,16 @@ int sym_batch_capacity(const struct ev_evaluator *ev, unsigned tasks)
 	return k > SYM_BATCH_MAX ? SYM_BATCH_MAX : (int)k;
 }
 
+/* The longest stub line (the update shape's, with a 3-digit index). */
+#define STUB_MAX 80
+
+size_t sym_batch_text_len(size_t src_len, int k)
+{
+	/* each program: its text, the rename (+ "disco_pNNN" - "f"), a newline;
+	 * then a stub per unused name and the count function */
+	return src_len + (size_t)k * 16 + (size_t)(SYM_BATCH_MAX - k) * STUB_MAX + 64;
+}
+
 char *sym_batch_join(const struct sym_spec *spec, const char *const *srcs, int k)
 {
 	if (!spec || k < 1 || k > SYM_BATCH_MAX)

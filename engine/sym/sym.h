@@ -259,6 +259,10 @@ void sym_batch_warm(void);
  * takes its probe's outputs (up to ev->max_outputs) and one score record
  * per stage (the batch child scores the stages). */
 int sym_batch_capacity(const struct ev_evaluator *ev, unsigned tasks);
+/* At most how long the unit sym_batch_join() makes of k programs whose
+ * renderings total src_len bytes: the engine keeps a batch within the
+ * sandbox's max_source, which the whole unit must pass. */
+size_t sym_batch_text_len(size_t src_len, int k);
 /* The translation unit (malloc'd), NULL when a program does not render or
  * k is out of 1..SYM_BATCH_MAX. */
 char *sym_batch_source(const struct sym_prog *const *progs, int k);

@@ -16,6 +16,17 @@ nb=$(jq -r 'select(.event=="summary") | .batched' "$T/c.log")
 nf=$(jq -r 'select(.event=="summary") | .batch_fallbacks' "$T/c.log")
 check "children ran in batches ($nb of them)" test "$nb" -gt 100
 check_eq "no batch had to be re-run one by one" 0 "$nf"
+# A small source limit: batches shrink to fit it (the whole unit passes the
+# prescan), none is refused and re-run one by one.
+cat > "$T/small.json" <<J
+{"evaluator": "expapprox", "seeds": ["taylor2"], "budget": {"evaluations": 1500},
+ "workers": 2, "seed": 3, "db": "$T/small.db", "sandbox": {"max_source_bytes": 12000}}
+J
+check "a campaign with max_source_bytes 12000 runs" timeout 300 "$DISCO" run "$T/small.json" --quiet --log-json "$T/small.log"
+sb=$(jq -r 'select(.event=="summary") | .batched / .batches | floor' "$T/small.log")
+check "its batches are small ($sb programs each)" test "$sb" -lt 30 -a "$sb" -gt 2
+check_eq "none of its batches was refused" 0 "$(jq -r 'select(.event=="summary") | .batch_fallbacks' "$T/small.log")"
+check_eq "nothing of it was rejected for size" 0 "$(q "$T/small.db" "select count(*) from attempts where status = 'rejected'")"
 check_eq "one seed: taylor2" 1 "$(q "$T/s.db" "select count(*) from programs where mutator = 'seed'")"
 check_eq "every program carries IR" 0 "$(q "$T/s.db" "select count(*) from programs where ir is null or ir not like 'sym expapprox%'")"
 check_eq "children are symbolic" 0 "$(q "$T/s.db" "select count(*) from programs where mutator not in ('seed', 'symbolic')")"

@@ -130,6 +130,29 @@ static void test_timeout(void **st)
 	assert_int_equal(r->status, SBX_TIMEOUT);
 }
 
+/* A job of nprog programs (a batch) gets nprog programs' time: the
+ * deadline is the limit times nprog (a lower bound: load only delays). */
+static void test_batch_deadline(void **st)
+{
+	static struct sbx_result r;
+	struct sbx_limits lim;
+	sbx_limits_default(&lim);
+	lim.wall_ms = 150;
+	sbx_set_limits(sb, &lim);
+	struct sbx_job job = { .ev = &tev, .source = "double f(double x) { for (;;) ; return x; }\n",
+	                       .tasks = SBX_TASK_STAGE(0), .split = EV_TRAIN, .nprog = 6 };
+	char err[256];
+	assert_int_equal(sbx_run(sb, &job, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, SBX_TIMEOUT);
+	assert_true(r.t_wall_ms >= 6 * 150 - 20);
+	job.nprog = 1;
+	assert_int_equal(sbx_run(sb, &job, &r, err, sizeof err), 0);
+	assert_int_equal(r.status, SBX_TIMEOUT);
+	assert_true(r.t_wall_ms >= 150 - 20);
+	sbx_limits_default(&lim);
+	sbx_set_limits(sb, &lim);
+}
+
 static void test_null_write(void **st)
 {
 	struct sbx_result *r = eval("double f(double x) { *(volatile int *)0 = 1; return x; }\n", 2000);
@@ -653,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_compile_error_line),
 		cmocka_unit_test(test_not_whitelisted), cmocka_unit_test(test_implicit),
 		cmocka_unit_test(test_missing_entry), cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_batch_deadline),
 		cmocka_unit_test(test_null_write), cmocka_unit_test(test_divzero),
 		cmocka_unit_test(test_recursion), cmocka_unit_test(test_raw_syscall),
 		cmocka_unit_test(test_int80), cmocka_unit_test(test_huge_static),
