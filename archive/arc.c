@@ -636,10 +636,6 @@ struct arc *arc_open(const char *path, int flags, char *err, size_t errlen)
 		int64_t dummy;
 		if (query_int(a, "PRAGMA journal_mode=WAL", &dummy, "enabling WAL") ||
 		    exec(a, "PRAGMA synchronous=NORMAL", "setting synchronous") ||
-		    /* 10000 pages of WAL before copying it into the file: random
-		     * index pages are then copied once per checkpoint, not once
-		     * per few commits */
-		    exec(a, "PRAGMA wal_autocheckpoint=10000", "setting the checkpoint size") ||
 		    /* 64 MiB of page cache: hash indexes take random inserts */
 		    exec(a, "PRAGMA cache_size=-65536", "setting the cache size"))
 			goto fail_msg;

@@ -61,9 +61,21 @@ void evo_install_signals(void)
 
 /* ---- flights ------------------------------------------------------------ */
 
+/* Flights freed are kept (up to FLIGHT_SPARE) and handed out again: a
+ * flight is ~7 KB, above malloc's small-chunk caches, and every attempt
+ * makes one. */
+#define FLIGHT_SPARE 512
+
 static struct flight *flight_new(struct evo *E)
 {
-	struct flight *f = calloc(1, sizeof *f);
+	struct flight *f = E->spare;
+	if (f) {
+		E->spare = f->next;
+		E->nspare--;
+		memset(f, 0, sizeof *f);
+	} else {
+		f = calloc(1, sizeof *f);
+	}
 	if (!f) {
 		snprintf(E->err, E->errlen, "out of memory");
 		E->failed = 1;
@@ -102,6 +114,13 @@ static void flight_free(struct flight *f)
 	free(f->ir);
 	free(f->prog);
 	free(f->info);
+	struct evo *E = f->E;
+	if (E && E->nspare < FLIGHT_SPARE) {
+		f->next = E->spare;
+		E->spare = f;
+		E->nspare++;
+		return;
+	}
 	free(f);
 }
 
@@ -969,6 +988,12 @@ static void evo_release(struct evo *E)
 		flight_free(f);
 	for (int i = 0; E->slot && i < E->p->workers; i++)
 		flight_free(E->slot[i]);
+	while (E->spare) {
+		struct flight *n = E->spare->next;
+		free(E->spare);
+		E->spare = n;
+	}
+	E->nspare = 0;
 	free(E->slot);
 	free(E->island_evals);
 	free(E->next_migration);

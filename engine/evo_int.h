@@ -97,6 +97,8 @@ struct evo {
 	struct flight **slot;          /* p->workers sandbox slots: the flight on it, or NULL */
 	struct flight *ready, *ready_tail; /* children waiting for a slot */
 	struct flight *pending;        /* proposals an asynchronous mutator holds */
+	struct flight *spare;          /* freed flights kept for reuse (evo.c) */
+	int nspare;
 	int64_t next_seq, started, done0;
 	int inflight, npending, nready;
 	int64_t *island_evals, *next_migration;

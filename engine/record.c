@@ -143,7 +143,10 @@ int evo_record(struct evo *E, struct flight *f, const char *status, int64_t dup_
 	evo_curiosity_note(E, f, outcome);
 	const char *st = status ? status : sbx_status_name(o->status);
 	char m[SBX_MSG_MAX];
-	snprintf(m, sizeof m, "%s", msg ? msg : o->message);
+	const char *ms = msg ? msg : o->message;
+	size_t ml = strnlen(ms, sizeof m - 1); /* what snprintf(m, sizeof m, "%s") keeps */
+	memcpy(m, ms, ml);
+	m[ml] = 0;
 	struct arc_attempt t = {
 		.seq = f->seq, .program_id = pid, .parent_id = f->parent, .status = st,
 		.message = m[0] ? m : NULL, .compile_ms = o->t_compile_ms, .run_ms = o->t_run_ms,

@@ -68,20 +68,26 @@ void mut_symbolic_configure(const struct sym_params *p)
 	}
 }
 
-/* Module state: parsed IR texts, direct-mapped by the text's XXH3 hash
- * and length.  Parents are picked again and again from the same elites:
- * most proposals hash the text (~0.1 us) instead of parsing it.  Only
+/* Module state: parsed IR texts, by the text's XXH3 hash and length, in
+ * SYMB_SETS sets of two (the one used longer ago is replaced): parents
+ * are picked again and again from the same elites, so most proposals
+ * hash the text (~0.1 us) instead of parsing it; two ways keep two elites
+ * whose hashes share a set from evicting each other on every use.  Only
  * programs of built-in evaluators are kept: their specs live as long as
  * the process, while a plug-in's is forgotten when the next campaign
  * loads its evaluator (sym_use_evaluator). */
-#define SYMB_CACHE 256
-static struct {
+#define SYMB_SETS 512
+struct parsed_entry {
 	uint64_t hash;
 	size_t len; /* 0: empty */
 	struct sym_prog p;
 	int prepared; /* vb holds p simplified and its probe hash (sym_vary_prepare) */
 	struct sym_vary_base vb;
-} parsed[SYMB_CACHE];
+};
+static struct {
+	struct parsed_entry way[2];
+	int recent; /* the way used last */
+} parsed[SYMB_SETS];
 
 /* Parse ir through the cache; with vb, also what sym_vary starts from
  * (kept in the cache too: the same parents are varied again and again). */
@@ -90,17 +96,21 @@ static int parse_cached(const char *ir, const struct ev_evaluator *ev, struct sy
 {
 	size_t len = strlen(ir);
 	uint64_t h = XXH3_64bits(ir, len);
-	unsigned at = (unsigned)(h % SYMB_CACHE);
-	if (len && parsed[at].len == len && parsed[at].hash == h && (!ev || parsed[at].p.spec->ev == ev)) {
-		*out = parsed[at].p;
-		if (vb) {
-			if (!parsed[at].prepared) {
-				sym_vary_prepare(out, SYMB_TOL, &parsed[at].vb);
-				parsed[at].prepared = 1;
+	unsigned set = (unsigned)(h % SYMB_SETS);
+	for (int w = 0; w < 2; w++) {
+		struct parsed_entry *e = &parsed[set].way[w];
+		if (len && e->len == len && e->hash == h && (!ev || e->p.spec->ev == ev)) {
+			parsed[set].recent = w;
+			*out = e->p;
+			if (vb) {
+				if (!e->prepared) {
+					sym_vary_prepare(out, SYMB_TOL, &e->vb);
+					e->prepared = 1;
+				}
+				*vb = e->vb;
 			}
-			*vb = parsed[at].vb;
+			return 0;
 		}
-		return 0;
 	}
 	if (sym_parse(ir, len, ev, out, err, errlen))
 		return -1;
@@ -108,12 +118,15 @@ static int parse_cached(const char *ir, const struct ev_evaluator *ev, struct sy
 		sym_vary_prepare(out, SYMB_TOL, vb);
 	if (ev_builtin_index(out->spec->ev) < 0)
 		return 0;
-	parsed[at].hash = h;
-	parsed[at].len = len;
-	parsed[at].p = *out;
-	parsed[at].prepared = vb != NULL;
+	int w = !parsed[set].recent;
+	struct parsed_entry *e = &parsed[set].way[w];
+	parsed[set].recent = w;
+	e->hash = h;
+	e->len = len;
+	e->p = *out;
+	e->prepared = vb != NULL;
 	if (vb)
-		parsed[at].vb = *vb;
+		e->vb = *vb;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/jsonw.h"
 #include "engine/sym/sym.h"
 
 /* ---- specs ------------------------------------------------------------------ */
@@ -317,10 +318,24 @@ size_t sym_fmt_double(double v, char *out, size_t len)
 		memcpy(out, memo[at].text, (size_t)memo[at].n + 1);
 		return memo[at].n;
 	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(out, len, "%.*g", prec, v);
-		if (strtod(out, NULL) == v)
-			break;
+	if (isfinite(v) && v != 0 && len >= 25) { /* %.17g: at most 24 characters */
+		/* one printf for the three precisions (jsonw.h: the 17 digits
+		 * rounded to 15 and 16, printf only where that could differ) */
+		char dig[17];
+		int ex, neg;
+		jsw_digits(v, dig, &ex, &neg);
+		for (int prec = 15; prec <= 17; prec++) {
+			if (!jsw_round_g(out, neg, dig, ex, prec))
+				snprintf(out, len, "%.*g", prec, v);
+			if (strtod(out, NULL) == v)
+				break;
+		}
+	} else {
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(out, len, "%.*g", prec, v);
+			if (strtod(out, NULL) == v)
+				break;
+		}
 	}
 	size_t n = strlen(out);
 	if (n < sizeof memo[at].text) {

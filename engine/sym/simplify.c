@@ -243,12 +243,10 @@ static void canon_order(struct sym_prog *p)
 static void renumber(struct sym_prog *p)
 {
 	const struct sym_spec *s = p->spec;
-	int map[SYM_MAX_REG], kmap[SYM_MAX_CONST];
+	int map[SYM_MAX_REG];
 	double k[SYM_MAX_CONST];
 	for (int r = 0; r < SYM_MAX_REG; r++)
 		map[r] = r < s->nfix ? r : -1;
-	for (int i = 0; i < SYM_MAX_CONST; i++)
-		kmap[i] = -1;
 	/* State slots by first use. */
 	int used[SYM_MAX_FIXED] = { 0 }, order[SYM_MAX_FIXED], no = 0;
 	for (int i = 0; i < p->n; i++) {
@@ -281,7 +279,6 @@ static void renumber(struct sym_prog *p)
 				int ki = SYM_KIDX(a);
 				/* each use keeps its own constant (fitting varies them apart) */
 				k[nk] = p->k[ki];
-				kmap[ki] = nk;
 				in->a[j] = (int16_t)SYM_K(nk);
 				nk++;
 			} else {
@@ -297,7 +294,6 @@ static void renumber(struct sym_prog *p)
 	memcpy(p->k, k, sizeof(double) * (size_t)nk);
 	p->nk = nk;
 	p->ntemp = nt;
-	(void)kmap;
 }
 
 void sym_simplify(struct sym_prog *p)

@@ -2,7 +2,10 @@
  * test_jsonw.c - engine/jsonw.c writes what cJSON_PrintUnformatted writes:
  * numbers of every kind (random bit patterns, short and long decimals,
  * integers on both sides of 1e15, -0, NaN, Inf, subnormals, values whose
- * 15-digit form reads back only within DBL_EPSILON) and metrics objects
+ * 15-digit form reads back only within DBL_EPSILON, neighbours of powers
+ * of ten where rounding carries, 17-digit forms ending in 50, where
+ * rounding the 17 digits to 15 could differ from rounding once) and
+ * metrics objects
  * (non-finite values left out, names cJSON must escape).
  */
 #include <math.h>
@@ -52,6 +55,23 @@ static void test_numbers_like_cjson(void **state)
 	};
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
 		check_num(fixed[i]);
+	/* around powers of ten, where rounding to 15 or 17 digits carries
+	 * (999... -> 1000...) and the exponent changes */
+	for (int e = -30; e <= 30; e++) {
+		double p = pow(10, e);
+		double lo = p, hi = p;
+		for (int k = 0; k < 40; k++) {
+			check_num(lo);
+			check_num(hi);
+			check_num(-lo);
+			lo = nextafter(lo, 0);
+			hi = nextafter(hi, INFINITY);
+		}
+		for (int k = 1; k < 1000; k += 7) { /* p * (1 - k e-16): 999999999999999x */
+			check_num(p * (1 - k * 1e-16));
+			check_num(p * (1 + k * 1e-16));
+		}
+	}
 	struct rng r;
 	rng_seed(&r, 42);
 	for (int i = 0; i < 20000; i++) {

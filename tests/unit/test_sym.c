@@ -422,6 +422,65 @@ static void test_vary_deterministic(void **st)
 	}
 }
 
+/* Constants are written as the first of %.15g, %.16g, %.17g that reads
+ * back exactly (prog.c, memoized; the digits come from one %.16e):
+ * compared with that rule through printf on ~100,000 numbers, each twice
+ * (the second time from the memo). */
+size_t sym_fmt_double(double v, char *out, size_t len); /* prog.c */
+
+static void fmt_rule(double v, char *out, size_t len)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, len, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+}
+
+static void test_fmt_double(void **st)
+{
+	struct rng r;
+	rng_seed(&r, 99);
+	char got[40], want[40];
+	for (int i = 0; i < 100000; i++) {
+		double v;
+		switch (i % 4) {
+		case 0: {
+			uint64_t bits = rng_u64(&r);
+			memcpy(&v, &bits, sizeof v);
+			if (!isfinite(v))
+				v = 1.5;
+			break;
+		}
+		case 1: { /* short decimals */
+			char t[40];
+			snprintf(t, sizeof t, "%.*g", 1 + (int)rng_below(&r, 17), rng_normal(&r) * pow(10, (int)rng_below(&r, 20) - 10));
+			v = strtod(t, NULL);
+			break;
+		}
+		case 2: /* near powers of ten */
+			v = nextafter(pow(10, (int)rng_below(&r, 60) - 30), rng_below(&r, 2) ? INFINITY : 0);
+			break;
+		default:
+			v = rng_normal(&r);
+			break;
+		}
+		for (int k = 0; k < 2; k++) {
+			size_t n = sym_fmt_double(v, got, sizeof got);
+			fmt_rule(v, want, sizeof want);
+			if (strcmp(got, want) || n != strlen(want))
+				fail_msg("%a: '%s' (%zu), printf rule '%s'", v, got, n, want);
+		}
+	}
+	static const double fixed[] = { 0.0, -0.0, 1, -1, 0.1, 1e15, 1e16, 1e17, 1e-5, 1e-4, 123456789012345.6,
+	                                0.30000000000000004, 5e-324, 1.7976931348623157e308 };
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+		sym_fmt_double(fixed[i], got, sizeof got);
+		fmt_rule(fixed[i], want, sizeof want);
+		assert_string_equal(got, want);
+	}
+}
+
 /* merge folds a chain's two constants into one, one operation less */
 static void test_merge(void **st)
 {
@@ -657,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_seeds_score_like_c),
 		cmocka_unit_test(test_interpreter_vs_compiled),
 		cmocka_unit_test(test_vary_deterministic),
+		cmocka_unit_test(test_fmt_double),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_fit),
