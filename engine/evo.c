@@ -805,8 +805,7 @@ static int finish_batch(struct evo *E, struct flight *head, const struct sbx_res
 	int m = 0, ok = res->status == SBX_OK;
 	for (struct flight *g = head; g && m < SYM_BATCH_MAX; g = g->batch)
 		b[m++] = g;
-	for (int k = 0; ok && k < m; k++)
-		ok = sym_batch_split(res, m, k, &one) == 0;
+	ok = ok && sym_batch_check(res, m) == 0;
 	for (int k = 0; k < m; k++) {
 		b[k]->batch = NULL;
 		b[k]->nbatch = 0;

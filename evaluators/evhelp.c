@@ -163,7 +163,7 @@ static int is_prefix_keyword(const char *s, size_t n)
 		"_Bool", "typedef", "goto", NULL,
 	};
 	for (int i = 0; kw[i]; i++)
-		if (strlen(kw[i]) == n && memcmp(kw[i], s, n) == 0)
+		if (kw[i][0] == s[0] && strlen(kw[i]) == n && memcmp(kw[i], s, n) == 0)
 			return 1;
 	return 0;
 }
@@ -173,7 +173,7 @@ static int is_math_name(const char *s, size_t n)
 	if (n > 16)
 		return 0;
 	for (const struct ev_symbol *m = ev_math_symbols; m->name; m++)
-		if (strlen(m->name) == n && memcmp(m->name, s, n) == 0)
+		if (m->name[0] == s[0] && strlen(m->name) == n && memcmp(m->name, s, n) == 0)
 			return 1;
 	return 0;
 }

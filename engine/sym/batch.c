@@ -257,6 +257,34 @@ static int unpack(const double *rec, size_t n, int k, struct sbx_result *one)
 	return 0;
 }
 
+int sym_batch_check(const struct sbx_result *res, int k)
+{
+	if (k < 1 || k > SYM_BATCH_MAX)
+		return -1;
+	if (res->status != SBX_OK)
+		return 0;
+	for (int t = 0; t < SBX_NTASK; t++) {
+		const double *o = res->out[t];
+		size_t n = res->nout[t];
+		if (!o)
+			continue;
+		if (n < 1 + (size_t)k || o[0] != k)
+			return -1;
+		size_t pos = 1 + (size_t)k;
+		for (int j = 0; j < k; j++) {
+			double c = o[1 + j];
+			if (!(c >= 0) || c > (double)(n - pos) || c != floor(c))
+				return -1;
+			if (t > 0 && (c != SYM_BATCH_REC || o[pos] != floor(o[pos]) || fabs(o[pos]) > 1e9))
+				return -1;
+			pos += (size_t)c;
+		}
+		if (pos != n)
+			return -1;
+	}
+	return 0;
+}
+
 int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_result *one)
 {
 	if (k < 1 || i < 0 || i >= k)

@@ -273,6 +273,10 @@ char *sym_batch_join(const struct sym_spec *spec, const char *const *srcs, int k
 /* Program i's view of a batch result of k programs (pointers into res).
  * Returns 0, or -1 when the batch's outputs are malformed. */
 int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_result *one);
+/* Whether every program's slice of res (k programs) is well-formed, as
+ * sym_batch_split() would find it, checked once for the whole batch:
+ * 0, or -1 (then run the programs one by one). */
+int sym_batch_check(const struct sbx_result *res, int k);
 
 /* ---- search ------------------------------------------------------------------- */
 

@@ -663,6 +663,9 @@ static void test_batch(void **st)
 		struct sbx_result one;
 		assert_int_equal(sym_batch_split(&res, k + 1, 0, &one), -1);
 		assert_int_equal(sym_batch_split(&res, k, k, &one), -1);
+		assert_int_equal(sym_batch_check(&res, k), 0);
+		assert_int_equal(sym_batch_check(&res, k + 1), -1);
+		assert_int_equal(sym_batch_check(&res, k - 1), -1);
 		for (int i = 0; i < k; i++) {
 			char *ci = sym_render(&progs[i]);
 			struct pl_outcome b;
