@@ -239,12 +239,17 @@ char *sym_batch_source(const struct sym_prog *const *progs, int k)
 	return out;
 }
 
-/* Stage k's record (batch_run) into one->pre[k], strings terminated and
- * counts in range, as fill_result() does for a plug-in's score job. */
-static int unpack(const double *rec, size_t n, int k, struct sbx_result *one)
+/* A stage's record (batch_run) is well-formed: its size, and score()'s
+ * return value an integer. */
+static int rec_ok(const double *rec, size_t n, int k)
 {
-	if (n != SYM_BATCH_REC || k >= EV_MAX_STAGES || rec[0] != floor(rec[0]) || fabs(rec[0]) > 1e9)
-		return -1;
+	return n == SYM_BATCH_REC && k < EV_MAX_STAGES && rec[0] == floor(rec[0]) && fabs(rec[0]) <= 1e9;
+}
+
+/* Stage k's record into one->pre[k], strings terminated and counts in
+ * range, as fill_result() does for a plug-in's score job. */
+static void unpack(const double *rec, int k, struct sbx_result *one)
+{
 	struct ev_result *e = &one->pre[k];
 	memcpy(e, rec + 1, sizeof *e);
 	e->message[sizeof e->message - 1] = 0;
@@ -254,15 +259,12 @@ static int unpack(const double *rec, size_t n, int k, struct sbx_result *one)
 		e->metrics[m].name[sizeof e->metrics[m].name - 1] = 0;
 	one->pre_rc[k] = (int)rec[0];
 	one->prescored |= 1u << k;
-	return 0;
 }
 
-int sym_batch_check(const struct sbx_result *res, int k)
+/* Walk every task's header and parts of a batch of k programs, checking
+ * each; with one, program i's slice goes there.  0, or -1 if malformed. */
+static int walk(const struct sbx_result *res, int k, int i, struct sbx_result *one)
 {
-	if (k < 1 || k > SYM_BATCH_MAX)
-		return -1;
-	if (res->status != SBX_OK)
-		return 0;
 	for (int t = 0; t < SBX_NTASK; t++) {
 		const double *o = res->out[t];
 		size_t n = res->nout[t];
@@ -275,14 +277,27 @@ int sym_batch_check(const struct sbx_result *res, int k)
 			double c = o[1 + j];
 			if (!(c >= 0) || c > (double)(n - pos) || c != floor(c))
 				return -1;
-			if (t > 0 && (c != SYM_BATCH_REC || o[pos] != floor(o[pos]) || fabs(o[pos]) > 1e9))
+			if (t > 0 && !rec_ok(o + pos, (size_t)c, t - 1))
 				return -1;
+			if (one && j == i) {
+				one->out[t] = o + pos;
+				one->nout[t] = (size_t)c;
+				if (t > 0)
+					unpack(o + pos, t - 1, one);
+			}
 			pos += (size_t)c;
 		}
 		if (pos != n)
 			return -1;
 	}
 	return 0;
+}
+
+int sym_batch_check(const struct sbx_result *res, int k)
+{
+	if (k < 1 || k > SYM_BATCH_MAX)
+		return -1;
+	return res->status == SBX_OK ? walk(res, k, -1, NULL) : 0;
 }
 
 int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_result *one)
@@ -296,30 +311,5 @@ int sym_batch_split(const struct sbx_result *res, int k, int i, struct sbx_resul
 	one->t_compile_ms = res->t_compile_ms / k;
 	one->t_run_ms = res->t_run_ms / k;
 	one->t_wall_ms = res->t_wall_ms / k;
-	if (res->status != SBX_OK)
-		return 0;
-	for (int t = 0; t < SBX_NTASK; t++) {
-		const double *o = res->out[t];
-		size_t n = res->nout[t];
-		if (!o)
-			continue;
-		if (n < 1 + (size_t)k || o[0] != k)
-			return -1;
-		size_t pos = 1 + (size_t)k;
-		for (int j = 0; j < k; j++) {
-			double c = o[1 + j];
-			if (!(c >= 0) || c > (double)(n - pos) || c != floor(c))
-				return -1;
-			if (j == i) {
-				one->out[t] = o + pos;
-				one->nout[t] = (size_t)c;
-				if (t > 0 && unpack(o + pos, (size_t)c, t - 1, one))
-					return -1;
-			}
-			pos += (size_t)c;
-		}
-		if (pos != n)
-			return -1;
-	}
-	return 0;
+	return res->status == SBX_OK ? walk(res, k, i, one) : 0;
 }
