@@ -91,7 +91,6 @@ const struct ev_evaluator *sbx_plugin_host(void)
 	return &host;
 }
 
-/* In the child, on the plug-in's freshly compiled struct. */
 /* Entry symbols a plug-in names, counted up to one past what the sandbox
  * looks up (SBX_MAX_ENTRIES, room for a batch's programs). */
 static int entry_count(const struct ev_evaluator *ev)
@@ -102,6 +101,7 @@ static int entry_count(const struct ev_evaluator *ev)
 	return n;
 }
 
+/* In the child, on the plug-in's freshly compiled struct. */
 int sbx_plugin_check(const struct ev_evaluator *ev, char *msg, size_t msglen)
 {
 	size_t o = strlen(msg);

@@ -221,6 +221,13 @@ static char child_msg[SBX_MSG_MAX];
  * pipe and no fresh pages per child.  Every other job's outputs stay in
  * child_out until the report. */
 static int out_direct;
+
+/* Whether a job's outputs go to its out window: the one rule the child,
+ * the fork server and the engine's side all apply to the job. */
+static int window_job(int kind, int rendered, int remote)
+{
+	return kind == SBX_JOB_RUN && rendered && !remote;
+}
 /* run()'s process: how the candidate's process ended (SIGCHLD). */
 static volatile sig_atomic_t cand_gone;
 static volatile int cand_code, cand_sig;
@@ -418,7 +425,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 	const int has_plugin = sl->plugin_len > 0;
 	const int remote = kind == SBX_JOB_RUN && sl->remote;
 	const int rendered = kind == SBX_JOB_RUN && sl->rendered;
-	const int direct = rendered && !remote;
+	const int direct = window_job(kind, rendered, remote);
 	const int fit = kind == SBX_JOB_FIT;
 	const size_t nk = fit && sl->nconst <= SBX_FIT_MAXK ? sl->nconst : 0;
 	const size_t nt = fit && sl->ntrial <= SBX_FIT_MAXT ? sl->ntrial : 0;
@@ -573,7 +580,7 @@ static void child_main(struct sbx *s, int idx, struct kid *kids, int resfd,
 		char *w = (char *)sl->out, *end = (char *)sl + slot_size;
 		if (syscall(SYS_munmap, sl, (size_t)(w - (char *)sl)) ||
 		    syscall(SYS_munmap, w + sizeof sl->out, (size_t)(end - w - sizeof sl->out)) ||
-		    mprotect(w, sizeof child_out, PROT_READ | PROT_WRITE))
+		    mprotect(w, sizeof sl->out, PROT_READ | PROT_WRITE))
 			_exit(SBX_EXIT_SETUP);
 		out = (double *)w;
 		out_direct = 1;
@@ -910,7 +917,7 @@ static void server_main(struct sbx *s, int req_fd, int resp_fd, pid_t engine)
 				/* The nonce stays here: kept in kids[], wiped in the child. */
 				const struct slot *qs = slot_at(s->shm, s->slot_size, q.slot);
 				kids[q.slot] = (struct kid){ .start = t, .deadline = t + q.wall_ms, .nonce = q.nonce, .fd = rp[0],
-				                             .direct = qs->kind == SBX_JOB_RUN && qs->rendered && !qs->remote };
+				                             .direct = window_job(qs->kind, qs->rendered, qs->remote) };
 				explicit_bzero(&q.nonce, sizeof q.nonce);
 				pid = fork();
 				if (pid == 0)
@@ -1217,7 +1224,7 @@ static void fill_result(struct sbx *s, const struct resp *r, struct sbx_result *
 		memcpy(res->message, sl->msg, sizeof res->message);
 		res->message[sizeof res->message - 1] = 0;
 		jc->used = sl->data_len <= sizeof sl->out ? sl->data_len : sizeof sl->out;
-	} else if (jc->kind == SBX_JOB_RUN && jc->rendered && !jc->remote) {
+	} else if (window_job(jc->kind, jc->rendered, jc->remote)) {
 		/* It wrote its window and gave no count: clear all of it. */
 		jc->used = sizeof sl->out;
 	}
