@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "sandbox/csrc.h"
 #include "sandbox/sbx.h"
@@ -302,12 +303,9 @@ struct names {
 	size_t icap; /* a power of two, > 2 n */
 };
 
-static uint32_t tok_hash(const struct tok *k)
+static size_t tok_hash(const struct tok *k)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (unsigned i = 0; i < k->len; i++)
-		h = (h ^ (unsigned char)k->p[i]) * 16777619u;
-	return h;
+	return (size_t)XXH3_64bits(k->p, k->len);
 }
 
 static int names_has(const struct names *s, const struct tok *k)
