@@ -128,6 +128,12 @@ const struct ev_evaluator *sym_batch_ev(const struct ev_evaluator *ev)
 	return NULL;
 }
 
+/* The most outputs a task of ev writes (4096 when it does not say). */
+static size_t max_out(const struct ev_evaluator *ev)
+{
+	return ev->max_outputs ? ev->max_outputs : 4096;
+}
+
 static double warm_one(double x)
 {
 	return 1.0 + x;
@@ -137,7 +143,7 @@ void sym_batch_warm(void)
 {
 	for (int i = 0; i < MAX_WRAP && wrap[i].name; i++) {
 		const struct ev_evaluator *ev = wrap[i].data;
-		size_t cap = ev->max_outputs ? ev->max_outputs : 4096;
+		size_t cap = max_out(ev);
 		double *out = ev->ir->shape == EV_IR_FUNC ? malloc(cap * sizeof *out) : NULL;
 		void *e[EV_MAX_ENTRIES] = { (void *)warm_one };
 		char err[EV_MSG_MAX];
@@ -158,14 +164,14 @@ int sym_batch_capacity(const struct ev_evaluator *ev, unsigned tasks)
 	size_t per = 0, ntasks = 0;
 	for (int t = 0; t < SBX_NTASK; t++)
 		if (tasks & (1u << t)) {
-			per += 1 + (t == 0 ? (ev->max_outputs ? ev->max_outputs : 4096) : SYM_BATCH_REC);
+			per += 1 + (t == 0 ? max_out(ev) : SYM_BATCH_REC);
 			ntasks++;
 		}
 	if (!per)
 		return 0;
 	/* A stage's raw outputs pass through the free part of the job's
 	 * outputs (batch_run): room for one program's, once. */
-	size_t scratch = (ev->max_outputs ? ev->max_outputs : 4096) + SYM_BATCH_REC;
+	size_t scratch = max_out(ev) + SYM_BATCH_REC;
 	if (SYM_BATCH_OUT < 1 + ntasks + scratch + per)
 		return 0;
 	size_t k = (SYM_BATCH_OUT - 1 - ntasks - scratch) / per;
@@ -187,11 +193,16 @@ char *sym_batch_join(const struct sym_spec *spec, const char *const *srcs, int k
 	if (!spec || k < 1 || k > SYM_BATCH_MAX)
 		return NULL;
 	const char *entry = spec->ev->entries[0];
-	size_t el = strlen(entry), cap = 4096, n = 0;
+	size_t el = strlen(entry), total = 0, n = 0;
+	for (int i = 0; i < k; i++)
+		total += strlen(srcs[i]);
+	/* Sized by the bound the loop gathers batches by: what is written
+	 * past it would be a broken unit, so it is refused instead. */
+	size_t cap = sym_batch_text_len(total, k) + 1;
 	char *out = malloc(cap);
 	if (!out)
 		return NULL;
-	for (int i = 0; i < k; i++) {
+	for (int i = 0; i < k && n < cap; i++) {
 		const char *c = srcs[i];
 		/* "double f(" -> "double disco_p7(" */
 		const char *at = c;
@@ -203,24 +214,19 @@ char *sym_batch_join(const struct sym_spec *spec, const char *const *srcs, int k
 			free(out);
 			return NULL;
 		}
-		size_t need = strlen(c) + 64, tail = 96 * (size_t)SYM_BATCH_MAX + 256;
-		if (n + need + tail > cap) {
-			cap = (n + need + tail) * 2;
-			char *no = realloc(out, cap);
-			if (!no) {
-				free(out);
-				return NULL;
-			}
-			out = no;
-		}
 		n += (size_t)snprintf(out + n, cap - n, "%.*sdisco_p%d%s\n", (int)(at - c), c, i, at + el);
 	}
 	/* The names this batch does not use, so every entry is defined. */
-	for (int i = k; i < SYM_BATCH_MAX; i++)
+	for (int i = k; i < SYM_BATCH_MAX && n < cap; i++)
 		n += (size_t)snprintf(out + n, cap - n, spec->shape == EV_IR_FUNC
 		                      ? "double disco_p%d(double x) { return x; }\n"
 		                      : "void disco_p%d(int n, double *w, const double *g, double *s, int t) { }\n", i);
-	snprintf(out + n, cap - n, "int disco_batch_n(void) { return %d; }\n", k);
+	if (n < cap)
+		n += (size_t)snprintf(out + n, cap - n, "int disco_batch_n(void) { return %d; }\n", k);
+	if (n >= cap) {
+		free(out);
+		return NULL;
+	}
 	return out;
 }
 
