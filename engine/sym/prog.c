@@ -297,13 +297,28 @@ int sym_cost(const struct sym_prog *p)
 
 /* ---- printer ------------------------------------------------------------------- */
 
+/* "r" and a temporary's number (sym.h). */
+size_t sym_temp_name(char *out, int t)
+{
+	char d[12];
+	int k = 0;
+	unsigned u = (unsigned)t;
+	do
+		d[k++] = (char)('0' + u % 10);
+	while ((u /= 10) && k < (int)sizeof d);
+	size_t n = 0;
+	out[n++] = 'r';
+	while (k)
+		out[n++] = d[--k];
+	return n;
+}
+
 /* The first of %.15g, %.16g, %.17g that reads back to v exactly (%g drops
  * trailing zeros, so a short decimal like 0.5 or 1e-08 prints short).
  * Memoized (module state, direct-mapped by the bits of v): a child's
  * constants are mostly its parent's, and each is printed twice (the IR and
  * the C).  Writes at most len - 1 characters and a NUL; returns the length
  * written. */
-size_t sym_fmt_double(double v, char *out, size_t len);
 size_t sym_fmt_double(double v, char *out, size_t len)
 {
 	static struct {
@@ -357,17 +372,7 @@ static size_t put_name(char *o, const struct sym_prog *p, int r)
 		memcpy(o, p->spec->name[r], n);
 		return n;
 	}
-	char d[12];
-	int k = 0;
-	unsigned t = (unsigned)(r - p->spec->nfix);
-	do
-		d[k++] = (char)('0' + t % 10);
-	while ((t /= 10) && k < (int)sizeof d);
-	size_t n = 0;
-	o[n++] = 'r';
-	while (k)
-		o[n++] = d[--k];
-	return n;
+	return sym_temp_name(o, r - p->spec->nfix);
 }
 
 char *sym_print(const struct sym_prog *p)

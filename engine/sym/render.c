@@ -20,7 +20,6 @@
 
 #include "engine/sym/sym.h"
 
-size_t sym_fmt_double(double v, char *out, size_t len); /* prog.c */
 
 struct out {
 	char *s;
@@ -125,23 +124,6 @@ static void plan_inline(const struct sym_prog *p, const int *hoisted, struct inl
 static void expression(struct out *o, const struct sym_prog *p, const struct sym_instr *in,
                        const struct inl *L);
 
-/* "r" and temporary t's number (a register index >= nfix) into nb;
- * returns the length. */
-static size_t temp_name(char *nb, int t)
-{
-	char d[12];
-	int k = 0;
-	unsigned u = (unsigned)t;
-	do
-		d[k++] = (char)('0' + u % 10);
-	while ((u /= 10) && k < (int)sizeof d);
-	size_t n = 0;
-	nb[n++] = 'r';
-	while (k)
-		nb[n++] = d[--k];
-	return n;
-}
-
 static void operand(struct out *o, const struct sym_prog *p, int a, const struct inl *L)
 {
 	char nb[48];
@@ -168,7 +150,7 @@ static void operand(struct out *o, const struct sym_prog *p, int a, const struct
 		expression(o, p, &p->ins[L->def[a]], L);
 		put(o, ")", 1);
 	} else {
-		put(o, nb, temp_name(nb, a - p->spec->nfix));
+		put(o, nb, sym_temp_name(nb, a - p->spec->nfix));
 	}
 }
 
@@ -198,7 +180,7 @@ static void statement(struct out *o, const struct sym_prog *p, const struct sym_
 	puts_(o, indent);
 	if (in->dst >= s->nfix) {
 		put(o, "double ", 7);
-		size_t n = temp_name(nb, in->dst - s->nfix);
+		size_t n = sym_temp_name(nb, in->dst - s->nfix);
 		memcpy(nb + n, " = ", 3);
 		put(o, nb, n + 3);
 	} else {

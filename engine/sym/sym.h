@@ -165,6 +165,13 @@ void sym_use_evaluator(const struct ev_evaluator *ev);
 
 /* Register r's IR name into buf (fixed names, or rN for temporaries). */
 const char *sym_reg_name(const struct sym_prog *p, int r, char *buf, size_t len);
+/* "r" and temporary t's number (t = register index - nfix) into out (12
+ * bytes; not NUL-terminated): the printer's and the renderer's name of
+ * it.  Returns the length. */
+size_t sym_temp_name(char *out, int t);
+/* The first of %.15g, %.16g, %.17g that reads back to v exactly, into out
+ * (len bytes, NUL-terminated); returns the length.  Memoized. */
+size_t sym_fmt_double(double v, char *out, size_t len);
 
 /* Check p against its spec: registers defined before use, temporaries
  * written once, fixed inputs never written, outputs written, types (a
